@@ -1,0 +1,50 @@
+#include "agents/roles.h"
+
+#include <functional>
+#include <map>
+
+#include "agents/datagen/datagen_agent.h"
+#include "agents/deployment/deployment_agent.h"
+#include "agents/evaluation/evaluation_agent.h"
+#include "agents/monitoring/monitoring_agent.h"
+#include "agents/planning/planning_agent.h"
+#include "agents/training/training_agent.h"
+#include "agents/worker/worker_agent.h"
+
+namespace kaizen::agents {
+namespace {
+
+template <typename T>
+std::unique_ptr<sdk::Agent> Make() {
+  return std::make_unique<T>();
+}
+
+const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>>& Factories() {
+  static const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>> factories = {
+      {"worker", Make<WorkerAgent>},         {"monitoring", Make<MonitoringAgent>},
+      {"planning", Make<PlanningAgent>},     {"datagen", Make<DatagenAgent>},
+      {"training", Make<TrainingAgent>},     {"evaluation", Make<EvaluationAgent>},
+      {"deployment", Make<DeploymentAgent>},
+  };
+  return factories;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupervisedRoles() {
+  static const std::vector<std::string> roles = {"worker",   "monitoring", "planning",  "datagen",
+                                                 "training", "evaluation", "deployment"};
+  return roles;
+}
+
+Result<std::unique_ptr<sdk::Agent>> MakeAgent(const std::string& role) {
+  auto it = Factories().find(role);
+  if (it == Factories().end()) {
+    std::string known;
+    for (const auto& r : SupervisedRoles()) known += (known.empty() ? "" : ", ") + r;
+    return Status::InvalidArgument("unknown agent role '" + role + "'; known roles: " + known);
+  }
+  return it->second();
+}
+
+}  // namespace kaizen::agents

@@ -1,0 +1,222 @@
+#include "config/checks.h"
+
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "config/manifest_schema.h"
+#include "config/scalar.h"
+
+namespace kaizen::config {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// Unix socket paths (sun_path) hold 107 bytes plus the terminating NUL.
+constexpr size_t kMaxIpcPath = 107;
+
+void Err(const CheckContext& ctx, const std::string& path, const std::string& msg) {
+  ctx.validator->Error(ctx.validator->marks().Find(path), path, msg);
+}
+
+// The value at a chain of object keys, or nullptr.
+json* At(json& doc, std::initializer_list<const char*> keys) {
+  json* cur = &doc;
+  for (const char* k : keys) {
+    if (!cur->is_object() || !cur->contains(k)) return nullptr;
+    cur = &(*cur)[k];
+  }
+  return cur;
+}
+const json* At(const json& doc, std::initializer_list<const char*> keys) {
+  return At(const_cast<json&>(doc), keys);
+}
+
+std::string Str(const json* j) { return j && j->is_string() ? j->get<std::string>() : ""; }
+
+std::string Absolute(const std::string& p, const fs::path& base) {
+  fs::path path(p);
+  if (path.is_relative()) path = base / path;
+  path = path.lexically_normal();
+  // "/a/b/" -> "/a/b": the runtime appends file names to it.
+  if (!path.has_filename() && path.has_parent_path() && path != path.root_path()) path = path.parent_path();
+  return path.string();
+}
+
+void CheckEndpoint(const CheckContext& ctx, const std::string& path, const std::string& ep) {
+  static const std::regex tcp("tcp://([^:/]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})");
+  if (ep.rfind("ipc://", 0) == 0) {
+    std::string file = ep.substr(6);
+    if (file.size() > kMaxIpcPath)
+      Err(ctx, path,
+          "the socket path of " + Quote(ep) + " is " + std::to_string(file.size()) + " bytes; Unix sockets allow " +
+              std::to_string(kMaxIpcPath) + " (use a shorter state_dir or a tcp:// endpoint)");
+    return;
+  }
+  std::smatch m;
+  if (!std::regex_match(ep, m, tcp)) {
+    Err(ctx, path, "expected tcp://HOST:PORT with PORT a number or *, found " + Quote(ep));
+    return;
+  }
+  if (m[2] != "*" && (std::stoi(m[2]) < 1 || std::stoi(m[2]) > 65535))
+    Err(ctx, path, "expected a port in 1..65535 or *, found " + Quote(ep));
+}
+
+}  // namespace
+
+void ResolvePaths(json* doc, const CheckContext& ctx) {
+  json* runtime = At(*doc, {"spec", "runtime"});
+  const std::string name = Str(At(*doc, {"metadata", "name"}));
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  if (runtime && runtime->is_object()) {
+    std::string dir = ctx.state_dir_override;
+    if (dir.empty()) dir = Str(At(*runtime, {"state_dir"}));
+    if (dir.empty() && runtime->contains("state_dir")) {
+      Err(ctx, "spec.runtime.state_dir", "expected a directory path, found an empty string");
+    } else if (dir.empty() && !name.empty()) {
+      dir = ".kaizen/" + name;
+    }
+    if (!dir.empty()) {
+      dir = Absolute(dir, cwd);
+      (*runtime)["state_dir"] = dir;
+    }
+    json& eps = (*runtime)["endpoints"];
+    if (!eps.is_object()) eps = json::object();
+    for (const char* which : {"control", "events"}) {
+      const std::string path = std::string("spec.runtime.endpoints.") + which;
+      if (!eps.contains(which)) {
+        if (dir.empty() || ctx.validator->HasErrorsUnder(path)) continue;  // nothing sensible to check
+        eps[which] = "ipc://" + dir + "/" + which + ".sock";
+      }
+      CheckEndpoint(ctx, path, eps[which].get<std::string>());
+    }
+    if (eps.contains("control") && eps.contains("events") && eps["control"] == eps["events"] &&
+        eps["control"].get<std::string>().find('*') == std::string::npos)
+      Err(ctx, "spec.runtime.endpoints.events",
+          "expected an address other than the control endpoint's, found the same " +
+              Quote(eps["events"].get<std::string>()));
+  }
+
+  json* data = At(*doc, {"spec", "data"});
+  if (!data || !data->is_object()) return;
+  for (auto it = data->begin(); it != data->end(); ++it) {
+    json* p = At(it.value(), {"path"});
+    if (!p || !p->is_string()) continue;
+    const std::string key = "spec.data." + it.key() + ".path";
+    if (p->get<std::string>().empty()) {
+      Err(ctx, key, "expected a file path, found an empty string");
+      continue;
+    }
+    const std::string abs = Absolute(p->get<std::string>(), fs::path(ctx.base_dir));
+    *p = abs;
+    if (!fs::exists(abs, ec)) {
+      Err(ctx, key, "file " + Quote(abs) + " does not exist (relative paths resolve against the manifest's directory)");
+    } else if (!fs::is_regular_file(abs, ec)) {
+      Err(ctx, key, "expected a file, found a directory or special file at " + Quote(abs));
+    }
+  }
+}
+
+void ResolveRestarts(json* doc, const CheckContext& ctx) {
+  const json* base = At(*doc, {"spec", "runtime", "restart"});
+  if (!base || !base->is_object()) return;
+  auto check = [&](const json& r, const std::string& path) {
+    if (!r.contains("backoff_initial_ms") || !r.contains("backoff_max_ms")) return;
+    if (r["backoff_initial_ms"].get<int64_t>() > r["backoff_max_ms"].get<int64_t>()) {
+      // Blame the key actually written in this section.
+      std::string key = ctx.validator->marks().Has(path + ".backoff_max_ms") ? ".backoff_max_ms" : ".backoff_initial_ms";
+      Err(ctx, path + key,
+          "expected backoff_initial_ms <= backoff_max_ms, found " + r["backoff_initial_ms"].dump() + " > " +
+              r["backoff_max_ms"].dump());
+    }
+  };
+  if (!ctx.validator->HasErrorsUnder("spec.runtime.restart")) check(*base, "spec.runtime.restart");
+  for (const char* role : kRoles) {
+    json* section = At(*doc, {"spec", role});
+    if (!section || !section->is_object()) continue;
+    json merged = *base;
+    if (const json* over = At(*section, {"restart"}); over && over->is_object()) {
+      for (auto it = over->begin(); it != over->end(); ++it) merged[it.key()] = it.value();
+      const std::string path = std::string("spec.") + role + ".restart";
+      if (!ctx.validator->HasErrorsUnder(path) && !ctx.validator->HasErrorsUnder("spec.runtime.restart"))
+        check(merged, path);
+    }
+    (*section)["restart"] = merged;
+  }
+}
+
+void CheckRules(const json& doc, const CheckContext& ctx) {
+  Validator& v = *ctx.validator;
+  const json* spec = At(doc, {"spec"});
+  if (!spec || !spec->is_object()) return;
+
+  // Agent ids: one bus identity each. Blame the one written later in the file
+  // (or the one written at all, when the other is a default).
+  std::map<std::string, std::string> ids;  // id -> path of its first holder
+  for (const char* role : kRoles) {
+    const std::string path = std::string("spec.") + role + ".id";
+    const std::string id = Str(At(*spec, {role, "id"}));
+    if (id.empty()) continue;
+    auto [it, fresh] = ids.emplace(id, path);
+    if (fresh) continue;
+    std::string blame = path, other = it->second;
+    if (!v.marks().Has(path) && v.marks().Has(other)) std::swap(blame, other);
+    Err(ctx, blame, "agent id " + Quote(id) + " is already the id of " + other + "; agent ids must be unique");
+  }
+
+  const json* data = At(*spec, {"data"});
+  const bool data_ok = !v.HasErrorsUnder("spec.data");
+  auto check_dataset = [&](const json* name, const std::string& path) {
+    if (!data_ok || !name || !name->is_string()) return;
+    if (data && data->contains(name->get<std::string>())) return;
+    std::string known;
+    if (data)
+      for (auto it = data->begin(); it != data->end(); ++it) known += (known.empty() ? "" : ", ") + it.key();
+    Err(ctx, path,
+        "expected the name of an entry of spec.data (" + (known.empty() ? std::string("none defined") : known) +
+            "), found " + Quote(name->get<std::string>()));
+  };
+  auto check_skill = [&](const json& skill, const std::string& path) {
+    if (Str(At(skill, {"backend"})) == "builtin-classifier" && !skill.contains("train") &&
+        !v.HasErrorsUnder(path + ".train"))
+      Err(ctx, path + ".train",
+          "missing required key \"train\" (the builtin-classifier backend trains its model on this data)");
+    check_dataset(At(skill, {"train", "dataset"}), path + ".train.dataset");
+  };
+
+  if (const json* skill = At(*spec, {"worker", "skill"}); skill && skill->is_object())
+    check_skill(*skill, "spec.worker.skill");
+
+  if (const json* teachers = At(*spec, {"teachers"}); teachers && teachers->is_array()) {
+    std::set<std::string> names;
+    for (size_t i = 0; i < teachers->size(); ++i) {
+      const json& t = (*teachers)[i];
+      if (!t.is_object()) continue;
+      const std::string path = "spec.teachers[" + std::to_string(i) + "]";
+      const std::string name = Str(At(t, {"name"}));
+      if (!name.empty() && !names.insert(name).second)
+        Err(ctx, path + ".name", "teacher name " + Quote(name) + " is used twice; teacher names must be unique");
+      check_skill(t, path);
+    }
+  }
+
+  check_dataset(At(*spec, {"simulator", "dataset"}), "spec.simulator.dataset");
+
+  if (Str(At(*spec, {"training", "backend"})) == "command" && !At(*spec, {"training", "command"}) &&
+      !v.HasErrorsUnder("spec.training.command"))
+    Err(ctx, "spec.training.command", "missing required key \"command\" (required with backend: command)");
+
+  if (const json* steps = At(*spec, {"deployment", "steps"}); steps && steps->is_array()) {
+    for (size_t i = 1; i < steps->size(); ++i) {
+      const json &a = (*steps)[i - 1], &b = (*steps)[i];
+      if (a.is_number() && b.is_number() && b.get<double>() <= a.get<double>())
+        Err(ctx, "spec.deployment.steps[" + std::to_string(i) + "]",
+            "expected a share greater than the previous step's " + a.dump() + " (steps increase), found " + b.dump());
+    }
+  }
+}
+
+}  // namespace kaizen::config

@@ -1,0 +1,134 @@
+// LoadManifestFile / LoadManifestString: read, guard, parse, validate,
+// resolve, check, and turn the result into the typed Manifest.
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/checks.h"
+#include "config/diagnostic.h"
+#include "config/manifest.h"
+#include "config/manifest_schema.h"
+#include "config/validator.h"
+#include "config/yaml_guard.h"
+
+namespace kaizen::config {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr size_t kMaxManifestBytes = 4u << 20;  // a real manifest is a few KiB
+
+LoadResult Failure(const std::string& file, const YAML::Mark& mark, std::string message) {
+  LoadResult r;
+  r.errors.push_back(MakeDiagnostic(file, mark, "", std::move(message)));
+  return r;
+}
+
+std::string TooLarge(size_t bytes) {
+  return "the manifest is " + std::to_string(bytes) + " bytes; the limit is " +
+         std::to_string(kMaxManifestBytes >> 20) + " MiB";
+}
+
+RestartSpec ToRestart(const json& r) {
+  RestartSpec s;
+  const std::string p = r.at("policy").get<std::string>();
+  s.policy = p == "never" ? RestartPolicy::kNever : p == "on-failure" ? RestartPolicy::kOnFailure : RestartPolicy::kAlways;
+  s.backoff_initial_ms = r.at("backoff_initial_ms").get<int64_t>();
+  s.backoff_max_ms = r.at("backoff_max_ms").get<int64_t>();
+  s.max_restarts = r.at("max_restarts").get<int>();
+  s.window_s = r.at("window_s").get<int64_t>();
+  return s;
+}
+
+// doc has passed every check: every key the schema defaults is there.
+Manifest Build(const json& doc, const std::string& source_path) {
+  Manifest m;
+  m.source_path = source_path;
+  m.base_dir = fs::path(source_path).parent_path().string();
+  m.api_version = doc.at("apiVersion").get<std::string>();
+  m.kind = doc.at("kind").get<std::string>();
+  const json& meta = doc.at("metadata");
+  m.name = meta.at("name").get<std::string>();
+  for (auto it = meta.at("labels").begin(); it != meta.at("labels").end(); ++it)
+    m.labels[it.key()] = it.value().get<std::string>();
+  m.spec = doc.at("spec");
+
+  const json& rt = m.spec.at("runtime");
+  RuntimeSpec& r = m.runtime;
+  r.state_dir = rt.at("state_dir").get<std::string>();
+  r.control_endpoint = rt.at("endpoints").at("control").get<std::string>();
+  r.events_endpoint = rt.at("endpoints").at("events").get<std::string>();
+  r.heartbeat_interval_ms = rt.at("heartbeat").at("interval_ms").get<int64_t>();
+  r.liveness = rt.at("heartbeat").at("liveness").get<int>();
+  r.max_frame_bytes = rt.at("bus").at("max_frame_bytes").get<int64_t>();
+  r.shutdown_grace_ms = rt.at("shutdown_grace_ms").get<int64_t>();
+  r.log_level = rt.at("log_level").get<std::string>();
+  r.curve = rt.at("security").at("curve").get<bool>();
+
+  for (const char* role : kRoles) {
+    const json& section = m.spec.at(role);
+    AgentSpec a;
+    a.id = section.at("id").get<std::string>();
+    a.role = role;
+    a.restart = ToRestart(section.at("restart"));
+    a.settings = section;
+    m.agents.push_back(std::move(a));
+  }
+  return m;
+}
+
+}  // namespace
+
+LoadResult LoadManifestFile(const std::string& path, const std::string& state_dir_override) {
+  const YAML::Mark none = YAML::Mark::null_mark();
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) return Failure(path, none, "cannot read the manifest: no such file");
+  if (fs::is_directory(st)) return Failure(path, none, "cannot read the manifest: it is a directory, not a file");
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxManifestBytes) return Failure(path, none, TooLarge(size));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Failure(path, none, std::string("cannot read the manifest: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return LoadManifestString(text.str(), path, state_dir_override);
+}
+
+LoadResult LoadManifestString(const std::string& yaml, const std::string& file_name,
+                              const std::string& state_dir_override) {
+  const YAML::Mark none = YAML::Mark::null_mark();
+  if (yaml.size() > kMaxManifestBytes) return Failure(file_name, none, TooLarge(yaml.size()));
+  if (auto problem = CheckYamlShape(yaml)) return Failure(file_name, problem->mark, problem->message);
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    return Failure(file_name, e.mark, "YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return Failure(file_name, e.mark, "cannot parse YAML: " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull())
+    return Failure(file_name, none, "the manifest is empty; expected a mapping with apiVersion, kind, metadata and spec");
+
+  std::error_code ec;
+  const fs::path source = fs::absolute(fs::path(file_name), ec).lexically_normal();
+
+  LoadResult r;
+  Validator validator(file_name, &r.errors);
+  json doc = validator.Validate(ManifestSchema(), root);
+  CheckContext ctx{&validator, source.parent_path().string(), state_dir_override};
+  ResolvePaths(&doc, ctx);
+  ResolveRestarts(&doc, ctx);
+  CheckRules(doc, ctx);
+  SortByPosition(&r.errors);
+  if (r.ok()) r.manifest = Build(doc, source.string());
+  return r;
+}
+
+}  // namespace kaizen::config

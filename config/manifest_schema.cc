@@ -1,0 +1,299 @@
+#include "config/manifest_schema.h"
+
+namespace kaizen::config {
+namespace {
+
+using json = nlohmann::json;
+
+// DNS-label style: safe as a directory name, a log file name and a bus identity.
+const char* const kNamePattern = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+const char* const kNameWhy = "lowercase letters, digits and '-', 1 to 63 characters, not starting or ending with '-'";
+const char* const kDatasetPattern = "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}";
+const char* const kDatasetWhy = "letters, digits, '_', '.', '-'; up to 63 characters";
+
+constexpr int64_t kDay = 86400;
+
+// Restart policy. In spec.runtime every key has a default; in a role section
+// each key is optional and overrides the runtime's value.
+SchemaPtr RestartSchema(bool role_override) {
+  ObjectBuilder b(role_override ? "Restart policy for this agent; each key given overrides the same key of "
+                                  "spec.runtime.restart."
+                                : "How the supervisor restarts an agent process that exits.");
+  auto add = [&](const char* name, SchemaPtr s, json def, const char* doc) {
+    if (role_override) {
+      b.Optional(name, std::move(s), doc, std::string("spec.runtime.restart.") + name);
+    } else {
+      b.Default(name, std::move(s), std::move(def), doc);
+    }
+  };
+  add("policy", Enum({"always", "on-failure", "never"}), "always",
+      "always: restart whenever it exits; on-failure: only after a non-zero exit or a signal; never: leave it down.");
+  add("backoff_initial_ms", Int(1, 3600000), 500, "Delay before the first restart; doubles after each restart.");
+  add("backoff_max_ms", Int(1, kDay * 1000), 30000, "Upper bound of the doubling restart delay.");
+  add("max_restarts", Int(0, 1000000), 5,
+      "More restarts than this within window_s and the supervisor gives up on the agent.");
+  add("window_s", Int(1, 7 * kDay), 60, "The sliding window, in seconds, that max_restarts counts over.");
+  return b.Build();
+}
+
+// id and restart come first in every role section.
+ObjectBuilder RoleSection(const std::string& role, const std::string& doc) {
+  ObjectBuilder b(doc);
+  b.Default("id", Pattern(kNamePattern, kNameWhy), role,
+            "The agent's id: its bus identity and the name of its log file; unique in the cluster.");
+  b.Optional("restart", RestartSchema(true), "Overrides of spec.runtime.restart for this agent.",
+             "spec.runtime.restart");
+  return b;
+}
+
+SchemaPtr TrainSchema(const std::string& doc, const std::string& default_split) {
+  return ObjectBuilder(doc)
+      .Required("dataset", Pattern(kDatasetPattern, kDatasetWhy), "Name of an entry of spec.data.")
+      .Default("split", String(), default_split, "Which split of the dataset to use (e.g. train, val, test).")
+      .Default("domains", ListOf(String(), 0, true), json::array(),
+               "Only examples of these domains; empty means all domains.")
+      .Build();
+}
+
+SchemaPtr RuntimeSchema() {
+  auto endpoint = Pattern("(ipc://.+|tcp://.+)", "ipc://PATH or tcp://HOST:PORT, PORT may be * for any free port");
+  auto endpoints = ObjectBuilder("Where the runtime binds its sockets; agents and CLI clients connect there.")
+                       .Optional("control", endpoint, "ROUTER socket for requests, replies, commands and heartbeats.",
+                                 "ipc://<state_dir>/control.sock")
+                       .Optional("events", endpoint, "XPUB socket on which journaled events are published.",
+                                 "ipc://<state_dir>/events.sock")
+                       .Build();
+  auto heartbeat = ObjectBuilder("Heartbeats between the runtime and the agents, both ways.")
+                       .Default("interval_ms", Int(50, 60000), 500, "Time between heartbeats.")
+                       .Default("liveness", Int(2, 100), 4,
+                                "Missed heartbeats after which a peer counts as lost (an agent is then restarted).")
+                       .Build();
+  auto bus = ObjectBuilder("Message bus limits.")
+                 .Default("max_frame_bytes", Int(1024, 268435456), 1048576,
+                          "Frames larger than this are dropped and counted.")
+                 .Build();
+  auto security = ObjectBuilder("Transport security.")
+                      .Default("curve", Bool(), false,
+                               "Encrypt every connection with CURVE and admit only the cluster's listed public keys.")
+                      .Build();
+  return ObjectBuilder("The runtime process: state, sockets, timing, logging and restart policy.")
+      .Optional("state_dir", String(),
+                "Directory for the journal, registry, logs and artifacts. A relative path resolves against the "
+                "current directory at load time; --state-dir overrides it.",
+                ".kaizen/<metadata.name>")
+      .Default("endpoints", endpoints, json::object(), "Socket addresses.")
+      .Default("heartbeat", heartbeat, json::object(), "Heartbeat timing.")
+      .Default("bus", bus, json::object(), "Bus limits.")
+      .Default("shutdown_grace_ms", Int(100, 600000), 5000,
+               "On shutdown, how long agents get to drain before they are killed.")
+      .Default("log_level", Enum({"trace", "debug", "info", "warn", "error"}), "info",
+               "Log level of the runtime and the agents.")
+      .Default("restart", RestartSchema(false), json::object(), "Default restart policy of every agent.")
+      .Default("security", security, json::object(), "Security settings.")
+      .Build();
+}
+
+SchemaPtr DataSchema() {
+  auto entry = ObjectBuilder("One data set.")
+                   .Required("path", String(),
+                             "The file; a relative path resolves against the manifest's directory. It must exist.")
+                   .Default("format", Enum({"jsonl"}), "jsonl", "File format: one JSON example per line.")
+                   .Build();
+  return MapOf(entry, kDatasetPattern, kDatasetWhy);
+}
+
+SchemaPtr WorkerSchema() {
+  auto skill = ObjectBuilder("The skill backend that answers tasks.")
+                   .Default("backend", Enum({"builtin-classifier", "openai"}), "builtin-classifier",
+                            "builtin-classifier: the fast built-in text classifier; openai: an OpenAI-compatible "
+                            "chat completions server.")
+                   .Optional("train", TrainSchema("Training data of the initial model.", "train"),
+                             "Data the initial model is trained on; required for builtin-classifier.")
+                   .Build();
+  return RoleSection("worker", "The worker: serves tasks with a skill; the agent that gets improved.")
+      .Default("during_improvement", Enum({"clone", "pause"}), "clone",
+               "clone: a clone of the worker keeps serving while it is improved; pause: tasks wait.")
+      .Default("skill", skill, json::object(), "The worker's skill.")
+      .Build();
+}
+
+SchemaPtr TeacherSchema() {
+  return ObjectBuilder("A teacher: a stronger model or a person who labels inputs, at a cost.")
+      .Required("name", Pattern(kNamePattern, kNameWhy), "Unique name of the teacher.")
+      .Default("backend", Enum({"builtin-classifier", "openai"}), "builtin-classifier", "The teacher's backend.")
+      .Optional("train", TrainSchema("Training data of a builtin-classifier teacher.", "train"),
+                "Data the teacher is trained on; required for builtin-classifier.")
+      .Default("cost_per_call", Double(0.0, std::nullopt), 0.001, "Money charged per labeled input.")
+      .Default("max_concurrency", Int(1, 1024), 8, "Calls in flight at once, at most.")
+      .Default("rate_limit_per_s", Double(0.0, std::nullopt), 0.0, "Calls per second, at most; 0 means unlimited.")
+      .Default("noise", Double(0.0, 1.0), 0.0,
+               "Fraction of answers replaced by a random label (to test a bad teacher).")
+      .Build();
+}
+
+SchemaPtr TriggerSchema() {
+  auto variant = [](const char* policy, const char* doc) {
+    ObjectBuilder b(doc);
+    b.Required("policy", Enum({policy}), "Which trigger policy this is.");
+    return b;
+  };
+  auto schedule = variant("schedule", "Improve on a fixed schedule.")
+                      .Required("every_s", Int(1, 365 * kDay), "Seconds between improvement cycles.")
+                      .Build();
+  auto performance =
+      variant("performance", "Improve when the quality of the served answers drops.")
+          .Default("detector", Enum({"cusum", "window"}), "cusum",
+                   "cusum: Bernoulli CUSUM on the thumbs-down rate; window: accuracy of the last `window` "
+                   "tasks below `threshold`.")
+          .Default("false_alarm_rate", Double(0.0, 0.5, true), 0.0001,
+                   "cusum: target false alarms per task; sets the detection threshold.")
+          .Default("min_shift", Double(0.0, 1.0, true), 0.1,
+                   "cusum: the smallest rise of the thumbs-down rate worth detecting.")
+          .Default("window", Int(10, 1000000), 200, "window: number of recent tasks considered.")
+          .Default("threshold", Double(0.0, 1.0), 0.7, "window: trigger when accuracy over the window falls below.")
+          .Default("warmup_tasks", Int(0, 10000000), 200,
+                   "Tasks observed to learn the baseline before the detector may trigger.")
+          .Build();
+  auto roi = variant("roi", "Improve when the expected gain is worth the cost.")
+                 .Default("horizon_tasks", Int(1, 1000000000), 10000, "Coming tasks over which a gain is counted.")
+                 .Default("value_per_correct", Double(0.0, std::nullopt), 0.01, "Money one more correct answer is worth.")
+                 .Default("min_gain", Double(0.0, 1.0), 0.05,
+                          "Smallest expected accuracy gain worth a cycle; expected value must also exceed its cost.")
+                 .Build();
+  return Union("policy", "A trigger: when to start an improvement cycle; `policy` selects the kind.",
+               {{"schedule", schedule}, {"performance", performance}, {"roi", roi}});
+}
+
+SchemaPtr MonitoringSchema() {
+  return RoleSection("monitoring", "Monitoring: watches results and feedback; decides when to improve.")
+      .Default("cooldown_s", Int(0, 7 * kDay), 60, "Least time between the end of a cycle and the next trigger.")
+      .Default("triggers", ListOf(TriggerSchema()), json::array({{{"policy", "performance"}}}),
+               "Trigger policies, all active at once; empty means improve only on demand.")
+      .Build();
+}
+
+SchemaPtr PlanningSchema() {
+  auto auto_approve = ObjectBuilder("Plans within these bounds start without a human approval.")
+                          .Default("max_teacher_calls", Int(0, 1000000000), 2000, "Teacher calls, at most.")
+                          .Default("max_cost", Double(0.0, std::nullopt), 10.0, "Money, at most.")
+                          .Build();
+  auto budget = ObjectBuilder("Upper bounds on what one plan may spend on teachers.")
+                    .Default("max_calls", Int(0, 1000000000), 2000, "Teacher calls per cycle, at most.")
+                    .Default("max_cost", Double(0.0, std::nullopt), 5.0, "Money per cycle, at most.")
+                    .Build();
+  auto acceptance = ObjectBuilder("What a candidate must achieve to be accepted.")
+                        .Default("min_accuracy_gain", Double(0.0, 1.0), 0.02,
+                                 "Least accuracy gain over the incumbent on validation data.")
+                        .Default("max_category_regression", Double(0.0, 1.0), 0.05,
+                                 "Largest accuracy drop allowed in any one category.")
+                        .Build();
+  return RoleSection("planning", "Planning: decides how to improve, within bounds.")
+      .Default("max_replans", Int(0, 10), 1, "New plans after a candidate fails evaluation, at most.")
+      .Default("auto_approve", auto_approve, json::object(), "Auto-approval bounds.")
+      .Default("approval_timeout_s", Int(1, 7 * kDay), 600, "How long a plan waits for a human approval.")
+      .Default("approval_timeout_policy", Enum({"reject", "approve", "wait"}), "reject",
+               "What happens when the approval times out.")
+      .Default("strategies",
+               ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}), 1, true),
+               json::array({"teacher_samples"}), "Strategies the planner may choose from.")
+      .Default("teacher_budget", budget, json::object(), "Teacher budget per cycle.")
+      .Default("acceptance", acceptance, json::object(), "Acceptance metrics.")
+      .Build();
+}
+
+SchemaPtr DatagenSchema() {
+  return RoleSection("datagen", "Data generation: asks teachers and writes versioned datasets.")
+      .Default("concurrency", Int(1, 1024), 8, "Teacher requests in flight at once, at most.")
+      .Default("validation_fraction", Double(0.0, 0.9), 0.2, "Fraction of new examples held out for validation.")
+      .Default("dedupe", Bool(), true, "Drop duplicate inputs.")
+      .Build();
+}
+
+SchemaPtr TrainingSchema() {
+  return RoleSection("training", "Training: turns a base model and a dataset into a candidate model.")
+      .Default("backend", Enum({"builtin", "command", "prompt"}), "builtin",
+               "builtin: the built-in classifier trainer; command: an external command; prompt: prompt and "
+               "few-shot search for LLM workers.")
+      .Optional("command", String(),
+                "command backend: the command template; {base_model} {dataset} {output_dir} are replaced.",
+                "required with backend: command")
+      .Default("replay_fraction", Double(0.0, 1.0), 0.5,
+               "Share of old training data mixed into the new, so old skills are not forgotten.")
+      .Default("epochs", Int(1, 1000), 5, "Passes over the training data.")
+      .Default("timeout_s", Int(1, 7 * kDay), 600, "A training run taking longer is stopped and fails.")
+      .Build();
+}
+
+SchemaPtr EvaluationSchema() {
+  return RoleSection("evaluation", "Evaluation: benchmarks the candidate against the incumbent.")
+      .Default("confidence", Double(0.5, 1.0, false, true), 0.95, "Confidence level of the reported intervals.")
+      .Default("paired_test", Enum({"mcnemar"}), "mcnemar", "Paired significance test on the same examples.")
+      .Build();
+}
+
+SchemaPtr DeploymentSchema() {
+  auto guardrails = ObjectBuilder("Limits that roll a candidate back at once.")
+                        .Default("max_error_rate", Double(0.0, 1.0), 0.05, "Largest share of tasks answered with an error.")
+                        .Build();
+  return RoleSection("deployment", "Deployment: A/B rollout of the candidate; promotes or rolls back.")
+      .Default("steps", ListOf(Double(0.0, 1.0, true), 1), json::array({0.1, 0.5}),
+               "Candidate traffic shares, each in (0, 1] and increasing; promotion takes it to 1.")
+      .Default("alpha", Double(0.0, 0.5, true), 0.05, "Significance level of the sequential test.")
+      .Default("min_samples_per_step", Int(1, 10000000), 200, "Feedback samples per arm before leaving a step.")
+      .Default("max_samples", Int(1, 1000000000), 20000, "Stop the test (and keep the incumbent) after this many.")
+      .Default("guardrails", guardrails, json::object(), "Guardrails.")
+      .Default("require_approval", Bool(), false, "A human must approve the promotion.")
+      .Build();
+}
+
+SchemaPtr SimulatorSchema() {
+  return ObjectBuilder("Simulated users: tasks from a data set, and feedback on the answers.")
+      .Required("dataset", Pattern(kDatasetPattern, kDatasetWhy), "Name of an entry of spec.data.")
+      .Default("split", String(), "test", "Which split tasks are drawn from.")
+      .Default("rate_per_s", Double(0.0, 100000.0, true), 200.0, "Tasks per second.")
+      .Default("total_tasks", Int(1, 1000000000), 12000, "Tasks sent in all.")
+      .Default("drift_at_task", Int(0, 1000000000), 4000, "Task number at which traffic drifts.")
+      .Default("before_drift_domains", ListOf(String(), 0, true), json::array(),
+               "Domains drawn from before the drift; empty means all.")
+      .Default("after_drift_domains", ListOf(String(), 0, true), json::array(),
+               "Domains drawn from after the drift; empty means all.")
+      .Default("feedback_rate", Double(0.0, 1.0), 1.0, "Share of answers the simulated users rate.")
+      .Default("feedback_noise", Double(0.0, 1.0), 0.05, "Share of ratings that are wrong.")
+      .Default("seed", Int(0, INT64_MAX), 7, "Random seed.")
+      .Build();
+}
+
+SchemaPtr BuildManifestSchema() {
+  auto metadata = ObjectBuilder("Identifies the cluster.")
+                      .Required("name", Pattern(kNamePattern, kNameWhy), "Name of the cluster.")
+                      .Default("labels", MapOf(String()), json::object(), "Free-form labels, name to string.")
+                      .Build();
+  auto spec = ObjectBuilder("The cluster: runtime, data, agents and teachers.")
+                  .Default("runtime", RuntimeSchema(), json::object(), "The runtime.")
+                  .Default("data", DataSchema(), json::object(), "Data sets by name.")
+                  .Required("worker", WorkerSchema(), "The worker agent.")
+                  .Default("teachers", ListOf(TeacherSchema()), json::array(), "Teachers; may be empty.")
+                  .Default("monitoring", MonitoringSchema(), json::object(), "The monitoring agent.")
+                  .Default("planning", PlanningSchema(), json::object(), "The planning agent.")
+                  .Default("datagen", DatagenSchema(), json::object(), "The data generation agent.")
+                  .Default("training", TrainingSchema(), json::object(), "The training agent.")
+                  .Default("evaluation", EvaluationSchema(), json::object(), "The evaluation agent.")
+                  .Default("deployment", DeploymentSchema(), json::object(), "The deployment agent.")
+                  .Optional("simulator", SimulatorSchema(), "Simulated traffic.", "no simulated traffic")
+                  .Build();
+  return ObjectBuilder("A Kaizen cluster manifest.")
+      .Required("apiVersion", Enum({kApiVersion}), "Version of the manifest format.")
+      .Required("kind", Enum({kKind}), "Kind of object.")
+      .Required("metadata", metadata, "Name and labels.")
+      .Required("spec", spec, "The cluster.")
+      .Build();
+}
+
+}  // namespace
+
+const Schema& ManifestSchema() {
+  static const SchemaPtr schema = BuildManifestSchema();
+  return *schema;
+}
+
+}  // namespace kaizen::config

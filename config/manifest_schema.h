@@ -1,0 +1,21 @@
+// The schema of a Kaizen manifest (apiVersion kaizen.dev/v1, kind Cluster):
+// every key, its type, range, default and one line of documentation.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "config/schema.h"
+
+namespace kaizen::config {
+
+inline constexpr const char* kApiVersion = "kaizen.dev/v1";
+inline constexpr const char* kKind = "Cluster";
+
+// The supervised roles, in start order; each has a section under spec.
+inline constexpr std::array<const char*, 7> kRoles = {"worker",   "monitoring", "planning",  "datagen",
+                                                       "training", "evaluation", "deployment"};
+
+const Schema& ManifestSchema();
+
+}  // namespace kaizen::config

@@ -1,0 +1,162 @@
+#include <cstdio>
+#include <ctime>
+#include <regex>
+
+#include "runtime/base/clock.h"
+#include "runtime/cli/commands.h"
+#include "runtime/cli/event_format.h"
+#include "runtime/cli/runtime_session.h"
+#include "runtime/store/store.h"
+
+namespace kaizen::cli {
+namespace {
+
+// "90s", "10m", "2h", "1d" ago, or "2026-11-22T10:00:00Z". 0 = no bound.
+Result<int64_t> ParseSince(const std::string& s) {
+  if (s.empty()) return int64_t{0};
+  std::smatch m;
+  if (std::regex_match(s, m, std::regex(R"((\d+)([smhd]))"))) {
+    int64_t n = std::stoll(m[1]);
+    int64_t unit = m[2] == "s" ? 1000 : m[2] == "m" ? 60000 : m[2] == "h" ? 3600000 : 86400000;
+    return WallMs() - n * unit;
+  }
+  std::tm tm{};
+  if (strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return static_cast<int64_t>(timegm(&tm)) * 1000;
+  return Status::InvalidArgument("--since '" + s + "': use a duration like 30s, 10m, 2h, 1d or a UTC time like 2026-11-22T10:00:00Z");
+}
+
+class Printer {
+ public:
+  Printer(const LogsOptions& o, int64_t since_ms) : o_(o), since_ms_(since_ms) {}
+  void Print(const bus::Envelope& e) {
+    if (since_ms_ && e.timestamp_ms() < since_ms_) return;
+    if (!o_.agent.empty() && EventAgent(e) != o_.agent) return;
+    if (!o_.cycle.empty() && e.cycle_id() != o_.cycle) return;
+    std::string line = o_.output == "json" ? EventToJson(e).dump() : EventToText(e);
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
+
+ private:
+  const LogsOptions& o_;
+  int64_t since_ms_;
+};
+
+int HistoryFromStore(const std::string& state_dir, Printer& printer, int64_t since_ms) {
+  auto store = store::Store::Open(state_dir + "/state.db", store::Store::Mode::kReadOnly);
+  if (!store.ok()) {
+    std::fprintf(stderr, "kaizen logs: %s\n", store.status().message().c_str());
+    return kExitFailure;
+  }
+  store::EventFilter f;
+  f.since_ms = since_ms;
+  f.limit = 5000;
+  while (true) {
+    auto events = (*store)->ReadEvents(f);
+    if (!events.ok()) {
+      std::fprintf(stderr, "kaizen logs: %s\n", events.status().message().c_str());
+      return kExitFailure;
+    }
+    for (const auto& row : *events) {
+      bus::Envelope e;
+      if (e.ParseFromString(row.payload)) printer.Print(e);
+    }
+    if (events->size() < f.limit) return kExitOk;
+    f.from_seq = events->back().seq + 1;
+  }
+}
+
+// Replays from `*printed + 1` to the end of the journal through the runtime.
+Status Replay(RuntimeSession& session, uint64_t* printed, Printer& printer) {
+  while (true) {
+    bus::Envelope req = session.NewRequest();
+    req.mutable_replay_request()->set_from_seq(*printed + 1);
+    auto reply = session.Call(std::move(req));
+    if (!reply.ok()) return reply.status();
+    const auto& batch = reply->replay_batch();
+    for (const auto& e : batch.events()) {
+      if (e.seq() <= *printed) continue;
+      printer.Print(e);
+      *printed = e.seq();
+    }
+    if (batch.done() || batch.events().empty()) return Status::OK();
+  }
+}
+
+// Clone pattern: subscribe first, replay history, then print live events;
+// a gap in sequence numbers (or a quiet second) triggers another replay, so
+// nothing is missed between history and live.
+int Follow(const std::string& state_dir, Printer& printer) {
+  auto session = RuntimeSession::Open(state_dir);
+  if (!session.ok()) {
+    std::fprintf(stderr, "kaizen logs -f: %s\n", session.status().message().c_str());
+    return kExitNotRunning;
+  }
+  RuntimeSession& s = **session;
+  if (Status st = s.client().SubscribeEvents(s.info().events_endpoint, {""}); !st.ok()) {
+    std::fprintf(stderr, "kaizen logs -f: %s\n", st.message().c_str());
+    return kExitFailure;
+  }
+  uint64_t printed = 0;
+  if (Status st = Replay(s, &printed, printer); !st.ok()) {
+    std::fprintf(stderr, "kaizen logs -f: %s\n", st.message().c_str());
+    return kExitFailure;
+  }
+  int64_t last_sync = MonoMs();
+  while (true) {
+    auto ev = s.client().ReceiveEvent(250);
+    if (ev) {
+      uint64_t seq = ev->envelope.seq();
+      if (seq <= printed) continue;
+      if (seq > printed + 1) {
+        if (!Replay(s, &printed, printer).ok()) break;
+        if (seq <= printed) continue;
+      }
+      printer.Print(ev->envelope);
+      printed = seq;
+      continue;
+    }
+    if (MonoMs() - last_sync > 1000) {
+      last_sync = MonoMs();
+      if (!core::RuntimeAlive(s.paths())) break;
+      if (!Replay(s, &printed, printer).ok()) break;
+    }
+  }
+  // The runtime is gone: print what it journaled last, then stop following.
+  store::EventFilter f;
+  f.from_seq = printed + 1;
+  f.limit = 5000;
+  auto store = store::Store::Open(state_dir + "/state.db", store::Store::Mode::kReadOnly);
+  while (store.ok()) {
+    auto rows = (*store)->ReadEvents(f);
+    if (!rows.ok()) break;
+    for (const auto& row : *rows) {
+      bus::Envelope e;
+      if (e.ParseFromString(row.payload)) printer.Print(e);
+    }
+    if (rows->size() < f.limit) break;
+    f.from_seq = rows->back().seq + 1;
+  }
+  std::fprintf(stderr, "kaizen logs -f: the runtime stopped\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunLogs(const LogsOptions& o) {
+  auto dir = core::ResolveStateDir(o.state_dir);
+  if (!dir.ok()) {
+    std::fprintf(stderr, "kaizen logs: %s\n", dir.status().message().c_str());
+    return kExitInvalid;
+  }
+  auto since = ParseSince(o.since);
+  if (!since.ok()) {
+    std::fprintf(stderr, "kaizen logs: %s\n", since.status().message().c_str());
+    return kExitInvalid;
+  }
+  Printer printer(o, *since);
+  if (o.follow) return Follow(*dir, printer);
+  return HistoryFromStore(*dir, printer, *since);
+}
+
+}  // namespace kaizen::cli

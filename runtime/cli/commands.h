@@ -1,0 +1,51 @@
+// The `kaizen` subcommands. Each returns the process exit code:
+// 0 success, 1 failure, 2 invalid input (manifest, flags), 3 cluster not running.
+#pragma once
+
+#include <string>
+
+namespace kaizen::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitInvalid = 2;
+constexpr int kExitNotRunning = 3;
+
+struct UpOptions {
+  std::string manifest;
+  std::string state_dir;
+  bool detach = false;
+};
+int RunUp(const UpOptions& o);
+
+struct DownOptions {
+  std::string state_dir;
+  int timeout_s = 60;
+};
+int RunDown(const DownOptions& o);
+
+int RunValidate(const std::string& manifest);
+
+struct StatusOptions {
+  std::string state_dir;
+  std::string output = "text";  // text | json
+};
+int RunStatus(const StatusOptions& o);
+
+struct LogsOptions {
+  std::string state_dir;
+  bool follow = false;
+  std::string agent;
+  std::string cycle;
+  std::string since;             // "10m", "2h", "30s", or an ISO-8601 UTC time
+  std::string output = "text";   // text | json
+};
+int RunLogs(const LogsOptions& o);
+
+struct AgentOptions {
+  std::string role, id, connect;
+  std::string log_level = "info";
+};
+int RunAgentCommand(const AgentOptions& o);
+
+}  // namespace kaizen::cli

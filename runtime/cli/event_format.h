@@ -1,0 +1,22 @@
+// How journal events look to an operator: one human line, or one JSON object.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/bus/envelope_codec.h"
+
+namespace kaizen::cli {
+
+// {"seq","time","ts_ms","kind",...}: for state changes "agent","role","from",
+// "to","detail","pid","restarts"; for cluster events "what","detail","agent".
+nlohmann::json EventToJson(const bus::Envelope& event);
+
+// "2026-11-22T10:15:03.042Z  worker       worker      starting -> idle      pid 1234"
+std::string EventToText(const bus::Envelope& event);
+
+// The agent an event concerns ("" if none), for --agent filtering.
+std::string EventAgent(const bus::Envelope& event);
+
+}  // namespace kaizen::cli

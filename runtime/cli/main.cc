@@ -1,0 +1,62 @@
+// kaizen: one binary for the runtime, its agents and its operators.
+#include <CLI/CLI.hpp>
+
+#include "runtime/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace kaizen::cli;
+  CLI::App app{"Kaizen: a runtime for self-improving agents"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", KAIZEN_VERSION);
+  int code = kExitOk;
+
+  UpOptions up;
+  auto* up_cmd = app.add_subcommand("up", "Start a cluster from a manifest (foreground unless --detach)");
+  up_cmd->add_option("manifest", up.manifest, "Manifest file (YAML)")->required();
+  up_cmd->add_flag("-d,--detach", up.detach, "Run in the background and return once the cluster is up");
+  up_cmd->add_option("--state-dir", up.state_dir, "State directory (overrides spec.runtime.state_dir)");
+  up_cmd->callback([&] { code = RunUp(up); });
+
+  DownOptions down;
+  auto* down_cmd = app.add_subcommand("down", "Drain and stop a running cluster");
+  down_cmd->add_option("--state-dir", down.state_dir, "State directory of the cluster");
+  down_cmd->add_option("--timeout", down.timeout_s, "Seconds to wait for the runtime to exit")->capture_default_str();
+  down_cmd->callback([&] { code = RunDown(down); });
+
+  std::string validate_file;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a manifest; errors name file:line:column and the key");
+  validate_cmd->add_option("manifest", validate_file, "Manifest file (YAML)")->required();
+  validate_cmd->callback([&] { code = RunValidate(validate_file); });
+
+  StatusOptions status;
+  auto* status_cmd = app.add_subcommand("status", "Agents, states, versions, bus counters, current cycle");
+  status_cmd->add_option("--state-dir", status.state_dir, "State directory of the cluster");
+  status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  status_cmd->callback([&] { code = RunStatus(status); });
+
+  LogsOptions logs;
+  auto* logs_cmd = app.add_subcommand("logs", "The agent state log from the journal");
+  logs_cmd->add_option("--state-dir", logs.state_dir, "State directory of the cluster");
+  logs_cmd->add_flag("-f,--follow", logs.follow, "Keep printing new events live");
+  logs_cmd->add_option("--agent", logs.agent, "Only events about this agent id");
+  logs_cmd->add_option("--cycle", logs.cycle, "Only events of this cycle id");
+  logs_cmd->add_option("--since", logs.since, "Only events newer than 30s, 10m, 2h, 1d or a UTC time");
+  logs_cmd->add_option("-o,--output", logs.output, "text or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}));
+  logs_cmd->callback([&] { code = RunLogs(logs); });
+
+  AgentOptions agent;
+  auto* agent_cmd = app.add_subcommand("agent", "Run one agent process (started by the runtime)");
+  agent_cmd->add_option("--role", agent.role, "Agent role")->required();
+  agent_cmd->add_option("--id", agent.id, "Agent id (its bus identity)")->required();
+  agent_cmd->add_option("--connect", agent.connect, "Runtime control endpoint")->required();
+  agent_cmd->add_option("--log-level", agent.log_level, "trace, debug, info, warn, error");
+  agent_cmd->callback([&] { code = RunAgentCommand(agent); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitInvalid;
+  }
+  return code;
+}

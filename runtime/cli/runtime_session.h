@@ -1,0 +1,37 @@
+// RuntimeSession: a CLI command's connection to the runtime of a state dir.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "runtime/bus/bus_client.h"
+#include "runtime/core/state_dir.h"
+
+namespace kaizen::cli {
+
+class RuntimeSession {
+ public:
+  // Finds the live runtime (runtime.json + lock) and registers as a CLI peer.
+  // Unavailable when no runtime runs for that state dir.
+  static Result<std::unique_ptr<RuntimeSession>> Open(const std::string& state_dir, int timeout_ms = 5000);
+
+  // Sends a request to the runtime and waits for its answer. An Error body
+  // comes back as a Status.
+  Result<bus::Envelope> Call(bus::Envelope request, int timeout_ms = 5000);
+  bus::Envelope NewRequest() const;
+
+  bus::BusClient& client() { return *client_; }
+  const core::RuntimeInfo& info() const { return info_; }
+  const core::StatePaths& paths() const { return paths_; }
+
+ private:
+  RuntimeSession(core::StatePaths paths, core::RuntimeInfo info) : paths_(std::move(paths)), info_(std::move(info)) {}
+  core::StatePaths paths_;
+  core::RuntimeInfo info_;
+  zmq::context_t context_{1};
+  std::unique_ptr<bus::BusClient> client_;
+};
+
+}  // namespace kaizen::cli

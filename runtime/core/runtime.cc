@@ -1,0 +1,200 @@
+#include "runtime/core/runtime.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/clock.h"
+
+namespace kaizen::core {
+
+Runtime::Runtime(config::Manifest manifest, Options options)
+    : manifest_(std::move(manifest)), options_(std::move(options)), paths_(manifest_.runtime.state_dir) {}
+
+Runtime::~Runtime() = default;
+
+Status Runtime::Run() {
+  Status s = Start();
+  if (options_.on_ready) options_.on_ready(s);
+  if (!s.ok()) return s;
+  Loop();
+  Finish();
+  return Status::OK();
+}
+
+Status Runtime::Start() {
+  Status s = CreateStateDir(paths_);
+  if (!s.ok()) return s;
+  auto lock = StateLock::Acquire(paths_);
+  if (!lock.ok()) return lock.status();
+  lock_.emplace(std::move(lock.value()));
+
+  auto store = store::Store::Open(paths_.db);
+  if (!store.ok()) return store.status().WithContext("opening " + paths_.db);
+  store_ = std::move(store.value());
+
+  // Signals become poll events; SIGCHLD must be blocked before the first fork.
+  auto signals = SignalFd::Create({SIGTERM, SIGINT, SIGCHLD, SIGHUP});
+  if (!signals.ok()) return signals.status();
+  signals_.emplace(std::move(signals.value()));
+  std::signal(SIGPIPE, SIG_IGN);
+
+  bus::Broker::Options bopts;
+  bopts.control_endpoint = manifest_.runtime.control_endpoint;
+  bopts.events_endpoint = manifest_.runtime.events_endpoint;
+  bopts.max_frame_bytes = static_cast<size_t>(manifest_.runtime.max_frame_bytes);
+  auto broker = bus::Broker::Bind(context_, bopts);
+  if (!broker.ok()) return broker.status();
+  broker_ = std::move(broker.value());
+  journal_ = std::make_unique<Journal>(*store_, *broker_);
+
+  started_ms_ = WallMs();
+  RuntimeInfo info;
+  info.pid = ::getpid();
+  info.cluster = manifest_.name;
+  info.control_endpoint = broker_->control_endpoint();
+  info.events_endpoint = broker_->events_endpoint();
+  info.manifest = manifest_.source_path;
+  info.started_ms = started_ms_;
+  s = WriteRuntimeInfo(paths_, info);
+  if (!s.ok()) return s;
+
+  RecordClusterEvent("started", "cluster '" + manifest_.name + "' from " + manifest_.source_path + ", runtime pid " +
+                                    std::to_string(::getpid()) + ", control " + broker_->control_endpoint());
+  spdlog::info("runtime for '{}' listening on {} (events {})", manifest_.name, broker_->control_endpoint(),
+               broker_->events_endpoint());
+
+  supervisor_ = std::make_unique<supervisor::Supervisor>([this](const supervisor::ChildEvent& ev) { OnChildEvent(ev); });
+  for (const auto& spec : manifest_.agents) {
+    AgentEntry& a = agents_[spec.id];
+    a.id = spec.id;
+    a.role = spec.role;
+    a.settings_json = spec.settings.dump();
+    supervisor::ChildSpec child;
+    child.id = spec.id;
+    child.role = spec.role;
+    child.argv = {options_.agent_executable, "agent",         "--role",      spec.role,
+                  "--id",                    spec.id,         "--connect",   broker_->control_endpoint(),
+                  "--log-level",             manifest_.runtime.log_level};
+    child.log_path = paths_.AgentLog(spec.id);
+    child.restart = spec.restart;
+    s = supervisor_->Start(child);
+    if (!s.ok()) {
+      // Stop what was started; the caller reports why.
+      supervisor_->StopAll(SIGKILL);
+      return s;
+    }
+  }
+  next_tick_ms_ = MonoMs();
+  return Status::OK();
+}
+
+void Runtime::Loop() {
+  const int64_t tick_ms = std::max<int64_t>(20, manifest_.runtime.heartbeat_interval_ms / 2);
+  while (true) {
+    int64_t now = MonoMs();
+    if (stopping_) {
+      if (supervisor_->AllExited()) break;
+      if (!killed_ && now >= stop_deadline_ms_) {
+        killed_ = true;
+        RecordClusterEvent("stop_grace_expired",
+                           "agents still running after " + std::to_string(manifest_.runtime.shutdown_grace_ms) +
+                               " ms; sending SIGKILL");
+        supervisor_->StopAll(SIGKILL);
+      }
+    }
+    int64_t timeout = std::max<int64_t>(0, next_tick_ms_ - now);
+    int64_t restart_in = supervisor_->MsUntilNextRestart(now);
+    if (restart_in >= 0) timeout = std::min(timeout, restart_in);
+    if (stopping_) timeout = std::min<int64_t>(timeout, 50);
+
+    zmq::pollitem_t items[3] = {
+        {broker_->control().handle(), 0, ZMQ_POLLIN, 0},
+        {broker_->events().handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, signals_->fd(), ZMQ_POLLIN, 0},
+    };
+    try {
+      zmq::poll(items, 3, std::chrono::milliseconds(timeout));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) spdlog::warn("poll: {}", e.what());
+    }
+    if (items[2].revents & ZMQ_POLLIN) {
+      while (auto sig = signals_->Read()) {
+        if (*sig == SIGCHLD) {
+          supervisor_->Reap();
+        } else {
+          BeginShutdown("received signal " + std::to_string(*sig) + " (" + strsignal(*sig) + ")");
+        }
+      }
+    }
+    if (items[0].revents & ZMQ_POLLIN) {
+      // Bounded per turn so heartbeats and reaping keep their pace under a flood.
+      for (int i = 0; i < 2000; ++i) {
+        bool read = false;
+        auto in = broker_->Receive(&read);
+        if (!read) break;
+        if (in) OnControl(*in);
+      }
+    }
+    if (items[1].revents & ZMQ_POLLIN) broker_->DrainSubscriptions();
+
+    now = MonoMs();
+    supervisor_->Tick(now);
+    if (now >= next_tick_ms_) {
+      OnTick(now);
+      next_tick_ms_ = now + tick_ms;
+    }
+  }
+}
+
+void Runtime::OnTick(int64_t now) {
+  CheckLiveness(now);
+  // Heartbeats to every connected agent; a runtime that falls silent makes
+  // agents reconnect.
+  for (auto& [id, a] : agents_) {
+    if (!a.connected) continue;
+    bus::Envelope hb = bus::MakeEnvelope("runtime", id);
+    hb.mutable_heartbeat()->set_sent_ms(WallMs());
+    broker_->Send(id, hb);
+  }
+  // Forget CLI peers idle for five minutes.
+  std::erase_if(clients_, [now](const auto& kv) { return now - kv.second > 300000; });
+}
+
+void Runtime::BeginShutdown(const std::string& reason) {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_deadline_ms_ = MonoMs() + manifest_.runtime.shutdown_grace_ms;
+  RecordClusterEvent("stopping", reason + "; draining agents (grace " +
+                                     std::to_string(manifest_.runtime.shutdown_grace_ms) + " ms)");
+  spdlog::info("stopping: {}", reason);
+  // SIGTERM makes every agent drain (finish in-flight work) and exit; the
+  // supervisor no longer restarts anyone.
+  supervisor_->StopAll(SIGTERM);
+}
+
+void Runtime::Finish() {
+  for (auto& [id, a] : agents_) {
+    if (a.state != v1::AGENT_STATE_STOPPED && a.state != v1::AGENT_STATE_FAILED) {
+      ApplyState(a, v1::AGENT_STATE_STOPPED, "cluster stopped");
+    }
+  }
+  RecordClusterEvent("stopped", "all agents stopped");
+  ::unlink(paths_.runtime_json.c_str());
+  spdlog::info("cluster '{}' stopped", manifest_.name);
+}
+
+void Runtime::RecordClusterEvent(const std::string& what, const std::string& detail, const std::string& agent_id) {
+  bus::Envelope e = bus::MakeEnvelope("runtime", "");
+  auto* ce = e.mutable_cluster_event();
+  ce->set_what(what);
+  ce->set_detail(detail);
+  ce->set_agent_id(agent_id);
+  (void)journal_->Record("cluster", agent_id, "", &e);
+}
+
+}  // namespace kaizen::core

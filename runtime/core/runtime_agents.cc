@@ -1,0 +1,105 @@
+// Runtime: the agent table, supervision events and liveness.
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/clock.h"
+#include "runtime/core/runtime.h"
+
+namespace kaizen::core {
+
+void Runtime::PersistAgent(const AgentEntry& a) {
+  store::AgentRow row;
+  row.id = a.id;
+  row.role = a.role;
+  row.state = bus::StateName(a.state);
+  row.detail = a.detail;
+  row.pid = a.pid;
+  row.restarts = a.restarts;
+  row.model_version = a.model_version;
+  row.updated_ms = WallMs();
+  Status s = store_->UpsertAgent(row);
+  if (!s.ok()) spdlog::error("cannot persist agent {}: {}", a.id, s.ToString());
+}
+
+void Runtime::ApplyState(AgentEntry& a, v1::AgentState to, const std::string& detail) {
+  if (to == a.state && detail == a.detail) return;
+  bus::Envelope e = bus::MakeEnvelope("runtime", "");
+  auto* sc = e.mutable_state_change();
+  sc->set_agent_id(a.id);
+  sc->set_role(a.role);
+  sc->set_from(a.state);
+  sc->set_to(to);
+  sc->set_detail(detail);
+  sc->set_model_version(a.model_version);
+  sc->set_pid(a.pid);
+  sc->set_restarts(a.restarts);
+  a.state = to;
+  a.detail = detail;
+  (void)journal_->Record("state_change", a.id, a.role, &e);
+  PersistAgent(a);
+  spdlog::info("agent {} ({}) {} -> {}{}", a.id, a.role, bus::StateName(sc->from()), bus::StateName(to),
+               detail.empty() ? "" : ": " + detail);
+}
+
+void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
+  auto it = agents_.find(ev.id);
+  if (it == agents_.end()) return;
+  AgentEntry& a = it->second;
+  using Kind = supervisor::ChildEvent::Kind;
+  switch (ev.kind) {
+    case Kind::kStarted:
+      a.pid = ev.pid;
+      a.restarts = ev.restarts;
+      a.connected = false;
+      a.spawned_mono = MonoMs();
+      ApplyState(a, v1::AGENT_STATE_STARTING,
+                 (ev.restarts > 0 ? "restart " + std::to_string(ev.restarts) + ", " : std::string()) + "pid " +
+                     std::to_string(ev.pid));
+      return;
+    case Kind::kExited: {
+      a.pid = 0;
+      a.connected = false;
+      bool clean = ev.detail == "exited with code 0";
+      if (a.state == v1::AGENT_STATE_STOPPED && clean) {
+        PersistAgent(a);
+        return;
+      }
+      ApplyState(a, clean ? v1::AGENT_STATE_STOPPED : v1::AGENT_STATE_FAILED, ev.detail);
+      return;
+    }
+    case Kind::kRestartScheduled:
+      a.restarts = ev.restarts;
+      RecordClusterEvent("restart_scheduled", ev.detail, a.id);
+      return;
+    case Kind::kGaveUp:
+      ApplyState(a, v1::AGENT_STATE_FAILED, "not restarted: " + ev.detail);
+      return;
+    case Kind::kSpawnFailed:
+      a.pid = 0;
+      ApplyState(a, v1::AGENT_STATE_FAILED, ev.detail);
+      return;
+  }
+}
+
+void Runtime::CheckLiveness(int64_t now) {
+  if (stopping_) return;
+  const int64_t budget = manifest_.runtime.heartbeat_interval_ms * manifest_.runtime.liveness;
+  // A fresh process gets longer to register than a running one to answer:
+  // loading a model can take a few seconds.
+  const int64_t register_budget = std::max<int64_t>(15000, budget * 4);
+  for (auto& [id, a] : agents_) {
+    if (!a.supervised || a.pid == 0) continue;
+    if (a.connected && now - a.last_seen_mono > budget) {
+      std::string why = "lost: no heartbeat for " + std::to_string(now - a.last_seen_mono) + " ms (budget " +
+                        std::to_string(budget) + " ms)";
+      a.connected = false;
+      ApplyState(a, v1::AGENT_STATE_FAILED, why);
+      supervisor_->Kill(id, why);
+    } else if (!a.connected && a.state == v1::AGENT_STATE_STARTING && now - a.spawned_mono > register_budget) {
+      std::string why = "did not register within " + std::to_string(register_budget) + " ms";
+      ApplyState(a, v1::AGENT_STATE_FAILED, why);
+      supervisor_->Kill(id, why);
+    }
+  }
+}
+
+}  // namespace kaizen::core

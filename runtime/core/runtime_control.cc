@@ -1,0 +1,235 @@
+// Runtime: control traffic on the ROUTER socket.
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/clock.h"
+#include "runtime/core/runtime.h"
+
+namespace kaizen::core {
+namespace {
+constexpr const char* kRuntimeId = "runtime";
+constexpr uint32_t kMaxReplayBatch = 1000;
+}  // namespace
+
+bool Runtime::KnownPeer(const std::string& identity) const {
+  auto it = agents_.find(identity);
+  if (it != agents_.end()) return it->second.connected;
+  return clients_.count(identity) > 0;
+}
+
+void Runtime::ReplyError(const bus::Broker::Incoming& in, v1::Error::Code code, const std::string& message) {
+  bus::Envelope e = bus::MakeReply(in.envelope, kRuntimeId);
+  e.mutable_error()->set_code(code);
+  e.mutable_error()->set_message(message);
+  broker_->Send(in.identity, e);
+}
+
+void Runtime::OnControl(bus::Broker::Incoming& in) {
+  const bus::Envelope& e = in.envelope;
+  if (e.body_case() == bus::Envelope::kHello) {
+    OnHello(in);
+    return;
+  }
+  if (!KnownPeer(in.identity)) {
+    broker_->Drop(bus::DropReason::kUnknownSender, in.identity, bus::BodyName(e) + " before Hello");
+    // A peer the runtime forgot (e.g. after a runtime restart) registers again.
+    ReplyError(in, v1::Error::NOT_REGISTERED, "say Hello first");
+    return;
+  }
+  int64_t now = MonoMs();
+  auto agent = agents_.find(in.identity);
+  if (agent != agents_.end()) {
+    agent->second.last_seen_mono = now;
+    agent->second.last_seen_wall = WallMs();
+  } else {
+    clients_[in.identity] = now;
+  }
+
+  if (!e.recipient().empty() && e.recipient() != kRuntimeId) {
+    Forward(in);
+    return;
+  }
+  switch (e.body_case()) {
+    case bus::Envelope::kHeartbeat:
+      return;
+    case bus::Envelope::kStateChange:
+      if (agent == agents_.end() || e.state_change().agent_id() != in.identity) {
+        broker_->Drop(bus::DropReason::kUnexpected, in.identity, "state change for another agent or from a client");
+        ReplyError(in, v1::Error::FORBIDDEN, "a peer may only report its own state");
+        return;
+      }
+      OnStateChange(agent->second, e.state_change());
+      return;
+    case bus::Envelope::kStatusRequest:
+      OnStatusRequest(in);
+      return;
+    case bus::Envelope::kReplayRequest:
+      OnReplayRequest(in);
+      return;
+    case bus::Envelope::kCommand:
+      OnCommand(in);
+      return;
+    default:
+      broker_->Drop(bus::DropReason::kUnexpected, in.identity, bus::BodyName(e) + " is not a runtime request");
+      ReplyError(in, v1::Error::BAD_REQUEST, "the runtime does not take " + bus::BodyName(e) + " messages");
+  }
+}
+
+void Runtime::OnHello(bus::Broker::Incoming& in) {
+  const auto& hello = in.envelope.hello();
+  bus::Envelope reply = bus::MakeReply(in.envelope, kRuntimeId);
+  auto* w = reply.mutable_welcome();
+  w->set_cluster(manifest_.name);
+  w->set_heartbeat_interval_ms(manifest_.runtime.heartbeat_interval_ms);
+  w->set_liveness(manifest_.runtime.liveness);
+  w->set_events_endpoint(broker_->events_endpoint());
+  w->set_state_dir(paths_.dir);
+  w->set_last_seq(journal_->last_seq());
+
+  if (hello.role() == "cli") {
+    if (agents_.count(in.identity)) {
+      ReplyError(in, v1::Error::FORBIDDEN, "identity '" + in.identity + "' belongs to an agent");
+      return;
+    }
+    clients_[in.identity] = MonoMs();
+    broker_->Send(in.identity, reply);
+    return;
+  }
+  auto it = agents_.find(in.identity);
+  if (it == agents_.end() || it->second.role != hello.role()) {
+    broker_->Drop(bus::DropReason::kUnknownSender, in.identity,
+                  "Hello as role '" + hello.role() + "' from an id the manifest does not name");
+    ReplyError(in, v1::Error::FORBIDDEN,
+               "agent '" + in.identity + "' with role '" + hello.role() + "' is not in cluster '" + manifest_.name + "'");
+    return;
+  }
+  AgentEntry& a = it->second;
+  if (a.pid != 0 && hello.pid() != 0 && hello.pid() != a.pid) {
+    spdlog::warn("agent {} says pid {} but the supervisor started pid {}", a.id, hello.pid(), a.pid);
+  }
+  a.connected = true;
+  a.last_seen_mono = MonoMs();
+  a.last_seen_wall = WallMs();
+  if (!hello.model_version().empty()) a.model_version = hello.model_version();
+  w->set_settings_json(a.settings_json);
+  broker_->Send(in.identity, reply);
+}
+
+void Runtime::OnStateChange(AgentEntry& agent, const v1::StateChange& sc) {
+  if (sc.to() == v1::AGENT_STATE_UNSPECIFIED) return;
+  if (!sc.model_version().empty() && sc.model_version() != agent.model_version) {
+    agent.model_version = sc.model_version();
+    if (sc.to() == agent.state && sc.detail() == agent.detail) PersistAgent(agent);
+  }
+  ApplyState(agent, sc.to(), sc.detail());
+}
+
+void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
+  bus::Envelope reply = bus::MakeReply(in.envelope, kRuntimeId);
+  auto* r = reply.mutable_status_reply();
+  r->set_cluster(manifest_.name);
+  r->set_phase(stopping_ ? "stopping" : "running");
+  r->set_runtime_pid(::getpid());
+  r->set_started_ms(started_ms_);
+  r->set_last_seq(journal_->last_seq());
+  r->set_state_dir(paths_.dir);
+  r->set_control_endpoint(broker_->control_endpoint());
+  r->set_events_endpoint(broker_->events_endpoint());
+  for (const auto& spec : manifest_.agents) {  // manifest order, not alphabetical
+    const AgentEntry& a = agents_.at(spec.id);
+    auto* s = r->add_agents();
+    s->set_id(a.id);
+    s->set_role(a.role);
+    s->set_state(a.state);
+    s->set_detail(a.detail);
+    s->set_pid(a.pid);
+    s->set_restarts(a.restarts);
+    s->set_model_version(a.model_version);
+    s->set_last_seen_ms(a.last_seen_wall);
+    s->set_connected(a.connected);
+  }
+  *r->mutable_bus() = broker_->counters().ToProto();
+  broker_->Send(in.identity, reply);
+}
+
+void Runtime::OnReplayRequest(const bus::Broker::Incoming& in) {
+  const auto& req = in.envelope.replay_request();
+  store::EventFilter f;
+  f.from_seq = std::max<uint64_t>(1, req.from_seq());
+  f.to_seq = req.to_seq();
+  f.kind = req.kind();
+  f.agent = req.agent();
+  f.cycle = req.cycle();
+  f.since_ms = req.since_ms();
+  uint32_t limit = req.limit() == 0 ? kMaxReplayBatch : std::min(req.limit(), kMaxReplayBatch);
+  f.limit = limit;
+  auto events = store_->ReadEvents(f);
+  if (!events.ok()) {
+    ReplyError(in, v1::Error::INTERNAL, "replay failed: " + events.status().message());
+    return;
+  }
+  bus::Envelope reply = bus::MakeReply(in.envelope, kRuntimeId);
+  auto* batch = reply.mutable_replay_batch();
+  batch->set_last_seq(journal_->last_seq());
+  uint64_t last = 0;
+  for (const auto& ev : *events) {
+    if (!batch->add_events()->ParseFromString(ev.payload)) {
+      batch->mutable_events()->RemoveLast();
+      spdlog::error("journal event {} does not parse; skipped in replay", ev.seq);
+    }
+    last = ev.seq;
+  }
+  // One batch per request keeps the loop responsive; the client asks again
+  // from the last seq it got until done.
+  batch->set_done(events->size() < limit || (f.to_seq != 0 && last >= f.to_seq));
+  broker_->Send(in.identity, reply);
+}
+
+void Runtime::OnCommand(const bus::Broker::Incoming& in) {
+  const auto& cmd = in.envelope.command();
+  bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+  switch (cmd.kind()) {
+    case v1::Command::SHUTDOWN:
+      ack.mutable_ack()->set_detail("stopping cluster '" + manifest_.name + "'");
+      broker_->Send(in.identity, ack);
+      BeginShutdown("shutdown requested by " + in.identity + (cmd.reason().empty() ? "" : ": " + cmd.reason()));
+      return;
+    case v1::Command::DRAIN: {
+      auto it = agents_.find(cmd.argument());
+      if (it == agents_.end() || !it->second.connected) {
+        ReplyError(in, v1::Error::UNKNOWN_RECIPIENT, "no connected agent '" + cmd.argument() + "'");
+        return;
+      }
+      bus::Envelope fwd = bus::MakeEnvelope(kRuntimeId, cmd.argument());
+      *fwd.mutable_command() = cmd;
+      broker_->Send(cmd.argument(), fwd);
+      RecordClusterEvent("drain_requested", "by " + in.identity, cmd.argument());
+      ack.mutable_ack()->set_detail("draining " + cmd.argument());
+      broker_->Send(in.identity, ack);
+      return;
+    }
+    default:
+      ReplyError(in, v1::Error::BAD_REQUEST,
+                 "command " + v1::Command::Kind_Name(cmd.kind()) + " is not available in this version");
+  }
+}
+
+void Runtime::Forward(bus::Broker::Incoming& in) {
+  const std::string& to = in.envelope.recipient();
+  std::string target;
+  if (to.rfind("role:", 0) == 0) {
+    std::string role = to.substr(5);
+    for (const auto& [id, a] : agents_) {
+      if (a.role == role && a.connected) {
+        target = id;
+        break;
+      }
+    }
+  } else if (KnownPeer(to)) {
+    target = to;
+  }
+  if (target.empty() || !broker_->Send(target, in.envelope)) {
+    ReplyError(in, v1::Error::UNKNOWN_RECIPIENT, "no connected peer for recipient '" + to + "'");
+  }
+}
+
+}  // namespace kaizen::core

@@ -1,0 +1,127 @@
+// Store: the runtime's SQLite database (WAL) under state_dir. Only the
+// runtime writes it; CLI commands may open it read-only (e.g. `kaizen logs`
+// after the cluster is down). Proto-agnostic: envelopes are stored as blobs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/base/result.h"
+#include "runtime/base/status.h"
+
+namespace kaizen::store {
+
+struct JournalEvent {
+  uint64_t seq = 0;        // assigned by AppendEvent, strictly increasing, starts at 1
+  int64_t ts_ms = 0;       // wall clock
+  std::string kind;        // e.g. "state_change", "agent_exit", "cycle_transition"
+  std::string agent;       // agent id the event is about ("" if none)
+  std::string role;
+  std::string cycle;       // cycle id ("" if none)
+  std::string payload;     // serialized kaizen.v1.Envelope
+};
+
+struct EventFilter {
+  uint64_t from_seq = 1;          // inclusive
+  uint64_t to_seq = 0;            // inclusive; 0 = no upper bound
+  int64_t since_ms = 0;           // ts_ms >= since_ms; 0 = any
+  std::string kind;               // "" = any
+  std::string agent;              // "" = any
+  std::string cycle;              // "" = any
+  size_t limit = 1000;            // 0 = no limit
+};
+
+struct AgentRow {
+  std::string id;
+  std::string role;
+  std::string state;              // starting, idle, busy, improving, draining, stopped, failed
+  std::string detail;
+  int64_t pid = 0;
+  int restarts = 0;
+  std::string model_version;
+  int64_t updated_ms = 0;
+};
+
+struct ModelRow {
+  std::string version;            // e.g. "v3"
+  std::string parent;             // "" for an initial model
+  std::string uri;                // artifact URI, file://... under state_dir/artifacts
+  std::string sha256;
+  std::string status;             // candidate, serving, retired, rolled_back, rejected
+  std::string metrics_json;       // "{}" when none
+  int64_t created_ms = 0;
+};
+
+struct DatasetRow {
+  std::string id;                 // content address: sha256 of the JSONL
+  std::string uri;
+  std::string sha256;
+  int64_t rows = 0;
+  std::string provenance_json;
+  int64_t created_ms = 0;
+};
+
+struct CycleRow {
+  std::string id;
+  std::string stage;              // triggered, planning, ..., promoted, rolled_back, aborted
+  std::string state_json;         // the coordinator's persisted state
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+class Store {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // Opens (creating if needed in kReadWrite) and migrates to kSchemaVersion.
+  // A file with a newer schema than this binary knows is refused.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
+
+  static constexpr int kSchemaVersion = 1;
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int schema_version() const;
+  const std::string& path() const;
+
+  // Batching: events appended between Begin and Commit share one WAL commit.
+  Status Begin();
+  Status Commit();
+  // Discards the open transaction (e.g. after a failed Commit); OK if none.
+  Status Rollback();
+  bool in_transaction() const;
+
+  // Journal. AppendEvent sets event->seq.
+  Status AppendEvent(JournalEvent* event);
+  Result<std::vector<JournalEvent>> ReadEvents(const EventFilter& filter) const;
+  uint64_t LastSeq() const;
+
+  // Agents (last known state of each).
+  Status UpsertAgent(const AgentRow& row);
+  Result<std::vector<AgentRow>> ListAgents() const;
+
+  // Registries.
+  Status PutModel(const ModelRow& row);                 // insert or replace by version
+  Result<std::optional<ModelRow>> GetModel(const std::string& version) const;
+  Result<std::vector<ModelRow>> ListModels() const;
+  Status PutDataset(const DatasetRow& row);
+  Result<std::optional<DatasetRow>> GetDataset(const std::string& id) const;
+  Status PutCycle(const CycleRow& row);
+  Result<std::optional<CycleRow>> GetCycle(const std::string& id) const;
+  Result<std::vector<CycleRow>> ListCycles() const;
+
+  // Integrity check for operators and tests ("ok" when fine).
+  Result<std::string> IntegrityCheck() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kaizen::store

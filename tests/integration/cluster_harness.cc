@@ -1,0 +1,139 @@
+#include "tests/integration/cluster_harness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace kaizen::testing {
+namespace fs = std::filesystem;
+
+CommandResult Kaizen(const std::string& args) {
+  CommandResult r;
+  std::string cmd = std::string(KAIZEN_BINARY) + " " + args;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+bool ProcessAlive(pid_t pid) {
+  if (pid <= 0) return false;
+  if (::kill(pid, 0) != 0) return false;
+  // A zombie is dead for our purposes (its parent has not reaped it yet).
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto close = line.rfind(')');
+  return !(close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z');
+}
+
+std::string TestManifest(const std::string& name, const std::string& spec_extra) {
+  std::string data = std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl";
+  return "apiVersion: kaizen.dev/v1\n"
+         "kind: Cluster\n"
+         "metadata:\n"
+         "  name: " + name + "\n"
+         "spec:\n"
+         "  runtime:\n"
+         "    heartbeat: {interval_ms: 100, liveness: 5}\n"
+         "    shutdown_grace_ms: 3000\n"
+         "    restart: {policy: always, backoff_initial_ms: 200, backoff_max_ms: 2000, max_restarts: 5, window_s: 60}\n"
+         "  data:\n"
+         "    clinc150: {path: " + data + "}\n"
+         "  worker:\n"
+         "    skill:\n"
+         "      backend: builtin-classifier\n"
+         "      train: {dataset: clinc150, split: train, domains: [banking]}\n" +
+         spec_extra;
+}
+
+TestCluster::TestCluster(const std::string& name, const std::string& spec_extra) {
+  std::random_device rd;
+  // Short path: ipc:// socket paths must fit in 107 bytes.
+  dir_ = (fs::temp_directory_path() / ("kz-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000)))
+             .string();
+  fs::create_directories(dir_);
+  state_dir_ = dir_ + "/state";
+  manifest_ = dir_ + "/" + name + ".yaml";
+  std::ofstream(manifest_) << TestManifest(name, spec_extra);
+}
+
+TestCluster::~TestCluster() {
+  if (fs::exists(state_dir_ + "/runtime.json")) Down();
+  // Last resort for a failed test: end what this cluster started, by pid.
+  for (pid_t pid : seen_) {
+    if (ProcessAlive(pid)) ::kill(pid, SIGKILL);
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+CommandResult TestCluster::Up() {
+  CommandResult r = Kaizen("up " + manifest_ + " --detach --state-dir " + state_dir_);
+  pid_t pid = RuntimePid();
+  if (pid > 0) seen_.insert(pid);
+  return r;
+}
+
+CommandResult TestCluster::Down() { return Kaizen("down --state-dir " + state_dir_); }
+
+nlohmann::json TestCluster::Status() {
+  CommandResult r = Kaizen("status -o json --state-dir " + state_dir_);
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded()) return nullptr;
+  for (const auto& a : j["agents"]) {
+    if (a["pid"].is_number() && a["pid"].get<int64_t>() > 0) seen_.insert(static_cast<pid_t>(a["pid"].get<int64_t>()));
+  }
+  return j;
+}
+
+bool TestCluster::WaitAllInState(const std::string& state, int timeout_ms) {
+  return WaitFor(
+      [&] {
+        auto j = Status();
+        if (j.is_null() || j["agents"].size() != 7) return false;
+        for (const auto& a : j["agents"]) {
+          if (a["state"] != state) return false;
+        }
+        return true;
+      },
+      timeout_ms);
+}
+
+nlohmann::json TestCluster::Agent(const std::string& id) {
+  auto j = Status();
+  if (j.is_null()) return nullptr;
+  for (const auto& a : j["agents"]) {
+    if (a["id"] == id) return a;
+  }
+  return nullptr;
+}
+
+pid_t TestCluster::RuntimePid() const {
+  std::ifstream in(state_dir_ + "/runtime.json");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) return 0;
+  return static_cast<pid_t>(j.value("pid", 0));
+}
+
+}  // namespace kaizen::testing

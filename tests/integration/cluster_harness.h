@@ -1,0 +1,56 @@
+// TestCluster: a real cluster of real processes for integration tests. Runs the
+// built `kaizen` binary against a manifest in a fresh temporary state dir and
+// stops it (and only the processes it started) when the test ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace kaizen::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;   // stdout
+};
+
+// Runs `kaizen ARGS` and captures stdout (stderr goes to the test log).
+CommandResult Kaizen(const std::string& args);
+
+// Polls `pred` every 50 ms until true or `timeout_ms` passes.
+bool WaitFor(const std::function<bool()>& pred, int timeout_ms);
+
+bool ProcessAlive(pid_t pid);
+
+class TestCluster {
+ public:
+  // `spec_extra` is appended under `spec:` (2-space indented YAML).
+  explicit TestCluster(const std::string& name, const std::string& spec_extra = "");
+  ~TestCluster();
+
+  const std::string& state_dir() const { return state_dir_; }
+  const std::string& manifest_path() const { return manifest_; }
+
+  CommandResult Up();      // kaizen up --detach
+  CommandResult Down();    // kaizen down
+  nlohmann::json Status(); // kaizen status -o json (null on failure)
+  // All seven agents report `state` (e.g. "idle").
+  bool WaitAllInState(const std::string& state, int timeout_ms);
+  nlohmann::json Agent(const std::string& id);  // from a fresh Status()
+  pid_t RuntimePid() const;
+  // Every pid this cluster's status ever showed (runtime and agents).
+  const std::set<pid_t>& seen_pids() const { return seen_; }
+
+ private:
+  std::string dir_, state_dir_, manifest_;
+  std::set<pid_t> seen_;
+};
+
+// The manifest used by tests: the demo's data, fast heartbeats.
+std::string TestManifest(const std::string& name, const std::string& spec_extra);
+
+}  // namespace kaizen::testing
