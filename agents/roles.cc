@@ -8,6 +8,7 @@
 #include "agents/evaluation/evaluation_agent.h"
 #include "agents/monitoring/monitoring_agent.h"
 #include "agents/planning/planning_agent.h"
+#include "agents/simulator/simulator_agent.h"
 #include "agents/training/training_agent.h"
 #include "agents/worker/worker_agent.h"
 
@@ -24,7 +25,7 @@ const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>>& Facto
       {"worker", Make<WorkerAgent>},         {"monitoring", Make<MonitoringAgent>},
       {"planning", Make<PlanningAgent>},     {"datagen", Make<DatagenAgent>},
       {"training", Make<TrainingAgent>},     {"evaluation", Make<EvaluationAgent>},
-      {"deployment", Make<DeploymentAgent>},
+      {"deployment", Make<DeploymentAgent>}, {"simulator", Make<SimulatorAgent>},
   };
   return factories;
 }
@@ -33,7 +34,7 @@ const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>>& Facto
 
 const std::vector<std::string>& SupervisedRoles() {
   static const std::vector<std::string> roles = {"worker",   "monitoring", "planning",  "datagen",
-                                                 "training", "evaluation", "deployment"};
+                                                 "training", "evaluation", "deployment", "simulator"};
   return roles;
 }
 

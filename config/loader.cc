@@ -71,6 +71,7 @@ Manifest Build(const json& doc, const std::string& source_path) {
   r.curve = rt.at("security").at("curve").get<bool>();
 
   for (const char* role : kRoles) {
+    if (!m.spec.contains(role)) continue;  // optional roles (the simulator)
     const json& section = m.spec.at(role);
     AgentSpec a;
     a.id = section.at("id").get<std::string>();

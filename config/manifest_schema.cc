@@ -206,6 +206,9 @@ SchemaPtr DatagenSchema() {
       .Default("concurrency", Int(1, 1024), 8, "Teacher requests in flight at once, at most.")
       .Default("validation_fraction", Double(0.0, 0.9), 0.2, "Fraction of new examples held out for validation.")
       .Default("dedupe", Bool(), true, "Drop duplicate inputs.")
+      .Default("collect_timeout_s", Int(0, kDay), 60,
+               "How long a data request waits for enough thumbs-down or low-confidence inputs to reach the "
+               "plan's teacher calls; then it labels what there is.")
       .Build();
 }
 
@@ -247,9 +250,9 @@ SchemaPtr DeploymentSchema() {
 }
 
 SchemaPtr SimulatorSchema() {
-  return ObjectBuilder("Simulated users: tasks from a data set, and feedback on the answers.")
+  return RoleSection("simulator", "Simulated users: tasks from a data set, and feedback on the answers.")
       .Required("dataset", Pattern(kDatasetPattern, kDatasetWhy), "Name of an entry of spec.data.")
-      .Default("split", String(), "test", "Which split tasks are drawn from.")
+      .Default("split", String(), "test", "Which split(s) tasks are drawn from; several separated by commas, e.g. val,test.")
       .Default("rate_per_s", Double(0.0, 100000.0, true), 200.0, "Tasks per second.")
       .Default("total_tasks", Int(1, 1000000000), 12000, "Tasks sent in all.")
       .Default("drift_at_task", Int(0, 1000000000), 4000, "Task number at which traffic drifts.")
@@ -260,6 +263,14 @@ SchemaPtr SimulatorSchema() {
       .Default("feedback_rate", Double(0.0, 1.0), 1.0, "Share of answers the simulated users rate.")
       .Default("feedback_noise", Double(0.0, 1.0), 0.05, "Share of ratings that are wrong.")
       .Default("seed", Int(0, INT64_MAX), 7, "Random seed.")
+      .Default("users", Int(1, 100000000), 1000,
+               "Distinct simulated users; each task carries its user as routing key (A/B arms are sticky per user).")
+      .Default("tasks_after_cycle", Int(0, 1000000000), 2000,
+               "After an improvement cycle ends, keep sending at least this many tasks (to measure the result).")
+      .Default("max_tasks", Int(0, 1000000000), 0,
+               "Hard cap on tasks while a cycle is still running after total_tasks; 0 means 4 x total_tasks.")
+      .Default("stop_cluster_at_end", Bool(), true,
+               "When the scenario ends, `kaizen up` in the foreground prints the summary and stops the cluster.")
       .Build();
 }
 

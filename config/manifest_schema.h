@@ -12,9 +12,10 @@ namespace kaizen::config {
 inline constexpr const char* kApiVersion = "kaizen.dev/v1";
 inline constexpr const char* kKind = "Cluster";
 
-// The supervised roles, in start order; each has a section under spec.
-inline constexpr std::array<const char*, 7> kRoles = {"worker",   "monitoring", "planning",  "datagen",
-                                                       "training", "evaluation", "deployment"};
+// The supervised roles, in start order; each has a section under spec. The
+// last, the traffic simulator, runs only when its section is present.
+inline constexpr std::array<const char*, 8> kRoles = {"worker",   "monitoring", "planning",   "datagen",
+                                                       "training", "evaluation", "deployment", "simulator"};
 
 const Schema& ManifestSchema();
 

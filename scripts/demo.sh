@@ -1,33 +1,25 @@
 #!/usr/bin/env bash
-# The demo: validates the intent-router manifest, brings the cluster up in the
-# background, waits until every agent is idle, shows status and the agent state
-# log, then stops the cluster and checks that no process is left.
+# The demo: validates the intent-router manifest and runs its scenario in the
+# foreground to the end (traffic, drift, trigger, clone, plan, teacher data,
+# training, evaluation, A/B rollout, promotion), prints the summary, and checks
+# that the cluster left no process behind.
 set -euo pipefail
 kaizen=${1:-build/runtime/cli/kaizen}
-manifest=manifests/intent-router.yaml
+manifest=${KAIZEN_DEMO_MANIFEST:-manifests/intent-router.yaml}
 state_dir=${KAIZEN_DEMO_STATE_DIR:-.kaizen/demo}
+summary=${KAIZEN_DEMO_SUMMARY:-$state_dir/demo-summary.json}
 
 "$kaizen" validate "$manifest"
 "$kaizen" down --state-dir "$state_dir" > /dev/null 2>&1 || true
-"$kaizen" up "$manifest" --detach --state-dir "$state_dir"
-trap '"$kaizen" down --state-dir "$state_dir" > /dev/null 2>&1 || true' EXIT
-
-echo "waiting for all agents to be idle ..."
-for _ in $(seq 1 150); do
-  idle=$("$kaizen" status -o json --state-dir "$state_dir" | grep -c '"state": "idle"' || true)
-  [ "$idle" -ge 7 ] && break
-  sleep 0.2
-done
+rm -rf "$state_dir"   # a fresh run: the demo starts from the initial model
+mkdir -p "$(dirname "$summary")"
+"$kaizen" up "$manifest" --state-dir "$state_dir" --summary-json "$summary"
 echo
-"$kaizen" status --state-dir "$state_dir"
-echo
-echo "agent state log:"
-"$kaizen" logs --state-dir "$state_dir"
-echo
-"$kaizen" down --state-dir "$state_dir"
-trap - EXIT
+echo "agent state log (cycle stages and decisions; the full log: kaizen logs --state-dir $state_dir):"
+"$kaizen" logs --state-dir "$state_dir" | grep -E " cycle |clone|traffic" || true
 if pgrep -f -- "--connect ipc://$(realpath "$state_dir")" > /dev/null; then
   echo "demo: processes of the cluster are still running" >&2
   exit 1
 fi
-echo "demo: cluster stopped, no process left"
+echo
+echo "demo: summary in $summary; cluster stopped, no process left"

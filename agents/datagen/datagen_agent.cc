@@ -1,12 +1,406 @@
 #include "agents/datagen/datagen_agent.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
+
+#include "agents/datagen/candidate_selector.h"
+#include "agents/datagen/dataset_writer.h"
+#include "agents/sdk/artifacts.h"
+#include "runtime/base/clock.h"
+#include "runtime/base/ids.h"
 
 namespace kaizen::agents {
 
+using sdk::Envelope;
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int64_t kRequeryMs = 2000;       // re-read the journal this often while waiting for inputs
+constexpr int64_t kReplayAnswerMs = 10000;  // ask again if the runtime never answers a replay
+constexpr uint32_t kReplayBatch = 1000;
+constexpr double kLowConfidence = 0.5;
+
+const char* const kKinds[] = {"task_result", "feedback"};
+
+bool Ready(const std::future<Result<Teacher>>& f) {
+  return f.valid() && f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+
+}  // namespace
+
+// One DataRequest in progress.
+struct DatagenAgent::Job {
+  Envelope request;
+  v1::DataRequest data;
+  std::string key;  // cycle_id/attempt
+
+  // Collecting: a replay pass reads task_result then feedback events, each
+  // from where the last pass stopped.
+  CandidatePool pool;
+  uint64_t next_seq[2] = {0, 0};
+  int stage = -1;  // index into kKinds while a pass runs; -1 between passes
+  std::string replay_id;
+  int64_t replay_sent_ms = 0;
+  int64_t started_ms = 0, deadline_ms = 0, next_pass_ms = 0;
+  std::size_t candidates = 0, qualifying = 0;
+
+  // Labeling, on a thread.
+  struct Outcome {
+    Status status;
+    sdk::Artifact artifact;
+    int64_t train_rows = 0, validation_rows = 0;
+  };
+  Selection selection;
+  std::size_t total = 0;
+  std::atomic<std::size_t> labeled{0};
+  std::future<Outcome> labeling;
+};
+
+DatagenAgent::DatagenAgent() = default;
+DatagenAgent::~DatagenAgent() = default;
+
 Status DatagenAgent::OnStart() {
-  spdlog::info("datagen agent {} ready; settings: {}", id(), settings().dump());
+  Handle(Envelope::kDataRequest, [this](const Envelope& e) { OnDataRequest(e); });
+  Handle(Envelope::kReplayBatch, [this](const Envelope& e) { OnReplayBatch(e); });
+  Handle(Envelope::kError, [this](const Envelope& e) { OnRuntimeError(e); });
+
+  auto spec = FirstTeacher(settings());
+  if (!spec.ok()) {
+    // Not fatal for the agent: it answers each request with the reason.
+    teacher_status_ = spec.status();
+    spdlog::warn("datagen: {}", teacher_status_.message());
+  } else {
+    teacher_spec_ = *spec;
+    const std::string state = state_dir();
+    spdlog::info("datagen: preparing teacher {} (noise {}, ${} per call)", spec->name, spec->noise, spec->cost_per_call);
+    SetState(v1::AGENT_STATE_BUSY, "preparing teacher " + spec->name);
+    teacher_training_ = std::async(std::launch::async, [s = *spec, state] { return Teacher::LoadOrTrain(s, state); });
+  }
+  Every(200, [this] { Tick(); });
   return Status::OK();
+}
+
+void DatagenAgent::OnDrain() {
+  draining_ = true;
+  // Labeling finishes and is answered first; a collection is simply dropped
+  // (the runtime re-sends the request to the restarted agent).
+  if (!job_ || !job_->labeling.valid()) FinishDrain();
+}
+
+void DatagenAgent::PollTeacher() {
+  if (!Ready(teacher_training_)) return;
+  auto t = teacher_training_.get();
+  if (!t.ok()) {
+    teacher_status_ = t.status();
+    spdlog::error("datagen: teacher unavailable: {}", teacher_status_.ToString());
+  } else {
+    teacher_ = std::make_shared<const Teacher>(std::move(*t));
+    spdlog::info("datagen: teacher {} ready", teacher_->spec().name);
+  }
+  if (!job_) SetState(v1::AGENT_STATE_IDLE, teacher_ ? "teacher " + teacher_->spec().name + " ready" : "no teacher");
+}
+
+void DatagenAgent::OnDataRequest(const Envelope& request) {
+  const auto& data = request.data_request();
+  const std::string key = request.cycle_id() + "/" + std::to_string(data.attempt());
+  if (auto it = answered_.find(key); it != answered_.end()) {
+    spdlog::info("datagen: cycle {} attempt {} was answered already; sending the same answer", request.cycle_id(),
+                 data.attempt());
+    Reply(request, it->second);
+    return;
+  }
+  if (job_ && job_->key == key) {
+    spdlog::info("datagen: request for cycle {} attempt {} is already in progress; duplicate ignored",
+                 request.cycle_id(), data.attempt());
+    job_->request = request;  // answer the latest copy
+    return;
+  }
+  if (job_ && job_->labeling.valid()) {
+    Envelope err;
+    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    err.mutable_error()->set_message("datagen is busy labeling for cycle " + job_->request.cycle_id() +
+                                     "; try again when it is done");
+    Reply(request, std::move(err));
+    return;
+  }
+  if (job_) spdlog::warn("datagen: cycle {} superseded by cycle {}", job_->request.cycle_id(), request.cycle_id());
+  if (draining_) {
+    Envelope err;
+    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    err.mutable_error()->set_message("datagen is draining");
+    Reply(request, std::move(err));
+    return;
+  }
+  if (!teacher_ && !teacher_training_.valid()) {
+    Envelope err;
+    err.mutable_error()->set_code(v1::Error::BAD_REQUEST);
+    err.mutable_error()->set_message(teacher_status_.ok() ? "no teacher" : teacher_status_.message());
+    Reply(request, std::move(err));
+    return;
+  }
+  if (data.plan().teacher_calls() <= 0) {
+    Envelope err;
+    err.mutable_error()->set_code(v1::Error::BAD_REQUEST);
+    err.mutable_error()->set_message("the plan asks for no teacher calls");
+    Reply(request, std::move(err));
+    return;
+  }
+  job_ = std::make_unique<Job>();
+  job_->request = request;
+  job_->data = data;
+  job_->key = key;
+  job_->next_seq[0] = job_->next_seq[1] = std::max<uint64_t>(1, data.from_seq());
+  job_->started_ms = MonoMs();
+  job_->deadline_ms = job_->started_ms + int64_t{1000} * settings().value("collect_timeout_s", 60);
+  spdlog::info("cycle {}: data request: {} calls to {}, policy {}, inputs from seq {}", request.cycle_id(),
+               data.plan().teacher_calls(), data.plan().teacher(), data.plan().selection_policy(), data.from_seq());
+  SetState(v1::AGENT_STATE_BUSY, "collecting inputs for cycle " + request.cycle_id());
+  SendReplay();
+}
+
+void DatagenAgent::SendReplay() {
+  Job& j = *job_;
+  if (j.stage < 0) j.stage = 0;
+  Envelope e;
+  e.set_message_id(NewId());
+  e.set_cycle_id(j.request.cycle_id());
+  auto* r = e.mutable_replay_request();
+  r->set_from_seq(j.next_seq[j.stage]);
+  r->set_kind(kKinds[j.stage]);
+  r->set_limit(kReplayBatch);
+  j.replay_id = e.message_id();
+  j.replay_sent_ms = MonoMs();
+  Status s = Send("runtime", std::move(e));
+  if (!s.ok()) spdlog::warn("datagen: replay request not sent: {}", s.ToString());
+}
+
+void DatagenAgent::OnReplayBatch(const Envelope& e) {
+  if (!job_ || job_->stage < 0 || e.correlation_id() != job_->replay_id) return;  // stale answer
+  Job& j = *job_;
+  const auto& batch = e.replay_batch();
+  for (const auto& ev : batch.events()) {
+    if (ev.has_task_result()) j.pool.AddResult(ev.task_result(), ev.seq());
+    if (ev.has_feedback()) j.pool.AddFeedback(ev.feedback(), ev.seq());
+    j.next_seq[j.stage] = std::max(j.next_seq[j.stage], ev.seq() + 1);
+  }
+  if (!batch.done() && batch.events_size() > 0) {
+    SendReplay();
+    return;
+  }
+  if (j.stage == 0) {
+    j.stage = 1;
+    SendReplay();
+    return;
+  }
+  j.stage = -1;
+  j.replay_id.clear();
+  Decide();
+}
+
+void DatagenAgent::OnRuntimeError(const Envelope& e) {
+  if (!job_ || e.correlation_id() != job_->replay_id) {
+    spdlog::warn("datagen: error from {}: {}", e.sender(), e.error().message());
+    return;
+  }
+  // Try the pass again later; the deadline still bounds the wait.
+  spdlog::warn("cycle {}: journal replay failed: {}; retrying", job_->request.cycle_id(), e.error().message());
+  job_->stage = -1;
+  job_->replay_id.clear();
+  job_->next_pass_ms = MonoMs() + kRequeryMs;
+}
+
+void DatagenAgent::Decide() {
+  Job& j = *job_;
+  const bool dedupe = settings().value("dedupe", true);
+  auto candidates = j.pool.Candidates(dedupe);
+  SelectionOptions opts;
+  opts.low_confidence = kLowConfidence;
+  CandidateSelector selector(opts);
+  j.candidates = candidates.size();
+  j.qualifying = selector.CountQualifying(candidates);
+  const auto wanted = static_cast<std::size_t>(j.data.plan().teacher_calls());
+  const int64_t now = MonoMs();
+  const bool enough = j.qualifying >= wanted || now >= j.deadline_ms;
+  if (!enough || !teacher_) {
+    if (!teacher_ && !teacher_training_.valid()) {
+      FailJob(v1::Error::UNAVAILABLE, "teacher unavailable: " + teacher_status_.message());
+      return;
+    }
+    std::string detail =
+        teacher_ ? fmt::format("collecting inputs for cycle {}: {}/{} failures or low-confidence answers, {} inputs "
+                               "(waiting up to {} s more)",
+                               j.request.cycle_id(), j.qualifying, wanted, j.candidates,
+                               std::max<int64_t>(0, (j.deadline_ms - now) / 1000))
+                 : fmt::format("waiting for teacher {} to be trained ({} inputs collected)",
+                               teacher_spec_ ? teacher_spec_->name : "", j.candidates);
+    SetState(v1::AGENT_STATE_BUSY, detail);
+    j.next_pass_ms = now + kRequeryMs;
+    return;
+  }
+  if (candidates.empty()) {
+    FailJob(v1::Error::UNAVAILABLE,
+            fmt::format("no candidate inputs: the journal has no answered tasks since seq {} after waiting {} s",
+                        j.data.from_seq(), (now - j.started_ms) / 1000));
+    return;
+  }
+  const auto& plan = j.data.plan();
+  opts.policy = plan.selection_policy();
+  opts.focus.assign(plan.focus().begin(), plan.focus().end());
+  opts.limit = wanted;
+  // Never spend more than the plan allows, whatever the plan's call count says.
+  const double cost = teacher_->spec().cost_per_call;
+  if (plan.max_cost() > 0 && cost > 0) {
+    opts.limit = std::min<std::size_t>(opts.limit, static_cast<std::size_t>(std::floor(plan.max_cost() / cost + 1e-9)));
+  }
+  opts.seed = SeedFromString(j.key);
+  j.selection = CandidateSelector(opts).Select(std::move(candidates));
+  if (j.selection.policy != plan.selection_policy()) {
+    spdlog::warn("cycle {}: unknown selection policy '{}'; using random", j.request.cycle_id(),
+                 plan.selection_policy());
+  }
+  if (j.selection.rows.empty()) {
+    FailJob(v1::Error::BAD_REQUEST, "the plan's budget affords no teacher call");
+    return;
+  }
+  spdlog::info("cycle {}: selected {} of {} inputs ({} qualifying) by {}", j.request.cycle_id(),
+               j.selection.rows.size(), j.candidates, j.qualifying, j.selection.policy);
+  StartLabeling();
+}
+
+void DatagenAgent::StartLabeling() {
+  Job& j = *job_;
+  j.total = j.selection.rows.size();
+  std::vector<std::string> texts;
+  for (const auto& r : j.selection.rows) texts.push_back(r.candidate.text);
+  const int concurrency = settings().value("concurrency", 8);
+  const double validation_fraction = settings().value("validation_fraction", 0.2);
+  const std::string state = state_dir();
+  const std::string tmp_dir = state + "/artifacts/tmp";
+  const std::string tmp = tmp_dir + "/dataset-" + NewId() + ".jsonl";
+  const uint64_t seed = SeedFromString(j.key);
+  auto teacher = teacher_;
+  Job* job = &j;  // the job outlives its future: it is reset only once the future is done
+  j.labeling = std::async(std::launch::async, [=]() {
+    Job::Outcome out;
+    auto labels = teacher->LabelAll(texts, concurrency, seed, &job->labeled);
+    std::vector<DatasetRow> rows;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i].empty()) continue;
+      const auto& sel = job->selection.rows[i];
+      DatasetRow r;
+      r.text = sel.candidate.text;
+      r.label = labels[i];
+      r.task_id = sel.candidate.task_id;
+      r.tags = sel.candidate.tags;
+      r.teacher = teacher->spec().name;
+      r.selected_by = sel.selected_by;
+      rows.push_back(std::move(r));
+    }
+    AssignSplits(rows, validation_fraction, seed);
+    for (const auto& r : rows) (r.split == "validation" ? out.validation_rows : out.train_rows)++;
+    std::error_code ec;
+    std::filesystem::create_directories(tmp_dir, ec);
+    out.status = WriteDatasetJsonl(tmp, rows);
+    if (!out.status.ok()) return out;
+    auto art = sdk::StoreArtifactFile(state, "datasets", "jsonl", tmp);
+    if (!art.ok()) {
+      out.status = art.status();
+      return out;
+    }
+    out.artifact = *art;
+    return out;
+  });
+}
+
+void DatagenAgent::FinishLabeling() {
+  Job& j = *job_;
+  Job::Outcome out = j.labeling.get();
+  if (!out.status.ok()) {
+    FailJob(v1::Error::INTERNAL, "writing the dataset failed: " + out.status.message());
+    return;
+  }
+  const auto& spec = teacher_->spec();
+  const auto calls = static_cast<int64_t>(j.total);
+  const double cost = static_cast<double>(calls) * spec.cost_per_call;
+  json provenance = {{"teacher", spec.name},
+                     {"cost_per_call", spec.cost_per_call},
+                     {"teacher_calls", calls},
+                     {"teacher_cost", cost},
+                     {"teacher_noise", spec.noise},
+                     {"selection_policy", j.selection.policy},
+                     {"requested_policy", j.data.plan().selection_policy()},
+                     {"focus", std::vector<std::string>(j.data.plan().focus().begin(), j.data.plan().focus().end())},
+                     {"source_task_ids_count", j.selection.rows.size()},
+                     {"candidates", j.candidates},
+                     {"qualifying", j.qualifying},
+                     {"from_seq", j.data.from_seq()},
+                     {"cycle_id", j.request.cycle_id()},
+                     {"attempt", j.data.attempt()},
+                     {"selected_by", j.selection.counts},
+                     {"validation_fraction", settings().value("validation_fraction", 0.2)}};
+  Envelope reply;
+  auto* ready = reply.mutable_dataset_ready();
+  ready->set_dataset_id(out.artifact.sha256);
+  ready->set_uri(out.artifact.uri);
+  ready->set_sha256(out.artifact.sha256);
+  ready->set_train_rows(out.train_rows);
+  ready->set_validation_rows(out.validation_rows);
+  ready->set_teacher_calls(static_cast<int32_t>(calls));
+  ready->set_teacher_cost(cost);
+  ready->set_provenance_json(provenance.dump());
+  spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows, {} calls to {} (${:.2f})",
+               j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, calls, spec.name, cost);
+  answered_[j.key] = reply;
+  Reply(j.request, std::move(reply));
+  job_.reset();
+  SetState(v1::AGENT_STATE_IDLE, fmt::format("dataset ready: {} rows labeled by {}", calls, spec.name));
+  if (draining_) FinishDrain();
+}
+
+void DatagenAgent::FailJob(v1::Error::Code code, const std::string& message) {
+  spdlog::error("cycle {}: {}", job_->request.cycle_id(), message);
+  Envelope err;
+  err.mutable_error()->set_code(code);
+  err.mutable_error()->set_message(message);
+  Reply(job_->request, std::move(err));
+  job_.reset();
+  SetState(v1::AGENT_STATE_IDLE, "last request failed: " + message);
+  if (draining_) FinishDrain();
+}
+
+void DatagenAgent::Tick() {
+  PollTeacher();
+  if (!job_) return;
+  Job& j = *job_;
+  if (j.labeling.valid()) {
+    if (j.labeling.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      FinishLabeling();
+      return;
+    }
+    const auto& spec = teacher_->spec();
+    const std::size_t done = j.labeled.load();
+    SetState(v1::AGENT_STATE_BUSY, fmt::format("labeling {}/{} with {} (${:.2f})", done, j.total, spec.name,
+                                               static_cast<double>(done) * spec.cost_per_call));
+    return;
+  }
+  const int64_t now = MonoMs();
+  if (j.stage >= 0) {
+    if (now - j.replay_sent_ms > kReplayAnswerMs) {
+      spdlog::warn("cycle {}: no answer to a journal replay in {} ms; asking again", j.request.cycle_id(),
+                   kReplayAnswerMs);
+      SendReplay();
+    }
+    return;
+  }
+  if (now >= j.next_pass_ms) SendReplay();
 }
 
 }  // namespace kaizen::agents

@@ -1,15 +1,55 @@
-// DatagenAgent: Carries out a plan's data requests: picks inputs, asks teachers, writes a versioned dataset.
-// Registers and reports its state on the bus; its part of the improvement
-// cycle is added in the cycle stage (see docs/architecture.md).
+// DatagenAgent: answers the runtime's DataRequest with a DatasetReady.
+//
+//   1. collect candidate inputs from the journal (task_result and feedback
+//      events from request.from_seq, joined by task id), re-reading every 2 s
+//      until enough thumbs-down / low-confidence inputs are there or
+//      collect_timeout_s passes (traffic keeps flowing during a cycle);
+//   2. select plan.teacher_calls of them by the plan's selection policy;
+//   3. label them with the teacher (threads, bounded concurrency, rate limit);
+//   4. split train/validation, write the JSONL artifact and reply.
+// Steps 3-4 run on a thread; the loop thread only moves messages and reports
+// progress. The teacher model is trained (or loaded from its cache) on a
+// thread at start; requests that come before it is ready wait for it.
 #pragma once
 
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agents/datagen/teacher.h"
 #include "agents/sdk/agent.h"
 
 namespace kaizen::agents {
 
 class DatagenAgent : public sdk::Agent {
  public:
+  DatagenAgent();
+  ~DatagenAgent() override;
   Status OnStart() override;
+  void OnDrain() override;
+
+ private:
+  struct Job;
+  void OnDataRequest(const sdk::Envelope& request);
+  void OnReplayBatch(const sdk::Envelope& batch);
+  void OnRuntimeError(const sdk::Envelope& error);
+  void Tick();
+  void PollTeacher();
+  void SendReplay();
+  void Decide();
+  void StartLabeling();
+  void FinishLabeling();
+  void FailJob(v1::Error::Code code, const std::string& message);
+
+  std::optional<TeacherSpec> teacher_spec_;
+  Status teacher_status_;  // why there is no teacher, once known
+  std::future<Result<Teacher>> teacher_training_;
+  std::shared_ptr<const Teacher> teacher_;
+  std::unique_ptr<Job> job_;
+  std::map<std::string, sdk::Envelope> answered_;  // cycle/attempt -> the reply sent, for re-sent requests
+  bool draining_ = false;
 };
 
 }  // namespace kaizen::agents

@@ -2,11 +2,148 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agents/evaluation/model_comparison.h"
+#include "agents/evaluation/validation_set.h"
+#include "agents/models/text_classifier.h"
+#include "agents/sdk/artifacts.h"
+
 namespace kaizen::agents {
 
+using sdk::Envelope;
+
+EvaluationAgent::~EvaluationAgent() {
+  if (job_ && job_->result.valid()) job_->result.wait();
+  for (auto& f : abandoned_) f.wait();
+}
+
 Status EvaluationAgent::OnStart() {
-  spdlog::info("evaluation agent {} ready; settings: {}", id(), settings().dump());
+  Handle(Envelope::kEvalRequest, [this](const Envelope& e) { OnEvalRequest(e); });
+  Every(50, [this] { Poll(); });
+  spdlog::info("evaluation agent {} ready; confidence {}", id(), settings().value("confidence", 0.95));
   return Status::OK();
+}
+
+void EvaluationAgent::OnDrain() {
+  draining_ = true;
+  if (!job_) FinishDrain();  // otherwise Poll finishes the drain after the reply
+}
+
+void EvaluationAgent::OnEvalRequest(const Envelope& request) {
+  const v1::EvalRequest& req = request.eval_request();
+  std::string key = request.cycle_id() + "|" + req.candidate() + "|" + req.incumbent() + "|" + req.dataset_id();
+  if (job_ && job_->key == key) {
+    spdlog::info("cycle {}: evaluation of {} already running; will answer the re-sent request", request.cycle_id(),
+                 req.candidate());
+    job_->request = request;
+    return;
+  }
+  if (done_result_ && done_key_ == key) {
+    spdlog::info("cycle {}: evaluation of {} already done; answering again", request.cycle_id(), req.candidate());
+    Answer(request, *done_result_);
+    return;
+  }
+  if (job_) {
+    // One evaluation at a time; the runtime runs one cycle at a time, so this
+    // is an older cycle's job that no one waits for any more.
+    spdlog::warn("cycle {}: a new evaluation request while {} runs; the old result will be dropped",
+                 request.cycle_id(), job_->key);
+  }
+  if (draining_) {
+    Envelope err;
+    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    err.mutable_error()->set_message("evaluation agent " + id() + " is draining");
+    Reply(request, std::move(err));
+    return;
+  }
+  double confidence = settings().value("confidence", 0.95);
+  spdlog::info("cycle {}: evaluating candidate {} ({}) against incumbent {} ({}) on dataset {}", request.cycle_id(),
+               req.candidate(), req.candidate_uri(), req.incumbent(), req.incumbent_uri(), req.dataset_uri());
+  auto progress = std::make_shared<Progress>();
+  if (job_) abandoned_.push_back(std::move(job_->result));
+  job_.emplace();
+  job_->key = key;
+  job_->request = request;
+  job_->progress = progress;
+  job_->result = std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence, progress);
+  SetState(v1::AGENT_STATE_BUSY, "evaluating " + req.candidate() + " vs " + req.incumbent());
+}
+
+void EvaluationAgent::Poll() {
+  std::erase_if(abandoned_, [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+  if (!job_) return;
+  if (job_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    int64_t total = job_->progress->total.load();
+    if (total > 0) {
+      const auto& req = job_->request.eval_request();
+      int64_t done = job_->progress->done.load();
+      // Coarse steps: each state change is journaled.
+      int64_t step = std::max<int64_t>(total / 4, 1);
+      SetState(v1::AGENT_STATE_BUSY, "evaluating " + req.candidate() + " vs " + req.incumbent() + ": " +
+                                         std::to_string(done / step * step) + "/" + std::to_string(total) + " rows");
+    }
+    return;
+  }
+  Result<v1::EvalReport> result = job_->result.get();
+  Envelope request = std::move(job_->request);
+  done_key_ = job_->key;
+  job_.reset();
+  done_result_ = result;
+  Answer(request, result);
+  SetState(v1::AGENT_STATE_IDLE, result.ok() ? "last: " + result->verdict() : "last: " + result.status().message());
+  if (draining_) FinishDrain();
+}
+
+void EvaluationAgent::Answer(const Envelope& request, const Result<v1::EvalReport>& report) {
+  Envelope reply;
+  if (report.ok()) {
+    spdlog::info("cycle {}: {}", request.cycle_id(), report->verdict());
+    *reply.mutable_eval_report() = *report;
+  } else {
+    spdlog::warn("cycle {}: evaluation failed: {}", request.cycle_id(), report.status().message());
+    bool bad = report.status().code() == Status::Code::kInvalidArgument ||
+               report.status().code() == Status::Code::kNotFound;
+    reply.mutable_error()->set_code(bad ? v1::Error::BAD_REQUEST : v1::Error::INTERNAL);
+    reply.mutable_error()->set_message(report.status().message());
+  }
+  Reply(request, std::move(reply));
+}
+
+Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double confidence,
+                                                 std::shared_ptr<Progress> progress) {
+  auto load = [](const std::string& what, const std::string& uri) -> Result<models::TextClassifier> {
+    auto path = sdk::PathFromUri(uri);
+    if (!path.ok()) return path.status();
+    auto model = models::TextClassifier::Load(*path);
+    if (!model.ok()) {
+      return Status::InvalidArgument("cannot load the " + what + " model from " + *path + ": " +
+                                     model.status().message());
+    }
+    return model;
+  };
+  auto candidate = load("candidate " + req.candidate(), req.candidate_uri());
+  if (!candidate.ok()) return candidate.status();
+  auto incumbent = load("incumbent " + req.incumbent(), req.incumbent_uri());
+  if (!incumbent.ok()) return incumbent.status();
+  auto dataset_path = sdk::PathFromUri(req.dataset_uri());
+  if (!dataset_path.ok()) return dataset_path.status();
+  auto set = LoadValidationRows(*dataset_path);
+  if (!set.ok()) return set.status();
+  if (set->rows.empty()) {
+    return Status::InvalidArgument("dataset " + req.dataset_id() + " (" + *dataset_path +
+                                   ") has no rows with split \"validation\" to evaluate on (" +
+                                   std::to_string(set->lines) + " lines, " + std::to_string(set->skipped) +
+                                   " unreadable)");
+  }
+  progress->total = static_cast<int64_t>(set->rows.size());
+  std::vector<PairedPrediction> items;
+  items.reserve(set->rows.size());
+  for (const auto& row : set->rows) {
+    items.push_back({row.label, row.domain, candidate->Predict(row.text).label, incumbent->Predict(row.text).label});
+    progress->done++;
+  }
+  ComparisonOptions options;
+  options.confidence = confidence;
+  return CompareModels(items, req.acceptance(), options);
 }
 
 }  // namespace kaizen::agents

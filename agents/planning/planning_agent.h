@@ -1,6 +1,7 @@
-// PlanningAgent: Decides how to improve: strategy, budget, acceptance metrics, within the manifest's bounds.
-// Registers and reports its state on the bus; its part of the improvement
-// cycle is added in the cycle stage (see docs/architecture.md).
+// PlanningAgent: answers the runtime's PlanRequest with a Plan: strategy,
+// teacher budget within the manifest's bounds, selection policy, focus and
+// acceptance metrics. The rules live in RulePlanner; a request it cannot
+// plan for (no teacher, replans exhausted) gets an Error reply.
 #pragma once
 
 #include "agents/sdk/agent.h"
@@ -10,6 +11,9 @@ namespace kaizen::agents {
 class PlanningAgent : public sdk::Agent {
  public:
   Status OnStart() override;
+
+ private:
+  void OnPlanRequest(const sdk::Envelope& request);
 };
 
 }  // namespace kaizen::agents

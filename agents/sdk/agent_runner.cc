@@ -71,12 +71,6 @@ void AgentRunner::OnWelcome(const Envelope& e) {
       agent_.settings_ = nlohmann::json::object();
     }
   }
-  if (!client_->events() && !agent_.event_handlers_.empty() && !w.events_endpoint().empty()) {
-    std::vector<std::string> topics;
-    for (const auto& [prefix, _] : agent_.event_handlers_) topics.push_back(prefix);
-    Status s = client_->SubscribeEvents(w.events_endpoint(), topics);
-    if (!s.ok()) spdlog::error("cannot subscribe to events: {}", s.ToString());
-  }
   if (heartbeat_timer_) timers_.Cancel(heartbeat_timer_);
   heartbeat_timer_ = timers_.Add(MonoMs() + heartbeat_interval_ms_, heartbeat_interval_ms_, [this] { OnHeartbeatTimer(); });
 
@@ -91,6 +85,13 @@ void AgentRunner::OnWelcome(const Envelope& e) {
       return;
     }
     if (agent_.state_ == v1::AGENT_STATE_STARTING) agent_.SetState(v1::AGENT_STATE_IDLE, "");
+    // Event handlers are registered in OnStart: subscribe once they are known.
+    if (!client_->events() && !agent_.event_handlers_.empty() && !w.events_endpoint().empty()) {
+      std::vector<std::string> topics;
+      for (const auto& [prefix, _] : agent_.event_handlers_) topics.push_back(prefix);
+      Status s = client_->SubscribeEvents(w.events_endpoint(), topics);
+      if (!s.ok()) spdlog::error("cannot subscribe to events: {}", s.ToString());
+    }
     ReportState();  // SetState may have been a no-op if nothing changed
   } else {
     spdlog::info("re-registered with the runtime");

@@ -1,12 +1,225 @@
 #include "agents/worker/worker_agent.h"
 
+#include <chrono>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agents/models/jsonl_dataset.h"
+#include "agents/sdk/artifacts.h"
+#include "runtime/base/clock.h"
+#include "runtime/base/ids.h"
+
 namespace kaizen::agents {
+namespace {
+
+using json = nlohmann::json;
+
+// Where the initial model's training data is: the manifest's worker.skill.train.
+struct TrainSource {
+  std::string path, split;
+  std::vector<std::string> domains;
+};
+
+Result<TrainSource> InitialTrainSource(const json& settings) {
+  const json& skill = settings.value("skill", json::object());
+  if (!skill.contains("train")) return Status::InvalidArgument("spec.worker.skill.train is missing");
+  const json& train = skill["train"];
+  const std::string dataset = train.value("dataset", "");
+  const json spec = settings.value("cluster", json::object()).value("spec", json::object());
+  const json data = spec.value("data", json::object());
+  if (!data.contains(dataset)) return Status::InvalidArgument("dataset '" + dataset + "' is not in spec.data");
+  TrainSource src;
+  src.path = data[dataset].value("path", "");
+  src.split = train.value("split", "train");
+  src.domains = train.value("domains", std::vector<std::string>{});
+  return src;
+}
+
+}  // namespace
 
 Status WorkerAgent::OnStart() {
-  spdlog::info("worker agent {} ready; settings: {}", id(), settings().dump());
+  const std::string backend = settings().value("skill", json::object()).value("backend", "builtin-classifier");
+  if (backend != "builtin-classifier") {
+    return Status::InvalidArgument("skill backend '" + backend + "' is not available in this version");
+  }
+  Handle(sdk::Envelope::kTask, [this](const sdk::Envelope& e) { OnTask(e); });
+  Handle(sdk::Envelope::kCommand, [this](const sdk::Envelope& e) { OnCommand(e); });
+  Handle(sdk::Envelope::kAck, [this](const sdk::Envelope& e) {
+    if (e.correlation_id() != registration_id_ || !pending_) return;
+    model_ = pending_->model;
+    pending_.reset();
+    SetModelVersion(e.ack().detail());
+    SetState(v1::AGENT_STATE_IDLE, ServingDetail());
+  });
+  Handle(sdk::Envelope::kError, [this](const sdk::Envelope& e) {
+    if (e.correlation_id() == registration_id_) {
+      spdlog::error("the runtime refused the initial model: {}", e.error().message());
+      SetState(v1::AGENT_STATE_FAILED, "initial model refused: " + e.error().message());
+    }
+  });
+
+  if (settings().contains("model") && settings()["model"].is_object()) {
+    const json& m = settings()["model"];
+    Status s = LoadModel(m.value("version", ""), m.value("uri", ""), m.value("sha256", ""));
+    if (!s.ok()) return s;
+    SetState(v1::AGENT_STATE_IDLE, ServingDetail());
+    return Status::OK();
+  }
+  StartInitialTraining();
   return Status::OK();
+}
+
+Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri, const std::string& sha256) {
+  if (!sha256.empty()) {
+    Status v = sdk::VerifyArtifact(uri, sha256);
+    if (!v.ok()) return v.WithContext("model " + version);
+  }
+  auto path = sdk::PathFromUri(uri);
+  if (!path.ok()) return path.status();
+  auto model = models::TextClassifier::Load(*path);
+  if (!model.ok()) return model.status().WithContext("loading model " + version + " from " + *path);
+  model_ = std::make_shared<const models::TextClassifier>(std::move(*model));
+  SetModelVersion(version);
+  spdlog::info("serving model {} ({} labels) from {}", version, model_->labels().size(), *path);
+  return Status::OK();
+}
+
+void WorkerAgent::StartInitialTraining() {
+  auto src = InitialTrainSource(settings());
+  if (!src.ok()) {
+    SetState(v1::AGENT_STATE_FAILED, src.status().message());
+    return;
+  }
+  SetState(v1::AGENT_STATE_BUSY, "training the initial model");
+  const std::string tmp_dir = state_dir() + "/artifacts/tmp";
+  const std::string state = state_dir();
+  const std::string tmp = tmp_dir + "/initial-" + id() + "-" + NewId() + ".kzm";
+  training_ = std::async(std::launch::async, [src = *src, tmp_dir, tmp, state]() {
+    Trained t;
+    auto t0 = std::chrono::steady_clock::now();
+    auto data = models::LoadJsonlExamples(src.path, src.split, src.domains);
+    if (!data.ok()) {
+      t.status = data.status().WithContext("initial training data");
+      return t;
+    }
+    if (data->examples.empty()) {
+      t.status = Status::InvalidArgument("no examples in " + src.path + " for split '" + src.split + "' and the domains given");
+      return t;
+    }
+    models::TrainOptions opts;
+    auto model = models::TextClassifier::Train(data->examples, opts);
+    if (!model.ok()) {
+      t.status = model.status();
+      return t;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(tmp_dir, ec);
+    Status s = model->Save(tmp, "initial");
+    if (!s.ok()) {
+      t.status = s;
+      return t;
+    }
+    auto art = sdk::StoreArtifactFile(state, "models", "kzm", tmp);
+    if (!art.ok()) {
+      t.status = art.status();
+      return t;
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    t.uri = art->uri;
+    t.sha256 = art->sha256;
+    t.metrics_json = json{{"train_rows", data->examples.size()}, {"labels", model->labels().size()}, {"seconds", secs},
+                          {"source", src.path}, {"split", src.split}, {"domains", src.domains}}
+                         .dump();
+    t.model = std::make_shared<const models::TextClassifier>(std::move(*model));
+    return t;
+  });
+  training_timer_ = Every(50, [this] { PollInitialTraining(); });
+}
+
+void WorkerAgent::PollInitialTraining() {
+  if (!training_ || training_->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  Trained t = training_->get();
+  training_.reset();
+  Cancel(training_timer_);
+  if (!t.status.ok()) {
+    spdlog::error("initial training failed: {}", t.status.ToString());
+    SetState(v1::AGENT_STATE_FAILED, "initial training failed: " + t.status.message());
+    return;
+  }
+  sdk::Envelope e;
+  auto* mr = e.mutable_model_ready();
+  mr->set_uri(t.uri);
+  mr->set_sha256(t.sha256);
+  mr->set_metrics_json(t.metrics_json);
+  registration_id_ = NewId();
+  e.set_message_id(registration_id_);
+  pending_ = std::move(t);
+  (void)Send("runtime", e);
+  SetState(v1::AGENT_STATE_BUSY, "initial model trained; registering it");
+}
+
+void WorkerAgent::OnTask(const sdk::Envelope& e) {
+  const auto& task = e.task();
+  sdk::Envelope reply;
+  auto* r = reply.mutable_task_result();
+  r->set_task_id(task.task_id());
+  r->set_worker_id(id());
+  r->set_model_version(model_version());
+  if (!model_) {
+    r->set_ok(false);
+    r->set_error("no model loaded yet");
+  } else {
+    auto t0 = std::chrono::steady_clock::now();
+    models::Prediction p = model_->Predict(task.input());
+    r->set_latency_us(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+    r->set_output(p.label);
+    r->set_confidence(p.confidence);
+    r->set_ok(true);
+  }
+  ++served_;
+  (void)Reply(e, std::move(reply));
+}
+
+void WorkerAgent::OnCommand(const sdk::Envelope& e) {
+  const auto& cmd = e.command();
+  sdk::Envelope reply;
+  switch (cmd.kind()) {
+    case v1::Command::RELOAD_MODEL: {
+      json m = json::parse(cmd.argument(), nullptr, false);
+      Status s = m.is_object() ? LoadModel(m.value("version", ""), m.value("uri", ""), m.value("sha256", ""))
+                               : Status::InvalidArgument("RELOAD_MODEL needs {\"version\",\"uri\",\"sha256\"}");
+      if (!s.ok()) {
+        spdlog::error("reload failed: {}", s.ToString());
+        reply.mutable_error()->set_code(v1::Error::BAD_REQUEST);
+        reply.mutable_error()->set_message(s.message());
+      } else {
+        reply.mutable_ack()->set_detail("serving " + model_version());
+        SetState(improving_ ? v1::AGENT_STATE_IMPROVING : v1::AGENT_STATE_IDLE, ServingDetail());
+      }
+      break;
+    }
+    case v1::Command::IMPROVE:
+      improving_ = true;
+      SetState(v1::AGENT_STATE_IMPROVING, cmd.reason().empty() ? "a clone serves while this worker improves" : cmd.reason());
+      reply.mutable_ack()->set_detail("improving");
+      break;
+    case v1::Command::SERVE:
+      improving_ = false;
+      SetState(v1::AGENT_STATE_IDLE, ServingDetail());
+      reply.mutable_ack()->set_detail(ServingDetail());
+      break;
+    default:
+      reply.mutable_error()->set_code(v1::Error::BAD_REQUEST);
+      reply.mutable_error()->set_message("a worker does not take command " + v1::Command::Kind_Name(cmd.kind()));
+  }
+  (void)Reply(e, std::move(reply));
+}
+
+std::string WorkerAgent::ServingDetail() const {
+  return model_version().empty() ? "no model" : "serving " + model_version();
 }
 
 }  // namespace kaizen::agents

@@ -29,6 +29,7 @@ class Printer {
  public:
   Printer(const LogsOptions& o, int64_t since_ms) : o_(o), since_ms_(since_ms) {}
   void Print(const bus::Envelope& e) {
+    if (!IsStateLogEvent(e)) return;
     if (since_ms_ && e.timestamp_ms() < since_ms_) return;
     if (!o_.agent.empty() && EventAgent(e) != o_.agent) return;
     if (!o_.cycle.empty() && e.cycle_id() != o_.cycle) return;

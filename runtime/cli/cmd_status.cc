@@ -48,7 +48,9 @@ nlohmann::json StatusToJson(const v1::StatusReply& r) {
                          {"unknown_sender", b.dropped_unknown_sender()},
                          {"forged_sender", b.dropped_forged_sender()},
                          {"unexpected", b.dropped_unexpected()}}}}},
-          {"cycle", cycle}};
+          {"cycle", cycle},
+          {"router", r.router_json().empty() ? nlohmann::json(nullptr)
+                                             : nlohmann::json::parse(r.router_json(), nullptr, false)}};
 }
 
 // Last known agent states from the store, for a cluster that is down.
@@ -95,7 +97,27 @@ void PrintText(const nlohmann::json& j) {
     }
     std::printf("%s\n", reasons.empty() ? "" : (" (" + reasons + ")").c_str());
   }
-  std::printf("cycle: %s\n", j["cycle"].is_null() ? "none" : j["cycle"].dump().c_str());
+  if (j.contains("router") && j["router"].is_object()) {
+    const auto& r = j["router"];
+    std::printf("traffic: %s   tasks: %llu submitted, %llu answered, %llu in flight, %llu queued, %llu re-sent\n",
+                r.value("traffic", "").c_str(), r.value("submitted", 0ULL), r.value("answered", 0ULL),
+                r.value("in_flight", 0ULL), r.value("queued", 0ULL), r.value("resent", 0ULL));
+  }
+  const auto& cy = j["cycle"];
+  if (cy.is_null() || !cy.is_object()) {
+    std::printf("cycle: none\n");
+    return;
+  }
+  std::string progress;
+  if (cy.contains("progress")) {
+    int filled = static_cast<int>(cy["progress"].get<double>() * 20);
+    progress = " [" + std::string(filled, '#') + std::string(20 - filled, '.') + "]";
+  }
+  std::printf("cycle %s: %s%s (attempt %d, %s -> %s, trigger %s, teacher %lld calls $%.2f)\n",
+              cy.value("id", "").c_str(), cy.value("stage", "").c_str(), progress.c_str(), cy.value("attempt", 1),
+              cy.value("incumbent", "").c_str(), cy.value("candidate", "").empty() ? "?" : cy.value("candidate", "").c_str(),
+              cy.value("trigger", "").c_str(), cy.value("teacher_calls", 0LL), cy.value("teacher_cost", 0.0));
+  if (cy.contains("outcome_reason")) std::printf("  %s\n", cy["outcome_reason"].get<std::string>().c_str());
 }
 
 }  // namespace

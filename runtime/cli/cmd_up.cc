@@ -5,6 +5,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -13,6 +15,7 @@
 
 #include "config/manifest.h"
 #include "runtime/cli/commands.h"
+#include "runtime/cli/summary_format.h"
 #include "runtime/core/runtime.h"
 
 namespace kaizen::cli {
@@ -37,7 +40,7 @@ void SetupRuntimeLogging(const core::StatePaths& paths, const std::string& level
 
 // Runs the runtime in this process. `ready_fd` >= 0: write "ok\n" or the error
 // there once the cluster is up (the detaching parent waits on it).
-int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd) {
+int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd, const std::string& summary_json) {
   core::StatePaths paths(manifest.runtime.state_dir);
   SetupRuntimeLogging(paths, manifest.runtime.log_level, to_terminal);
   std::string name = manifest.name;
@@ -56,6 +59,17 @@ int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd) {
       std::fflush(stdout);
     }
   };
+  if (to_terminal) {
+    opts.on_scenario_done = [summary_json](const nlohmann::json& summary) {
+      std::printf("\n%s", FormatSummary(summary).c_str());
+      std::fflush(stdout);
+      if (!summary_json.empty()) {
+        std::ofstream out(summary_json);
+        out << summary.dump(2) << "\n";
+        if (!out) std::fprintf(stderr, "kaizen up: cannot write %s\n", summary_json.c_str());
+      }
+    };
+  }
   core::Runtime runtime(std::move(manifest), opts);
   Status s = runtime.Run();
   if (!s.ok()) {
@@ -83,7 +97,9 @@ int RunUp(const UpOptions& o) {
     std::fprintf(stderr, "kaizen up: %s\n", s.ToString().c_str());
     return kExitFailure;
   }
-  if (!o.detach) return RunRuntime(std::move(r.manifest), /*to_terminal=*/true, -1);
+  std::string summary_json = o.summary_json;
+  if (!summary_json.empty()) summary_json = std::filesystem::absolute(summary_json).string();
+  if (!o.detach) return RunRuntime(std::move(r.manifest), /*to_terminal=*/true, -1, summary_json);
 
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -107,7 +123,7 @@ int RunUp(const UpOptions& o) {
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
-    ::_exit(RunRuntime(std::move(r.manifest), /*to_terminal=*/false, pipefd[1]));
+    ::_exit(RunRuntime(std::move(r.manifest), /*to_terminal=*/false, pipefd[1], ""));
   }
   ::close(pipefd[1]);
   std::string answer;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace kaizen::cli {
 
@@ -15,6 +16,7 @@ struct UpOptions {
   std::string manifest;
   std::string state_dir;
   bool detach = false;
+  std::string summary_json;  // where to write the run summary when the scenario ends ("" = only state_dir)
 };
 int RunUp(const UpOptions& o);
 
@@ -47,5 +49,15 @@ struct AgentOptions {
   std::string log_level = "info";
 };
 int RunAgentCommand(const AgentOptions& o);
+
+// Internal: the built-in trainer, run by the training agent as a child process.
+struct TrainModelOptions {
+  std::string base, dataset, replay_data, version, output;
+  std::string replay_split = "train";
+  std::vector<std::string> replay_domains;
+  double replay_fraction = 0.5;
+  int epochs = 5;
+};
+int RunTrainModel(const TrainModelOptions& o);
 
 }  // namespace kaizen::cli

@@ -1,5 +1,8 @@
 #include "runtime/cli/event_format.h"
 
+#include <cctype>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "runtime/base/clock.h"
@@ -9,8 +12,73 @@ namespace kaizen::cli {
 std::string EventAgent(const bus::Envelope& e) {
   if (e.has_state_change()) return e.state_change().agent_id();
   if (e.has_cluster_event()) return e.cluster_event().agent_id();
-  return "";
+  if (e.has_cycle_transition()) return "";
+  return e.sender() == "runtime" ? "" : e.sender();
 }
+
+bool IsStateLogEvent(const bus::Envelope& e) {
+  switch (e.body_case()) {
+    case bus::Envelope::kStateChange:
+    case bus::Envelope::kClusterEvent:
+    case bus::Envelope::kCycleTransition:
+    case bus::Envelope::kTrigger:
+    case bus::Envelope::kPlan:
+    case bus::Envelope::kDatasetReady:
+    case bus::Envelope::kModelReady:
+    case bus::Envelope::kEvalReport:
+    case bus::Envelope::kRolloutDecision:
+    case bus::Envelope::kApprovalRequest:
+    case bus::Envelope::kApprovalDecision:
+      return true;
+    default:
+      return false;  // tasks, feedback, progress: too many for the state log
+  }
+}
+
+namespace {
+
+std::string StageName(v1::CycleStage s) {
+  std::string n = v1::CycleStage_Name(s);
+  if (n.rfind("CYCLE_STAGE_", 0) == 0) n = n.substr(12);
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return n == "unspecified" ? "-" : n;
+}
+
+// What a cycle event says, in one line: (what, detail).
+std::pair<std::string, std::string> CycleEventText(const bus::Envelope& e) {
+  switch (e.body_case()) {
+    case bus::Envelope::kCycleTransition: {
+      const auto& ct = e.cycle_transition();
+      return {StageName(ct.from()) + " -> " + StageName(ct.to()), ct.reason()};
+    }
+    case bus::Envelope::kTrigger:
+      return {"trigger", e.trigger().policy() + ": " + e.trigger().reason()};
+    case bus::Envelope::kPlan:
+      return {"plan", fmt::format("{} x{} by {} ({}); {}", e.plan().strategy(), e.plan().teacher_calls(),
+                                  e.plan().teacher(), e.plan().selection_policy(), e.plan().rationale())};
+    case bus::Envelope::kDatasetReady: {
+      const auto& d = e.dataset_ready();
+      return {"dataset", fmt::format("{}: {} train / {} validation rows, {} teacher calls, ${:.2f}",
+                                     d.dataset_id().substr(0, 12), d.train_rows(), d.validation_rows(),
+                                     d.teacher_calls(), d.teacher_cost())};
+    }
+    case bus::Envelope::kModelReady:
+      return {"model", fmt::format("{} registered{}", e.model_ready().version(),
+                                   e.model_ready().parent().empty() ? "" : " (parent " + e.model_ready().parent() + ")")};
+    case bus::Envelope::kEvalReport:
+      return {e.eval_report().pass() ? "evaluation_pass" : "evaluation_fail", e.eval_report().verdict()};
+    case bus::Envelope::kRolloutDecision:
+      return {v1::RolloutDecision::Outcome_Name(e.rollout_decision().outcome()), e.rollout_decision().reason()};
+    case bus::Envelope::kApprovalRequest:
+      return {"approval_request", e.approval_request().summary()};
+    case bus::Envelope::kApprovalDecision:
+      return {e.approval_decision().approved() ? "approved" : "rejected", e.approval_decision().reason()};
+    default:
+      return {bus::BodyName(e), ""};
+  }
+}
+
+}  // namespace
 
 nlohmann::json EventToJson(const bus::Envelope& e) {
   nlohmann::json j = {{"seq", e.seq()}, {"time", FormatIsoMs(e.timestamp_ms())}, {"ts_ms", e.timestamp_ms()},
@@ -31,6 +99,15 @@ nlohmann::json EventToJson(const bus::Envelope& e) {
     j["what"] = ce.what();
     j["detail"] = ce.detail();
     if (!ce.agent_id().empty()) j["agent"] = ce.agent_id();
+  } else if (IsStateLogEvent(e)) {
+    auto [what, detail] = CycleEventText(e);
+    j["what"] = what;
+    j["detail"] = detail;
+    if (!EventAgent(e).empty()) j["agent"] = EventAgent(e);
+    if (e.has_cycle_transition()) {
+      j["from"] = StageName(e.cycle_transition().from());
+      j["to"] = StageName(e.cycle_transition().to());
+    }
   }
   return j;
 }
@@ -46,6 +123,11 @@ std::string EventToText(const bus::Envelope& e) {
     const auto& ce = e.cluster_event();
     std::string who = ce.agent_id().empty() ? "runtime" : ce.agent_id();
     return fmt::format("{}  {:<12} {:<11} {:<22} {}", time, who, "cluster", ce.what(), ce.detail());
+  }
+  if (IsStateLogEvent(e)) {
+    auto [what, detail] = CycleEventText(e);
+    std::string who = e.has_cycle_transition() ? e.cycle_id() : (EventAgent(e).empty() ? "runtime" : EventAgent(e));
+    return fmt::format("{}  {:<12} {:<11} {:<22} {}", time, who, "cycle " + e.cycle_id(), what, detail);
   }
   return fmt::format("{}  {:<12} {:<11} {}", time, e.sender(), "event", bus::BodyName(e));
 }

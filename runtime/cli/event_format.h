@@ -18,5 +18,8 @@ std::string EventToText(const bus::Envelope& event);
 
 // The agent an event concerns ("" if none), for --agent filtering.
 std::string EventAgent(const bus::Envelope& event);
+// Whether an event belongs in the agent state log: state changes, cluster
+// notices, cycle stages and decisions; not every task, rating or progress tick.
+bool IsStateLogEvent(const bus::Envelope& event);
 
 }  // namespace kaizen::cli

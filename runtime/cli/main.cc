@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   up_cmd->add_option("manifest", up.manifest, "Manifest file (YAML)")->required();
   up_cmd->add_flag("-d,--detach", up.detach, "Run in the background and return once the cluster is up");
   up_cmd->add_option("--state-dir", up.state_dir, "State directory (overrides spec.runtime.state_dir)");
+  up_cmd->add_option("--summary-json", up.summary_json,
+                     "When the simulated scenario ends, also write the run summary (JSON) to this file");
   up_cmd->callback([&] { code = RunUp(up); });
 
   DownOptions down;
@@ -52,6 +54,22 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--connect", agent.connect, "Runtime control endpoint")->required();
   agent_cmd->add_option("--log-level", agent.log_level, "trace, debug, info, warn, error");
   agent_cmd->callback([&] { code = RunAgentCommand(agent); });
+
+  // Internal, started by the training agent; an empty group hides it from --help.
+  TrainModelOptions train;
+  auto* train_cmd = app.add_subcommand("train-model", "Train a built-in model (run by the training agent)");
+  train_cmd->group("");
+  train_cmd->add_option("--base", train.base, "Base model file")->required();
+  train_cmd->add_option("--dataset", train.dataset, "Dataset JSONL (rows with split train are used)")->required();
+  train_cmd->add_option("--replay-data", train.replay_data, "Original training data to mix in (JSONL)");
+  train_cmd->add_option("--replay-split", train.replay_split, "Split of the replay data");
+  train_cmd->add_option("--replay-domains", train.replay_domains, "Domains of the replay data")->delimiter(',');
+  train_cmd->add_option("--replay-fraction", train.replay_fraction, "Share of replay rows in the mix")
+      ->check(CLI::Range(0.0, 1.0));
+  train_cmd->add_option("--epochs", train.epochs, "Passes over the data")->check(CLI::Range(1, 1000));
+  train_cmd->add_option("--version", train.version, "Version stamped into the model")->required();
+  train_cmd->add_option("--output", train.output, "Output model file")->required();
+  train_cmd->callback([&] { code = RunTrainModel(train); });
 
   try {
     app.parse(argc, argv);

@@ -69,20 +69,31 @@ Status Runtime::Start() {
                broker_->events_endpoint());
 
   supervisor_ = std::make_unique<supervisor::Supervisor>([this](const supervisor::ChildEvent& ev) { OnChildEvent(ev); });
+  router::TaskRouter::Options ropts;
+  router_ = std::make_unique<router::TaskRouter>(
+      ropts,
+      [this](const v1::Task& task) {
+        return traffic_.Pick(task.routing_key(), [this](const std::string& id) { return CanServe(id); });
+      },
+      [this](const std::string& instance, const v1::Task& task) {
+        bus::Envelope e = bus::MakeEnvelope("runtime", instance);
+        e.set_correlation_id(task.task_id());
+        *e.mutable_task() = task;
+        return broker_->Send(instance, e);
+      });
   for (const auto& spec : manifest_.agents) {
     AgentEntry& a = agents_[spec.id];
     a.id = spec.id;
     a.role = spec.role;
     a.settings_json = spec.settings.dump();
-    supervisor::ChildSpec child;
-    child.id = spec.id;
-    child.role = spec.role;
-    child.argv = {options_.agent_executable, "agent",         "--role",      spec.role,
-                  "--id",                    spec.id,         "--connect",   broker_->control_endpoint(),
-                  "--log-level",             manifest_.runtime.log_level};
-    child.log_path = paths_.AgentLog(spec.id);
-    child.restart = spec.restart;
-    s = supervisor_->Start(child);
+    agent_order_.push_back(spec.id);
+    if (spec.role == "worker") worker_id_ = spec.id;
+  }
+  clone_id_ = worker_id_ + "-clone";
+  LoadRegistry();
+  traffic_.SetSingle(worker_id_);
+  for (const auto& spec : manifest_.agents) {
+    s = StartAgentProcess(agents_.at(spec.id), spec.restart);
     if (!s.ok()) {
       // Stop what was started; the caller reports why.
       supervisor_->StopAll(SIGKILL);
@@ -143,6 +154,7 @@ void Runtime::Loop() {
     if (items[1].revents & ZMQ_POLLIN) broker_->DrainSubscriptions();
 
     now = MonoMs();
+    router_->Tick(now);
     supervisor_->Tick(now);
     if (now >= next_tick_ms_) {
       OnTick(now);
@@ -151,8 +163,21 @@ void Runtime::Loop() {
   }
 }
 
+Status Runtime::StartAgentProcess(const AgentEntry& a, const config::RestartSpec& restart) {
+  supervisor::ChildSpec child;
+  child.id = a.id;
+  child.role = a.role;
+  child.argv = {options_.agent_executable, "agent",  "--role",      a.role,
+                "--id",                    a.id,     "--connect",   broker_->control_endpoint(),
+                "--log-level",             manifest_.runtime.log_level};
+  child.log_path = paths_.AgentLog(a.id);
+  child.restart = restart;
+  return supervisor_->Start(child);
+}
+
 void Runtime::OnTick(int64_t now) {
   CheckLiveness(now);
+  CycleTick(now);
   // Heartbeats to every connected agent; a runtime that falls silent makes
   // agents reconnect.
   for (auto& [id, a] : agents_) {

@@ -2,12 +2,16 @@
 // the supervisor and the agent table, on a single-threaded poll loop.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "config/manifest.h"
@@ -15,6 +19,9 @@
 #include "runtime/bus/broker.h"
 #include "runtime/core/journal.h"
 #include "runtime/core/state_dir.h"
+#include "runtime/cycle/cycle_record.h"
+#include "runtime/router/task_router.h"
+#include "runtime/router/traffic_policy.h"
 #include "runtime/store/store.h"
 #include "runtime/supervisor/supervisor.h"
 
@@ -25,6 +32,9 @@ class Runtime {
   struct Options {
     std::string agent_executable;                       // the kaizen binary agents run as
     std::function<void(const Status&)> on_ready;        // called once: bound and agents started, or why not
+    // Called once when a traffic source reports its scenario over, with the
+    // run summary (also written to <state_dir>/summary.json).
+    std::function<void(const nlohmann::json& summary)> on_scenario_done;
   };
 
   Runtime(config::Manifest manifest, Options options);
@@ -45,7 +55,9 @@ class Runtime {
     bool connected = false;
     int64_t last_seen_mono = 0, last_seen_wall = 0, spawned_mono = 0;
     std::string settings_json;
+    std::string clone_of;           // a worker clone: the worker it clones
   };
+  using ReplyHandler = std::function<void(const bus::Envelope& reply)>;
 
   Status Start();
   void Loop();
@@ -70,6 +82,41 @@ class Runtime {
   void CheckLiveness(int64_t now);
   void RecordClusterEvent(const std::string& what, const std::string& detail, const std::string& agent_id = "");
   void PersistAgent(const AgentEntry& agent);
+  std::string WelcomeSettings(const AgentEntry& agent) const;
+  Status StartAgentProcess(const AgentEntry& agent, const config::RestartSpec& restart);
+  // Sends a command to an agent; `on_reply` gets its Ack or Error (or nothing if it never answers).
+  void SendCommand(const std::string& agent_id, v1::Command::Kind kind, const std::string& argument,
+                   const std::string& reason, ReplyHandler on_reply = nullptr);
+  bool TakeReply(const bus::Envelope& reply);  // true if it answered a pending runtime request
+
+  // Tasks: the router (runtime_tasks.cc).
+  void OnTask(const bus::Broker::Incoming& in);
+  void OnTaskResult(const bus::Broker::Incoming& in);
+  void OnFeedback(const bus::Broker::Incoming& in);
+  bool CanServe(const std::string& instance) const;
+  void InstanceGone(const std::string& instance);
+  nlohmann::json RouterJson() const;
+
+  // Models and the improvement cycle (runtime_cycle.cc).
+  void LoadRegistry();
+  void OnInitialModel(const bus::Broker::Incoming& in);
+  void OnTrigger(const bus::Broker::Incoming& in);
+  void OnCycleReply(const bus::Broker::Incoming& in);
+  void OnTrafficSplit(const bus::Broker::Incoming& in);
+  void OnScenarioReport(const bus::Broker::Incoming& in);
+  void Transition(v1::CycleStage to, const std::string& reason);
+  void SendStageRequest();
+  std::string StageRole() const;
+  void StartClone();
+  void DrainClone();
+  void FinishCycle(v1::CycleStage outcome, const std::string& reason);
+  void BeginRollout();
+  void OnApprovalDecision(const bus::Broker::Incoming& in);
+  void PersistCycle();
+  void CycleTick(int64_t now);
+  std::string NextModelVersion() const;
+  nlohmann::json CycleStatusJson() const;
+  nlohmann::json Summary() const;
 
   config::Manifest manifest_;
   Options options_;
@@ -83,9 +130,38 @@ class Runtime {
   std::optional<SignalFd> signals_;
 
   std::map<std::string, AgentEntry> agents_;        // by id
+  std::vector<std::string> agent_order_;            // manifest order, then clones
   std::map<std::string, int64_t> clients_;          // CLI peers: identity -> last seen (mono)
   int64_t started_ms_ = 0;
   int64_t next_tick_ms_ = 0;
+  std::map<std::string, ReplyHandler> pending_replies_;  // by the request's message id
+
+  // Serving: who serves which model, and how tasks are split.
+  std::string worker_id_;                           // the manifest's worker
+  std::string clone_id_;                            // "<worker>-clone"
+  std::map<std::string, cycle::ModelRef> assigned_;  // agent id -> model it should serve
+  cycle::ModelRef serving_;                          // the registry's serving version
+  router::TrafficPolicy traffic_;
+  std::unique_ptr<router::TaskRouter> router_;
+
+  // The improvement cycle in progress (or the last one).
+  std::optional<cycle::CycleRecord> cycle_;
+  std::string stage_request_id_;                    // the request the current stage waits on
+  std::vector<std::string> cycle_ids_;              // every cycle of this run, in order
+  bool clone_draining_ = false;
+  int64_t clone_drain_since_ = 0;
+  bool scenario_done_ = false;
+  bool rollout_ready_ = false;                      // the candidate serves: the A/B test can start
+  double training_progress_ = 0;
+  nlohmann::json scenario_;                         // the traffic source's report
+
+  struct RecentAnswer {
+    std::string worker, model_version, output;
+    google::protobuf::Map<std::string, std::string> tags;
+  };
+  std::unordered_map<std::string, RecentAnswer> recent_answers_;  // task id -> its answer, for feedback
+  std::deque<std::string> recent_order_;
+
   bool stopping_ = false;
   bool killed_ = false;
   int64_t stop_deadline_ms_ = 0;

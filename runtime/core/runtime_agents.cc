@@ -58,6 +58,7 @@ void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
     case Kind::kExited: {
       a.pid = 0;
       a.connected = false;
+      if (a.role == "worker") InstanceGone(a.id);
       bool clean = ev.detail == "exited with code 0";
       if (a.state == v1::AGENT_STATE_STOPPED && clean) {
         PersistAgent(a);
@@ -94,6 +95,7 @@ void Runtime::CheckLiveness(int64_t now) {
       a.connected = false;
       ApplyState(a, v1::AGENT_STATE_FAILED, why);
       supervisor_->Kill(id, why);
+      if (a.role == "worker") InstanceGone(a.id);
     } else if (!a.connected && a.state == v1::AGENT_STATE_STARTING && now - a.spawned_mono > register_budget) {
       std::string why = "did not register within " + std::to_string(register_budget) + " ms";
       ApplyState(a, v1::AGENT_STATE_FAILED, why);

@@ -68,6 +68,52 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
     case bus::Envelope::kCommand:
       OnCommand(in);
       return;
+    case bus::Envelope::kTask:
+      OnTask(in);
+      return;
+    case bus::Envelope::kTaskResult:
+      OnTaskResult(in);
+      return;
+    case bus::Envelope::kFeedback:
+      OnFeedback(in);
+      return;
+    case bus::Envelope::kTrigger:
+      OnTrigger(in);
+      return;
+    case bus::Envelope::kModelReady:
+      if (e.cycle_id().empty()) {
+        OnInitialModel(in);
+        return;
+      }
+      OnCycleReply(in);
+      return;
+    case bus::Envelope::kPlan:
+    case bus::Envelope::kDatasetReady:
+    case bus::Envelope::kTrainProgress:
+    case bus::Envelope::kEvalReport:
+    case bus::Envelope::kRolloutDecision:
+      OnCycleReply(in);
+      return;
+    case bus::Envelope::kApprovalDecision:
+      OnApprovalDecision(in);
+      return;
+    case bus::Envelope::kTrafficSplit:
+      OnTrafficSplit(in);
+      return;
+    case bus::Envelope::kScenarioReport:
+      OnScenarioReport(in);
+      return;
+    case bus::Envelope::kAck:
+      if (TakeReply(e)) return;
+      return;
+    case bus::Envelope::kError:
+      if (TakeReply(e)) return;
+      if (cycle_ && !cycle_->finished() && !e.correlation_id().empty() && e.correlation_id() == stage_request_id_) {
+        OnCycleReply(in);
+        return;
+      }
+      spdlog::warn("error from {}: {}", in.identity, e.error().message());
+      return;
     default:
       broker_->Drop(bus::DropReason::kUnexpected, in.identity, bus::BodyName(e) + " is not a runtime request");
       ReplyError(in, v1::Error::BAD_REQUEST, "the runtime does not take " + bus::BodyName(e) + " messages");
@@ -110,8 +156,11 @@ void Runtime::OnHello(bus::Broker::Incoming& in) {
   a.last_seen_mono = MonoMs();
   a.last_seen_wall = WallMs();
   if (!hello.model_version().empty()) a.model_version = hello.model_version();
-  w->set_settings_json(a.settings_json);
+  w->set_settings_json(WelcomeSettings(a));
   broker_->Send(in.identity, reply);
+  // A stage waiting on this role (re)sends its request: the agent may have
+  // restarted and lost it.
+  if (cycle_ && !cycle_->finished() && StageRole() == a.role) SendStageRequest();
 }
 
 void Runtime::OnStateChange(AgentEntry& agent, const v1::StateChange& sc) {
@@ -134,8 +183,8 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
   r->set_state_dir(paths_.dir);
   r->set_control_endpoint(broker_->control_endpoint());
   r->set_events_endpoint(broker_->events_endpoint());
-  for (const auto& spec : manifest_.agents) {  // manifest order, not alphabetical
-    const AgentEntry& a = agents_.at(spec.id);
+  for (const auto& id : agent_order_) {  // manifest order, then clones
+    const AgentEntry& a = agents_.at(id);
     auto* s = r->add_agents();
     s->set_id(a.id);
     s->set_role(a.role);
@@ -148,6 +197,9 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
     s->set_connected(a.connected);
   }
   *r->mutable_bus() = broker_->counters().ToProto();
+  nlohmann::json cycle = CycleStatusJson();
+  if (!cycle.is_null()) r->set_cycle_json(cycle.dump());
+  r->set_router_json(RouterJson().dump());
   broker_->Send(in.identity, reply);
 }
 
@@ -205,6 +257,20 @@ void Runtime::OnCommand(const bus::Broker::Incoming& in) {
       RecordClusterEvent("drain_requested", "by " + in.identity, cmd.argument());
       ack.mutable_ack()->set_detail("draining " + cmd.argument());
       broker_->Send(in.identity, ack);
+      return;
+    }
+    case v1::Command::PROMOTE:
+    case v1::Command::ROLLBACK: {
+      if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT) {
+        ReplyError(in, v1::Error::BAD_REQUEST, "no cycle is rolling out; nothing to promote or roll back");
+        return;
+      }
+      bool promote = cmd.kind() == v1::Command::PROMOTE;
+      std::string why = std::string("operator ") + (promote ? "promoted" : "rolled back") + " (" + in.identity + ")" +
+                        (cmd.reason().empty() ? "" : ": " + cmd.reason());
+      ack.mutable_ack()->set_detail(why);
+      broker_->Send(in.identity, ack);
+      FinishCycle(promote ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK, why);
       return;
     }
     default:

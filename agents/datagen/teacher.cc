@@ -1,0 +1,144 @@
+#include "agents/datagen/teacher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agents/models/jsonl_dataset.h"
+#include "runtime/base/sha256.h"
+
+namespace kaizen::agents {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+// Spaces calls 1/rate apart across all threads; rate 0 never waits.
+class RateLimiter {
+ public:
+  explicit RateLimiter(double per_s) : per_s_(per_s) {}
+  void Wait() {
+    if (per_s_ <= 0) return;
+    std::chrono::steady_clock::time_point slot;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto now = std::chrono::steady_clock::now();
+      if (next_ < now) next_ = now;
+      slot = next_;
+      next_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / per_s_));
+    }
+    std::this_thread::sleep_until(slot);
+  }
+
+ private:
+  double per_s_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point next_{};
+};
+
+uint64_t Mix(uint64_t x) {  // splitmix64: independent draws from consecutive indexes
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+Result<TeacherSpec> FirstTeacher(const json& settings) {
+  const json spec = settings.value("cluster", json::object()).value("spec", json::object());
+  const json teachers = spec.value("teachers", json::array());
+  if (!teachers.is_array() || teachers.empty()) {
+    return Status::FailedPrecondition("no teacher configured: add one to spec.teachers");
+  }
+  const json& t = teachers[0];
+  TeacherSpec s;
+  s.name = t.value("name", "teacher");
+  s.backend = t.value("backend", "builtin-classifier");
+  s.cost_per_call = t.value("cost_per_call", 0.001);
+  s.max_concurrency = std::max(1, t.value("max_concurrency", 8));
+  s.rate_limit_per_s = t.value("rate_limit_per_s", 0.0);
+  s.noise = std::clamp(t.value("noise", 0.0), 0.0, 1.0);
+  if (s.backend != "builtin-classifier") {
+    return Status::FailedPrecondition("teacher " + s.name + ": backend " + s.backend + " is not available yet");
+  }
+  if (!t.contains("train")) {
+    return Status::FailedPrecondition("teacher " + s.name + " has no train data (spec.teachers[0].train)");
+  }
+  const json& train = t["train"];
+  const std::string dataset = train.value("dataset", "");
+  const json data = spec.value("data", json::object());
+  if (!data.contains(dataset)) {
+    return Status::FailedPrecondition("teacher " + s.name + ": dataset '" + dataset + "' is not in spec.data");
+  }
+  s.data_path = data[dataset].value("path", "");
+  s.split = train.value("split", "train");
+  s.domains = train.value("domains", std::vector<std::string>{});
+  s.config_hash = Sha256Hex(t.dump() + "\n" + s.data_path);
+  return s;
+}
+
+Result<Teacher> Teacher::LoadOrTrain(const TeacherSpec& spec, const std::string& state_dir) {
+  const fs::path dir = fs::path(state_dir) / "artifacts" / "teachers";
+  const fs::path cache = dir / (spec.name + "-" + spec.config_hash + ".kzm");
+  std::error_code ec;
+  if (fs::exists(cache, ec)) {
+    auto model = models::TextClassifier::Load(cache.string());
+    if (model.ok()) {
+      spdlog::info("teacher {}: loaded cached model {}", spec.name, cache.string());
+      return Teacher(spec, std::make_shared<const models::TextClassifier>(std::move(*model)));
+    }
+    spdlog::warn("teacher {}: cached model {} unusable ({}); training again", spec.name, cache.string(),
+                 model.status().message());
+  }
+  auto data = models::LoadJsonlExamples(spec.data_path, spec.split, spec.domains);
+  if (!data.ok()) return data.status().WithContext("teacher " + spec.name + " training data");
+  if (data->examples.empty()) {
+    return Status::InvalidArgument("teacher " + spec.name + ": no examples in " + spec.data_path + " for split '" +
+                                   spec.split + "' and the domains given");
+  }
+  auto model = models::TextClassifier::Train(data->examples, models::TrainOptions{});
+  if (!model.ok()) return model.status().WithContext("training teacher " + spec.name);
+  fs::create_directories(dir, ec);
+  Status saved = model->Save(cache.string(), "teacher-" + spec.name);
+  if (!saved.ok()) spdlog::warn("teacher {}: cannot cache the model: {}", spec.name, saved.ToString());
+  spdlog::info("teacher {}: trained on {} examples ({} labels)", spec.name, data->examples.size(),
+               model->labels().size());
+  return Teacher(spec, std::make_shared<const models::TextClassifier>(std::move(*model)));
+}
+
+std::string Teacher::Label(const std::string& text, uint64_t draw) const {
+  const auto& labels = model_->labels();
+  if (spec_.noise > 0 && !labels.empty()) {
+    uint64_t r = Mix(draw);
+    double u = static_cast<double>(r >> 11) * 0x1.0p-53;
+    if (u < spec_.noise) return labels[Mix(r) % labels.size()];
+  }
+  return model_->Predict(text).label;
+}
+
+std::vector<std::string> Teacher::LabelAll(const std::vector<std::string>& texts, int concurrency, uint64_t seed,
+                                           std::atomic<std::size_t>* done) const {
+  std::vector<std::string> labels(texts.size());
+  std::atomic<std::size_t> next{0};
+  RateLimiter limiter(spec_.rate_limit_per_s);
+  const int threads = std::max(1, std::min({concurrency, spec_.max_concurrency, static_cast<int>(texts.size())}));
+  auto work = [&] {
+    for (std::size_t i = next++; i < texts.size(); i = next++) {
+      limiter.Wait();
+      labels[i] = Label(texts[i], seed ^ Mix(i));
+      if (done) ++*done;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+  for (auto& th : pool) th.join();
+  return labels;
+}
+
+}  // namespace kaizen::agents

@@ -1,0 +1,171 @@
+#include "agents/planning/rule_planner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <spdlog/fmt/fmt.h>
+
+namespace kaizen::agents {
+namespace {
+
+using json = nlohmann::json;
+
+// Money compared with a little slack: 2000 * 0.0025 must not exceed 5.0.
+constexpr double kEps = 1e-9;
+
+std::string Percent(double rate) { return fmt::format("{:.0f}%", rate * 100.0); }
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string Money(double v) { return fmt::format("${:.2f}", v); }
+
+const json& Section(const json& j, const char* key) {
+  static const json empty = json::object();
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : empty;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RulePlanner::SelectionPolicies() {
+  static const std::vector<std::string> p = {"failures_first", "low_confidence_stratified", "random"};
+  return p;
+}
+
+std::vector<std::string> RulePlanner::FocusOf(const v1::Diagnosis& diagnosis, std::size_t max) {
+  std::vector<std::pair<double, std::string>> rises;
+  for (const auto& c : diagnosis.categories()) {
+    double rise = c.recent() - c.baseline();
+    if (rise <= 0 || c.value().empty()) continue;
+    std::string dim = c.dimension().empty() ? "domain" : c.dimension();
+    rises.emplace_back(rise, dim + "=" + c.value());
+  }
+  // Largest rise first; ties in the diagnosis' own order (stable).
+  std::stable_sort(rises.begin(), rises.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (const auto& [rise, name] : rises) {
+    if (out.size() >= max) break;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
+  const json& spec = Section(Section(settings_, "cluster"), "spec");
+  const json teachers = spec.value("teachers", json::array());
+  if (!teachers.is_array() || teachers.empty()) {
+    return Status::FailedPrecondition("no teacher configured: add one to spec.teachers so the planner can buy labels");
+  }
+  const json& teacher = teachers[0];
+  const std::string teacher_name = teacher.value("name", "teacher");
+  const double cost_per_call = teacher.value("cost_per_call", 0.001);
+
+  const std::vector<std::string> strategies =
+      settings_.value("strategies", std::vector<std::string>{"teacher_samples"});
+  if (std::find(strategies.begin(), strategies.end(), "teacher_samples") == strategies.end()) {
+    return Status::FailedPrecondition(
+        "no strategy available: only teacher_samples is implemented and spec.planning.strategies does not allow it");
+  }
+
+  const int attempt = std::max(1, request.attempt());
+  const int max_replans = settings_.value("max_replans", 1);
+  const bool replan = attempt >= 2;
+  if (replan && attempt - 1 > max_replans) {
+    return Status::FailedPrecondition(fmt::format("replans exhausted: attempt {} would be replan {} but max_replans is {}",
+                                                  attempt, attempt - 1, max_replans));
+  }
+
+  const json& budget = Section(settings_, "teacher_budget");
+  // The budget is per cycle: what earlier attempts spent is gone.
+  const int64_t max_calls = budget.value("max_calls", int64_t{2000}) - request.teacher_calls_spent();
+  const double max_cost = budget.value("max_cost", 5.0) - request.teacher_cost_spent();
+  if (max_calls < 1 || max_cost <= kEps) {
+    return Status::FailedPrecondition(fmt::format(
+        "the cycle's teacher budget is spent: {} calls ({}) used of teacher_budget.max_calls {} / max_cost {}",
+        request.teacher_calls_spent(), Money(request.teacher_cost_spent()), budget.value("max_calls", int64_t{2000}),
+        Money(budget.value("max_cost", 5.0))));
+  }
+
+  v1::Plan plan;
+  plan.set_strategy("teacher_samples");
+  plan.set_teacher(teacher_name);
+
+  // Calls wanted: the budget on a first plan; on a replan more data than the
+  // last attempt had, since its candidate was not good enough.
+  int64_t calls = max_calls;
+  if (replan && request.last_plan().teacher_calls() > 0) calls = int64_t{2} * request.last_plan().teacher_calls();
+
+  if (calls > max_calls) {
+    plan.add_bound_actions(fmt::format("teacher calls cut {} -> {} by teacher_budget.max_calls{}", calls, max_calls,
+                                       request.teacher_calls_spent() > 0 ? " (what is left of it this cycle)" : ""));
+    calls = max_calls;
+  }
+  if (cost_per_call > 0 && static_cast<double>(calls) * cost_per_call > max_cost + kEps) {
+    int64_t affordable = static_cast<int64_t>(std::floor(max_cost / cost_per_call + kEps));
+    plan.add_bound_actions(fmt::format("teacher calls cut {} -> {} by teacher_budget.max_cost ({} at {} per call)", calls,
+                                       affordable, Money(max_cost), fmt::format("${:.4g}", cost_per_call)));
+    calls = affordable;
+  }
+  if (calls < 1) {
+    return Status::FailedPrecondition(fmt::format(
+        "the teacher budget allows no call to {} (max_calls {}, max_cost {}, cost_per_call {})", teacher_name,
+        max_calls, Money(max_cost), cost_per_call));
+  }
+  const double cost = static_cast<double>(calls) * cost_per_call;
+  plan.set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(calls, INT32_MAX)));
+  plan.set_max_cost(cost);
+
+  const json& auto_approve = Section(settings_, "auto_approve");
+  const int64_t auto_calls = auto_approve.value("max_teacher_calls", int64_t{2000});
+  const double auto_cost = auto_approve.value("max_cost", 10.0);
+  plan.set_needs_approval(calls > auto_calls || cost > auto_cost + kEps);
+
+  const json& acceptance = Section(settings_, "acceptance");
+  plan.mutable_acceptance()->set_min_accuracy_gain(acceptance.value("min_accuracy_gain", 0.02));
+  plan.mutable_acceptance()->set_max_category_regression(acceptance.value("max_category_regression", 0.05));
+
+  const v1::Trigger& trigger = request.trigger();
+  std::vector<std::string> focus = FocusOf(trigger.diagnosis(), kMaxFocus);
+  if (focus.empty() && replan) {
+    focus.assign(request.last_plan().focus().begin(), request.last_plan().focus().end());
+  }
+  for (const auto& f : focus) plan.add_focus(f);
+
+  const std::string spend = fmt::format("{} teacher calls to {} ({})", calls, teacher_name, Money(cost));
+  if (!replan) {
+    plan.set_selection_policy("failures_first");
+    std::string why = trigger.reason().empty() ? fmt::format("the {} trigger fired", trigger.policy().empty()
+                                                                                          ? std::string("improvement")
+                                                                                          : trigger.policy())
+                                               : trigger.reason();
+    std::string rates;
+    if (trigger.diagnosis().recent_rate() > 0 || trigger.diagnosis().baseline_rate() > 0) {
+      rates = fmt::format(" (thumbs-down rate {} -> {})", Percent(trigger.diagnosis().baseline_rate()),
+                          Percent(trigger.diagnosis().recent_rate()));
+    }
+    std::string where = focus.empty() ? "" : ", worst in " + Join(focus);
+    plan.set_rationale(fmt::format("Because {}{}{}, label recent failures first with {}.", why, rates, where, spend));
+  } else {
+    // A different policy from the last attempt's: the same inputs again would
+    // likely give the same candidate.
+    const auto& policies = SelectionPolicies();
+    auto it = std::find(policies.begin(), policies.end(), request.last_plan().selection_policy());
+    std::size_t next = it == policies.end() ? 1 : (static_cast<std::size_t>(it - policies.begin()) + 1) % policies.size();
+    plan.set_selection_policy(policies[next]);
+    const auto& report = request.last_report();
+    std::string verdict = report.verdict().empty() ? "it did not pass evaluation" : report.verdict();
+    plan.set_rationale(fmt::format("Replan {} of {}: the last candidate was rejected ({}), so select inputs by {} "
+                                   "instead of {} with {}.",
+                                   attempt - 1, max_replans, verdict, policies[next],
+                                   request.last_plan().selection_policy().empty() ? std::string("the last policy")
+                                                                                  : request.last_plan().selection_policy(),
+                                   spend));
+  }
+  return plan;
+}
+
+}  // namespace kaizen::agents

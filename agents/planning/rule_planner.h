@@ -1,0 +1,47 @@
+// RulePlanner: the planning agent's decisions, as a pure function of a plan
+// request and the planning settings (the manifest's spec.planning with
+// defaults, plus settings["cluster"]["spec"] for the teachers). No I/O, so
+// every rule is unit-tested; the agent only moves messages.
+//
+// Rules (docs/cycle-agents-data.md):
+//   - strategy teacher_samples, from the first teacher of spec.teachers;
+//   - calls wanted: teacher_budget.max_calls on attempt 1, twice the last
+//     plan's calls on a replan; then cut by teacher_budget.max_calls and by
+//     teacher_budget.max_cost / cost_per_call, each cut recorded in
+//     bound_actions;
+//   - needs_approval when calls or cost exceed auto_approve;
+//   - selection failures_first on attempt 1, then another policy per replan;
+//   - focus: the diagnosis categories whose rate rose most.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cycle.pb.h"
+#include "runtime/base/result.h"
+
+namespace kaizen::agents {
+
+class RulePlanner {
+ public:
+  // Policies in the order replans try them.
+  static const std::vector<std::string>& SelectionPolicies();
+  // At most this many focus categories.
+  static constexpr std::size_t kMaxFocus = 3;
+
+  explicit RulePlanner(nlohmann::json settings) : settings_(std::move(settings)) {}
+
+  // A plan, or why none can be made: FailedPrecondition "no teacher
+  // configured", "replans exhausted ...", or a budget that allows no call.
+  Result<v1::Plan> MakePlan(const v1::PlanRequest& request) const;
+
+  // "domain=travel" for each category with a positive rise, largest first.
+  static std::vector<std::string> FocusOf(const v1::Diagnosis& diagnosis, std::size_t max);
+
+ private:
+  nlohmann::json settings_;
+};
+
+}  // namespace kaizen::agents

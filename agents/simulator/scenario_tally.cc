@@ -1,0 +1,67 @@
+#include "agents/simulator/scenario_tally.h"
+
+namespace kaizen::agents {
+
+void ScenarioTally::Sent(const std::string& task_id, uint64_t index, Phase phase, std::string gold) {
+  pending_[task_id] = Pending{index, phase, std::move(gold)};
+  done_[task_id] = false;
+  ++sent_;
+}
+
+bool ScenarioTally::Answered(const std::string& task_id, const std::string& output, bool* duplicate) {
+  *duplicate = false;
+  auto it = pending_.find(task_id);
+  if (it == pending_.end()) {
+    auto d = done_.find(task_id);
+    if (d != done_.end() && d->second) {
+      *duplicate = true;
+      ++duplicated_;
+    }
+    return false;
+  }
+  const Pending& p = it->second;
+  bool right = output == p.gold;
+  Counts& c = phase_[static_cast<int>(p.phase)];
+  ++c.answered;
+  c.correct += right;
+  size_t bucket = (p.index - 1) / kBucket;
+  if (timeline_.size() <= bucket) timeline_.resize(bucket + 1);
+  ++timeline_[bucket].answered;
+  timeline_[bucket].correct += right;
+  ++answered_;
+  done_[task_id] = true;
+  pending_.erase(it);
+  return right;
+}
+
+double ScenarioTally::Accuracy(Phase phase) const {
+  const Counts& c = phase_[static_cast<int>(phase)];
+  return c.answered == 0 ? 0.0 : static_cast<double>(c.correct) / static_cast<double>(c.answered);
+}
+
+nlohmann::json ScenarioTally::ToJson() const {
+  using json = nlohmann::json;
+  auto phase = [this](Phase p) {
+    const Counts& c = phase_[static_cast<int>(p)];
+    return c.answered == 0 ? json(nullptr) : json(Accuracy(p));
+  };
+  json timeline = json::array();
+  for (size_t i = 0; i < timeline_.size(); ++i) {
+    if (timeline_[i].answered == 0) continue;
+    timeline.push_back({{"first_task", i * kBucket + 1},
+                        {"tasks", timeline_[i].answered},
+                        {"accuracy", static_cast<double>(timeline_[i].correct) / timeline_[i].answered}});
+  }
+  return json{{"accuracy",
+               {{"before_drift", phase(Phase::kBeforeDrift)},
+                {"after_drift", phase(Phase::kAfterDrift)},
+                {"after_promotion", phase(Phase::kAfterPromotion)}}},
+              {"answered_by_phase",
+               {{"before_drift", phase_[0].answered}, {"after_drift", phase_[1].answered},
+                {"after_promotion", phase_[2].answered}}},
+              {"tasks",
+               {{"submitted", sent_}, {"answered", answered_}, {"lost", pending_.size()}, {"duplicated", duplicated_}}},
+              {"timeline", timeline}};
+}
+
+}  // namespace kaizen::agents

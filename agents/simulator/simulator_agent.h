@@ -1,0 +1,64 @@
+// SimulatorAgent: simulated users for a scenario. Sends tasks from a data set
+// at a set rate (before the drift point from some domains, after it from
+// others), rates each answer 👍 when it matches the gold label (with some
+// noise), and when the scenario is over reports its account to the runtime,
+// which folds it into the run summary.
+//
+// The scenario ends once total_tasks were sent, no improvement cycle is
+// running, and tasks_after_cycle more tasks were sent after the last cycle
+// ended (so the result can be measured); max_tasks caps it.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "agents/sdk/agent.h"
+#include "agents/simulator/scenario_tally.h"
+
+namespace kaizen::agents {
+
+class SimulatorAgent : public sdk::Agent {
+ public:
+  Status OnStart() override;
+
+ private:
+  struct Item {
+    std::string text, label, domain;
+  };
+  // Examples of the chosen splits and domains, drawn in shuffled passes.
+  struct Pool {
+    std::vector<Item> items;
+    std::vector<size_t> order;
+    size_t next = 0;
+  };
+
+  Status LoadPools();
+  const Item& Draw(Pool& pool);
+  void OnTick();
+  void SendOne();
+  void OnResult(const sdk::Envelope& e);
+  void OnCycle(const sdk::Envelope& e);
+  bool ScenarioOver() const;
+  void Finish();
+
+  std::mt19937_64 rng_;
+  Pool before_, after_;
+  ScenarioTally tally_;
+  int64_t started_ms_ = 0;
+  uint64_t next_index_ = 1;
+  double rate_ = 200;
+  uint64_t total_ = 0, drift_at_ = 0, users_ = 1000, tasks_after_cycle_ = 0, max_tasks_ = 0;
+  double feedback_rate_ = 1, feedback_noise_ = 0;
+  bool cycle_active_ = false;
+  bool promoted_ = false;
+  int cycles_ended_ = 0;
+  uint64_t last_cycle_end_sent_ = 0;
+  bool sending_done_ = false;
+  int64_t sending_done_ms_ = 0;
+  bool reported_ = false;
+  uint64_t tick_timer_ = 0;
+};
+
+}  // namespace kaizen::agents

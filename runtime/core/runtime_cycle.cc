@@ -1,0 +1,786 @@
+// Runtime: the model registry and the improvement cycle. The cycle is a
+// persisted state machine (runtime/cycle/cycle_record.h); each stage sends one
+// request to the agent of that role and waits for its answer. A stage's
+// request is sent again when an agent of its role (re)registers, so a
+// restarted agent picks the work up; answers to an older request are dropped.
+//
+// Clone management: on a trigger a clone of the worker starts with the serving
+// version and takes the traffic once it serves; the worker reports
+// `improving`. At rollout the worker loads the candidate and traffic is split
+// between the clone (incumbent) and the worker (candidate) as deployment
+// says. Promotion keeps the worker and drains the clone; rollback and abort
+// bring the worker back to the incumbent, then drain the clone.
+#include <csignal>
+#include <fstream>
+
+#include <google/protobuf/util/json_util.h>
+#include <spdlog/spdlog.h>
+
+#include "runtime/base/clock.h"
+#include "runtime/base/ids.h"
+#include "runtime/base/sha256.h"
+#include "runtime/core/runtime.h"
+
+namespace kaizen::core {
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kRuntimeId = "runtime";
+// How long a draining clone may take to finish its tasks before it is stopped anyway.
+constexpr int64_t kCloneDrainMs = 5000;
+
+json ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) return json::object();
+  return json::parse(out, nullptr, false);
+}
+
+template <typename M>
+M FromJson(const json& j) {
+  M m;
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = true;
+  (void)google::protobuf::util::JsonStringToMessage(j.dump(), &m, o);
+  return m;
+}
+
+std::string LocalPath(const std::string& uri) {
+  const std::string scheme = "file://";
+  return uri.rfind(scheme, 0) == 0 ? uri.substr(scheme.size()) : uri;
+}
+
+// An artifact an agent reports must be there and hash to what it says.
+Status CheckArtifact(const std::string& what, const std::string& uri, const std::string& sha256) {
+  if (uri.empty()) return Status::InvalidArgument(what + " has no uri");
+  auto sha = Sha256File(LocalPath(uri));
+  if (!sha.ok()) return sha.status().WithContext(what);
+  if (*sha != sha256) return Status::Corruption(what + " at " + uri + " hashes to " + *sha + ", not " + sha256);
+  return Status::OK();
+}
+
+// Protobuf's JSON writes int64 as a string.
+int64_t IntField(const json& j, const char* key) {
+  if (!j.contains(key)) return 0;
+  const json& v = j[key];
+  if (v.is_number()) return v.get<int64_t>();
+  if (v.is_string()) return std::strtoll(v.get<std::string>().c_str(), nullptr, 10);
+  return 0;
+}
+
+std::string Fixed(double v, int digits = 3) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+// ---- registry --------------------------------------------------------------
+
+void Runtime::LoadRegistry() {
+  auto models = store_->ListModels();
+  if (models.ok()) {
+    for (const auto& m : *models) {
+      if (m.status == "serving") serving_ = {m.version, m.uri, m.sha256};
+    }
+  }
+  if (!serving_.empty()) assigned_[worker_id_] = serving_;
+  // A cycle left running by an earlier runtime cannot be resumed yet: close it
+  // so the registry and the journal say what happened.
+  auto cycles = store_->ListCycles();
+  if (!cycles.ok()) return;
+  for (const auto& row : *cycles) {
+    auto rec = cycle::CycleRecord::FromJson(json::parse(row.state_json, nullptr, false));
+    if (!rec.ok() || rec->finished()) continue;
+    cycle_ = std::move(*rec);
+    Transition(v1::CYCLE_STAGE_ABORTED, "the runtime restarted while this cycle was " + cycle::StageName(cycle_->stage));
+    if (!cycle_->candidate.empty()) {
+      auto m = store_->GetModel(cycle_->candidate.version);
+      if (m.ok() && *m && (*m)->status == "candidate") {
+        store::ModelRow r = **m;
+        r.status = "rejected";
+        (void)store_->PutModel(r);
+      }
+    }
+    cycle_.reset();
+  }
+}
+
+std::string Runtime::NextModelVersion() const {
+  auto models = store_->ListModels();
+  size_t n = models.ok() ? models->size() : 0;
+  return "v" + std::to_string(n + 1);
+}
+
+std::string Runtime::WelcomeSettings(const AgentEntry& a) const {
+  json s = json::parse(a.settings_json, nullptr, false);
+  if (!s.is_object()) s = json::object();
+  s["cluster"] = {{"name", manifest_.name}, {"state_dir", paths_.dir}, {"spec", manifest_.spec}};
+  if (auto it = assigned_.find(a.id); it != assigned_.end() && !it->second.empty()) s["model"] = it->second.ToJson();
+  if (!a.clone_of.empty()) s["clone_of"] = a.clone_of;
+  return s.dump();
+}
+
+void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
+  const auto& mr = in.envelope.model_ready();
+  auto agent = agents_.find(in.identity);
+  if (agent == agents_.end() || agent->second.role != "worker") {
+    ReplyError(in, v1::Error::FORBIDDEN, "only a worker registers an initial model");
+    return;
+  }
+  if (!serving_.empty()) {
+    // Another instance got there first: serve that one.
+    bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+    ack.mutable_ack()->set_detail(serving_.version);
+    broker_->Send(in.identity, ack);
+    return;
+  }
+  if (Status s = CheckArtifact("initial model", mr.uri(), mr.sha256()); !s.ok()) {
+    ReplyError(in, v1::Error::BAD_REQUEST, s.message());
+    return;
+  }
+  store::ModelRow row;
+  row.version = NextModelVersion();
+  row.uri = mr.uri();
+  row.sha256 = mr.sha256();
+  row.status = "serving";
+  row.metrics_json = mr.metrics_json().empty() ? "{}" : mr.metrics_json();
+  row.created_ms = WallMs();
+  if (Status s = store_->PutModel(row); !s.ok()) {
+    ReplyError(in, v1::Error::INTERNAL, "cannot register the initial model: " + s.message());
+    return;
+  }
+  serving_ = {row.version, row.uri, row.sha256};
+  assigned_[in.identity] = serving_;
+  bus::Envelope event = bus::MakeEnvelope(kRuntimeId, "");
+  *event.mutable_model_ready() = mr;
+  event.mutable_model_ready()->set_version(row.version);
+  (void)journal_->Record("model", in.identity, "worker", &event);
+  RecordClusterEvent("model_registered", "initial model " + row.version + " serving (" + row.sha256.substr(0, 12) + ")",
+                     in.identity);
+  bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+  ack.mutable_ack()->set_detail(row.version);
+  broker_->Send(in.identity, ack);
+}
+
+// ---- commands to agents ----------------------------------------------------
+
+void Runtime::SendCommand(const std::string& agent_id, v1::Command::Kind kind, const std::string& argument,
+                          const std::string& reason, ReplyHandler on_reply) {
+  bus::Envelope e = bus::MakeEnvelope(kRuntimeId, agent_id);
+  e.set_message_id(NewId());
+  if (cycle_) e.set_cycle_id(cycle_->id);
+  auto* c = e.mutable_command();
+  c->set_kind(kind);
+  c->set_argument(argument);
+  c->set_reason(reason);
+  if (!broker_->Send(agent_id, e)) {
+    spdlog::warn("cannot send {} to {}: not connected", v1::Command::Kind_Name(kind), agent_id);
+    if (on_reply) {
+      bus::Envelope err;
+      err.mutable_error()->set_code(v1::Error::UNKNOWN_RECIPIENT);
+      err.mutable_error()->set_message(agent_id + " is not connected");
+      on_reply(err);
+    }
+    return;
+  }
+  if (on_reply) pending_replies_[e.message_id()] = std::move(on_reply);
+}
+
+bool Runtime::TakeReply(const bus::Envelope& reply) {
+  auto it = pending_replies_.find(reply.correlation_id());
+  if (it == pending_replies_.end()) return false;
+  ReplyHandler h = std::move(it->second);
+  pending_replies_.erase(it);
+  h(reply);
+  return true;
+}
+
+// ---- the cycle -------------------------------------------------------------
+
+void Runtime::PersistCycle() {
+  if (!cycle_) return;
+  store::CycleRow row;
+  row.id = cycle_->id;
+  row.stage = cycle::StageName(cycle_->stage);
+  row.state_json = cycle_->ToJson().dump();
+  row.created_ms = cycle_->created_ms;
+  row.updated_ms = WallMs();
+  if (Status s = store_->PutCycle(row); !s.ok()) spdlog::error("cannot persist cycle {}: {}", cycle_->id, s.ToString());
+}
+
+void Runtime::Transition(v1::CycleStage to, const std::string& reason) {
+  if (!cycle_) return;
+  const v1::CycleStage from = cycle_->stages.empty() ? v1::CYCLE_STAGE_UNSPECIFIED : cycle_->stage;
+  if (from != v1::CYCLE_STAGE_UNSPECIFIED && !cycle::TransitionAllowed(from, to)) {
+    spdlog::error("cycle {}: {} -> {} is not a transition of the cycle; ignored", cycle_->id, cycle::StageName(from),
+                  cycle::StageName(to));
+    return;
+  }
+  cycle_->Enter(to, WallMs());
+  if (cycle::IsTerminal(to)) cycle_->outcome_reason = reason;
+  stage_request_id_.clear();
+  bus::Envelope e = bus::MakeEnvelope(kRuntimeId, "");
+  e.set_cycle_id(cycle_->id);
+  auto* ct = e.mutable_cycle_transition();
+  ct->set_cycle_id(cycle_->id);
+  ct->set_from(from);
+  ct->set_to(to);
+  ct->set_reason(reason);
+  (void)journal_->Record("cycle_transition", "", "cycle", &e);
+  PersistCycle();
+  spdlog::info("cycle {}: {} -> {}: {}", cycle_->id, cycle::StageName(from), cycle::StageName(to), reason);
+}
+
+std::string Runtime::StageRole() const {
+  if (!cycle_) return "";
+  switch (cycle_->stage) {
+    case v1::CYCLE_STAGE_PLANNING:
+      return "planning";
+    case v1::CYCLE_STAGE_GENERATING_DATA:
+      return "datagen";
+    case v1::CYCLE_STAGE_TRAINING:
+      return "training";
+    case v1::CYCLE_STAGE_EVALUATING:
+      return "evaluation";
+    case v1::CYCLE_STAGE_ROLLING_OUT:
+      // Only once the candidate serves; before that there is nothing to test.
+      return cycle_->candidate_weight >= 0 && rollout_ready_ ? "deployment" : "";
+    default:
+      return "";
+  }
+}
+
+void Runtime::SendStageRequest() {
+  const std::string role = StageRole();
+  if (role.empty()) return;
+  std::string target;
+  for (const auto& id : agent_order_) {
+    const AgentEntry& a = agents_.at(id);
+    if (a.role == role && a.connected) {
+      target = id;
+      break;
+    }
+  }
+  if (target.empty()) {
+    spdlog::warn("cycle {}: no {} agent connected; the request goes out when one registers", cycle_->id, role);
+    return;
+  }
+  const cycle::CycleRecord& c = *cycle_;
+  bus::Envelope e = bus::MakeEnvelope(kRuntimeId, target);
+  e.set_message_id(NewId());
+  e.set_cycle_id(c.id);
+  const v1::Plan plan = FromJson<v1::Plan>(c.plan);
+  switch (c.stage) {
+    case v1::CYCLE_STAGE_PLANNING: {
+      auto* r = e.mutable_plan_request();
+      *r->mutable_trigger() = FromJson<v1::Trigger>(c.trigger);
+      r->set_attempt(c.attempt);
+      r->set_teacher_calls_spent(c.teacher_calls);
+      r->set_teacher_cost_spent(c.teacher_cost);
+      if (c.attempt > 1) {
+        *r->mutable_last_plan() = plan;
+        *r->mutable_last_report() = FromJson<v1::EvalReport>(c.evaluation);
+      }
+      break;
+    }
+    case v1::CYCLE_STAGE_GENERATING_DATA: {
+      auto* r = e.mutable_data_request();
+      *r->mutable_plan() = plan;
+      r->set_base_model(c.incumbent.version);
+      r->set_from_seq(1);
+      r->set_attempt(c.attempt);
+      break;
+    }
+    case v1::CYCLE_STAGE_TRAINING: {
+      auto* r = e.mutable_train_request();
+      r->set_base_model(c.incumbent.version);
+      r->set_base_model_uri(c.incumbent.uri);
+      r->set_dataset_id(c.dataset.value("id", ""));
+      r->set_dataset_uri(c.dataset.value("uri", ""));
+      r->set_output_version(c.candidate.version);
+      break;
+    }
+    case v1::CYCLE_STAGE_EVALUATING: {
+      auto* r = e.mutable_eval_request();
+      r->set_candidate(c.candidate.version);
+      r->set_candidate_uri(c.candidate.uri);
+      r->set_incumbent(c.incumbent.version);
+      r->set_incumbent_uri(c.incumbent.uri);
+      r->set_dataset_id(c.dataset.value("id", ""));
+      r->set_dataset_uri(c.dataset.value("uri", ""));
+      *r->mutable_acceptance() = plan.acceptance();
+      break;
+    }
+    case v1::CYCLE_STAGE_ROLLING_OUT: {
+      auto* r = e.mutable_rollout_request();
+      r->set_candidate(c.candidate.version);
+      r->set_incumbent(c.incumbent.version);
+      for (const auto& s : manifest_.spec.at("deployment").at("steps")) r->add_steps(s.get<double>());
+      r->set_candidate_worker(c.candidate_worker);
+      r->set_incumbent_worker(c.incumbent_worker);
+      break;
+    }
+    default:
+      return;
+  }
+  stage_request_id_ = e.message_id();
+  broker_->Send(target, e);
+}
+
+void Runtime::OnTrigger(const bus::Broker::Incoming& in) {
+  const v1::Trigger& t = in.envelope.trigger();
+  bus::Envelope event = bus::MakeEnvelope(kRuntimeId, "");
+  *event.mutable_trigger() = t;
+  std::string ignored;
+  if (stopping_) ignored = "the cluster is stopping";
+  else if (cycle_ && !cycle_->finished()) ignored = "cycle " + cycle_->id + " is still running";
+  else if (serving_.empty()) ignored = "no model serves yet";
+  if (!ignored.empty()) {
+    (void)journal_->Record("trigger", in.identity, "monitoring", &event);
+    spdlog::info("trigger from {} ({}) ignored: {}", in.identity, t.policy(), ignored);
+    return;
+  }
+  auto cycles = store_->ListCycles();
+  cycle::CycleRecord c;
+  c.id = "c" + std::to_string((cycles.ok() ? cycles->size() : 0) + 1);
+  c.created_ms = WallMs();
+  c.trigger = ToJson(t);
+  c.incumbent = serving_;
+  c.during_improvement = manifest_.spec.at("worker").value("during_improvement", "clone");
+  c.incumbent_worker = c.during_improvement == "clone" ? clone_id_ : worker_id_;
+  c.candidate_worker = worker_id_;
+  cycle_ = std::move(c);
+  cycle_ids_.push_back(cycle_->id);
+  rollout_ready_ = false;
+  event.set_cycle_id(cycle_->id);
+  (void)journal_->Record("trigger", in.identity, "monitoring", &event);
+  Transition(v1::CYCLE_STAGE_TRIGGERED, t.policy() + ": " + t.reason());
+
+  if (cycle_->during_improvement == "clone") {
+    StartClone();
+  } else {
+    // pause: tasks wait in the router's queue while the worker improves.
+    SendCommand(worker_id_, v1::Command::IMPROVE, "", "paused while improving (during_improvement: pause)");
+  }
+  Transition(v1::CYCLE_STAGE_PLANNING, "asking planning how to improve " + cycle_->incumbent.version);
+  SendStageRequest();
+}
+
+void Runtime::StartClone() {
+  const AgentEntry& worker = agents_.at(worker_id_);
+  AgentEntry& c = agents_[clone_id_];
+  const bool fresh = c.id.empty();
+  c.id = clone_id_;
+  c.role = "worker";
+  c.settings_json = worker.settings_json;
+  c.clone_of = worker_id_;
+  c.supervised = true;
+  if (fresh) agent_order_.push_back(clone_id_);
+  assigned_[clone_id_] = cycle_->incumbent;
+  clone_draining_ = false;
+  const config::AgentSpec* spec = nullptr;
+  for (const auto& a : manifest_.agents) {
+    if (a.id == worker_id_) spec = &a;
+  }
+  if (supervisor_->PidOf(clone_id_) != 0) return;  // still running from before
+  Status s = StartAgentProcess(c, spec->restart);
+  if (!s.ok()) {
+    // The worker keeps serving; the cycle goes on without a clone.
+    spdlog::error("cannot start the clone: {}", s.ToString());
+    RecordClusterEvent("clone_failed", s.message(), clone_id_);
+  } else {
+    RecordClusterEvent("clone_started", "clone of " + worker_id_ + " serving " + cycle_->incumbent.version, clone_id_);
+  }
+}
+
+void Runtime::DrainClone() {
+  if (supervisor_->PidOf(clone_id_) == 0) return;
+  clone_draining_ = true;
+  clone_drain_since_ = MonoMs();
+  assigned_.erase(clone_id_);
+}
+
+void Runtime::CycleTick(int64_t now) {
+  if (clone_draining_ && (router_->InFlightOn(clone_id_) == 0 || now - clone_drain_since_ > kCloneDrainMs)) {
+    clone_draining_ = false;
+    RecordClusterEvent("clone_stopping",
+                       "no traffic and " + std::to_string(router_->InFlightOn(clone_id_)) + " tasks in flight",
+                       clone_id_);
+    supervisor_->Signal(clone_id_, SIGTERM);
+  }
+  if (!cycle_ || cycle_->finished()) return;
+  // The clone takes over once it serves; only then does the worker stop serving.
+  if (cycle_->during_improvement == "clone" && cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT && !traffic_.split() &&
+      traffic_.primary() == worker_id_ && CanServe(clone_id_)) {
+    traffic_.SetSingle(clone_id_);
+    RecordClusterEvent("traffic", "all traffic to the clone " + clone_id_ + " while " + worker_id_ + " improves");
+    SendCommand(worker_id_, v1::Command::IMPROVE, "", "cycle " + cycle_->id + ": " + clone_id_ + " serves meanwhile");
+  }
+  if (cycle_->stage == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
+    const json& planning = manifest_.spec.at("planning");
+    const int64_t timeout_ms = planning.value("approval_timeout_s", int64_t{600}) * 1000;
+    const std::string policy = planning.value("approval_timeout_policy", "reject");
+    const int64_t waited = WallMs() - cycle_->stages.back().started_ms;
+    if (waited > timeout_ms && policy != "wait") {
+      if (policy == "approve") {
+        Transition(v1::CYCLE_STAGE_GENERATING_DATA, "approval timed out; approved by approval_timeout_policy");
+        SendStageRequest();
+      } else {
+        FinishCycle(v1::CYCLE_STAGE_ABORTED, "approval timed out; rejected by approval_timeout_policy");
+      }
+    }
+  }
+}
+
+void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
+  const bus::Envelope& e = in.envelope;
+  if (!cycle_ || cycle_->finished() || e.cycle_id() != cycle_->id) {
+    spdlog::info("dropped {} from {} for cycle '{}': not the running cycle", bus::BodyName(e), in.identity,
+                 e.cycle_id());
+    return;
+  }
+  cycle::CycleRecord& c = *cycle_;
+  if (e.body_case() == bus::Envelope::kTrainProgress) {
+    if (c.stage != v1::CYCLE_STAGE_TRAINING) return;
+    bus::Envelope event = e;
+    event.set_recipient("");
+    (void)journal_->Record("train_progress", in.identity, "training", &event);
+    training_progress_ = e.train_progress().fraction();
+    return;
+  }
+  if (e.correlation_id() != stage_request_id_) {
+    spdlog::info("dropped a stale {} from {} (answers an earlier request)", bus::BodyName(e), in.identity);
+    return;
+  }
+  const std::string stage = cycle::StageName(c.stage);
+  if (e.body_case() == bus::Envelope::kError) {
+    FinishCycle(v1::CYCLE_STAGE_ABORTED, stage + " failed in " + in.identity + ": " + e.error().message());
+    return;
+  }
+  bus::Envelope event = e;
+  event.set_recipient("");
+  switch (e.body_case()) {
+    case bus::Envelope::kPlan: {
+      if (c.stage != v1::CYCLE_STAGE_PLANNING) return;
+      const v1::Plan& p = e.plan();
+      c.plan = ToJson(p);
+      (void)journal_->Record("plan", in.identity, "planning", &event);
+      std::string what = p.strategy() + ", " + std::to_string(p.teacher_calls()) + " teacher calls by " + p.teacher() +
+                         " (" + p.selection_policy() + ")";
+      for (const auto& b : p.bound_actions()) what += "; " + b;
+      if (p.needs_approval()) {
+        Transition(v1::CYCLE_STAGE_AWAITING_APPROVAL, "plan needs a human approval: " + what);
+        bus::Envelope req = bus::MakeEnvelope(kRuntimeId, "");
+        req.set_cycle_id(c.id);
+        auto* ar = req.mutable_approval_request();
+        ar->set_request_id(c.id);
+        ar->set_subject("plan");
+        ar->set_summary(what + ". " + p.rationale());
+        ar->set_expires_ms(WallMs() + manifest_.spec.at("planning").value("approval_timeout_s", int64_t{600}) * 1000);
+        (void)journal_->Record("approval_request", "", "cycle", &req);
+      } else {
+        Transition(v1::CYCLE_STAGE_GENERATING_DATA, "plan: " + what);
+        SendStageRequest();
+      }
+      return;
+    }
+    case bus::Envelope::kDatasetReady: {
+      if (c.stage != v1::CYCLE_STAGE_GENERATING_DATA) return;
+      const v1::DatasetReady& d = e.dataset_ready();
+      if (Status s = CheckArtifact("dataset " + d.dataset_id(), d.uri(), d.sha256()); !s.ok()) {
+        FinishCycle(v1::CYCLE_STAGE_ABORTED, "generating_data produced a bad artifact: " + s.message());
+        return;
+      }
+      store::DatasetRow row;
+      row.id = d.dataset_id();
+      row.uri = d.uri();
+      row.sha256 = d.sha256();
+      row.rows = d.train_rows() + d.validation_rows();
+      row.provenance_json = d.provenance_json().empty() ? "{}" : d.provenance_json();
+      row.created_ms = WallMs();
+      if (Status s = store_->PutDataset(row); !s.ok()) spdlog::error("cannot register dataset: {}", s.ToString());
+      c.dataset = {{"id", d.dataset_id()},       {"uri", d.uri()},
+                   {"sha256", d.sha256()},       {"train_rows", d.train_rows()},
+                   {"validation_rows", d.validation_rows()}};
+      c.teacher_calls += d.teacher_calls();
+      c.teacher_cost += d.teacher_cost();
+      (void)journal_->Record("dataset", in.identity, "datagen", &event);
+      c.candidate = {NextModelVersion(), "", ""};
+      Transition(v1::CYCLE_STAGE_TRAINING,
+                 "dataset " + d.dataset_id().substr(0, 12) + ": " + std::to_string(d.train_rows()) + " train / " +
+                     std::to_string(d.validation_rows()) + " validation rows, " + std::to_string(d.teacher_calls()) +
+                     " teacher calls ($" + Fixed(d.teacher_cost(), 2) + ")");
+      training_progress_ = 0;
+      SendStageRequest();
+      return;
+    }
+    case bus::Envelope::kModelReady: {
+      if (c.stage != v1::CYCLE_STAGE_TRAINING) return;
+      const v1::ModelReady& m = e.model_ready();
+      if (Status s = CheckArtifact("model " + m.version(), m.uri(), m.sha256()); !s.ok()) {
+        FinishCycle(v1::CYCLE_STAGE_ABORTED, "training produced a bad artifact: " + s.message());
+        return;
+      }
+      store::ModelRow row;
+      row.version = c.candidate.version;
+      row.parent = c.incumbent.version;
+      row.uri = m.uri();
+      row.sha256 = m.sha256();
+      row.status = "candidate";
+      row.metrics_json = m.metrics_json().empty() ? "{}" : m.metrics_json();
+      row.created_ms = WallMs();
+      if (Status s = store_->PutModel(row); !s.ok()) {
+        FinishCycle(v1::CYCLE_STAGE_ABORTED, "cannot register the candidate: " + s.message());
+        return;
+      }
+      c.candidate = {row.version, row.uri, row.sha256};
+      event.mutable_model_ready()->set_version(row.version);
+      (void)journal_->Record("model", in.identity, "training", &event);
+      Transition(v1::CYCLE_STAGE_EVALUATING, "candidate " + row.version + " registered (parent " + row.parent + ")");
+      SendStageRequest();
+      return;
+    }
+    case bus::Envelope::kEvalReport: {
+      if (c.stage != v1::CYCLE_STAGE_EVALUATING) return;
+      const v1::EvalReport& r = e.eval_report();
+      c.evaluation = ToJson(r);
+      (void)journal_->Record("eval_report", in.identity, "evaluation", &event);
+      if (auto m = store_->GetModel(c.candidate.version); m.ok() && *m) {
+        store::ModelRow row = **m;
+        json metrics = json::parse(row.metrics_json, nullptr, false);
+        if (!metrics.is_object()) metrics = json::object();
+        metrics["evaluation"] = c.evaluation;
+        row.metrics_json = metrics.dump();
+        if (!r.pass()) row.status = "rejected";
+        (void)store_->PutModel(row);
+      }
+      if (r.pass()) {
+        Transition(v1::CYCLE_STAGE_ROLLING_OUT, "evaluation passed: " + r.verdict());
+        BeginRollout();
+        return;
+      }
+      const int max_replans = manifest_.spec.at("planning").value("max_replans", 1);
+      if (c.attempt <= max_replans) {
+        ++c.attempt;
+        Transition(v1::CYCLE_STAGE_PLANNING,
+                   "evaluation failed: " + r.verdict() + "; replanning (attempt " + std::to_string(c.attempt) + ")");
+        SendStageRequest();
+      } else {
+        FinishCycle(v1::CYCLE_STAGE_ABORTED, "evaluation failed: " + r.verdict() + "; no replans left");
+      }
+      return;
+    }
+    case bus::Envelope::kRolloutDecision: {
+      if (c.stage != v1::CYCLE_STAGE_ROLLING_OUT) return;
+      const v1::RolloutDecision& d = e.rollout_decision();
+      c.decision = ToJson(d);
+      (void)journal_->Record("rollout", in.identity, "deployment", &event);
+      FinishCycle(d.outcome() == v1::RolloutDecision::PROMOTE ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK,
+                  d.reason());
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void Runtime::BeginRollout() {
+  cycle::CycleRecord& c = *cycle_;
+  assigned_[worker_id_] = c.candidate;  // a restarted worker comes back with the candidate
+  const std::string cycle_id = c.id;
+  SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.candidate.ToJson().dump(), "rollout of " + c.candidate.version,
+              [this, cycle_id](const bus::Envelope& reply) {
+                if (!cycle_ || cycle_->id != cycle_id || cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT) return;
+                if (reply.body_case() == bus::Envelope::kError) {
+                  FinishCycle(v1::CYCLE_STAGE_ROLLED_BACK, "the candidate does not load: " + reply.error().message());
+                  return;
+                }
+                if (cycle_->during_improvement != "clone") {
+                  // No clone to compare against: the evaluation decides.
+                  FinishCycle(v1::CYCLE_STAGE_PROMOTED, "promoted on the evaluation (during_improvement: pause)");
+                  return;
+                }
+                traffic_.SetSplit(cycle_->incumbent_worker, cycle_->candidate_worker, 0);
+                SendCommand(worker_id_, v1::Command::SERVE, "", "A/B test of " + cycle_->candidate.version);
+                rollout_ready_ = true;
+                SendStageRequest();
+              });
+}
+
+void Runtime::OnTrafficSplit(const bus::Broker::Incoming& in) {
+  const auto& ts = in.envelope.traffic_split();
+  if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT || in.envelope.cycle_id() != cycle_->id ||
+      !rollout_ready_) {
+    ReplyError(in, v1::Error::BAD_REQUEST, "no rollout is running for cycle '" + in.envelope.cycle_id() + "'");
+    return;
+  }
+  cycle_->candidate_weight = ts.candidate_weight();
+  traffic_.SetSplit(cycle_->incumbent_worker, cycle_->candidate_worker, ts.candidate_weight());
+  bus::Envelope event = in.envelope;
+  event.set_recipient("");
+  (void)journal_->Record("traffic", in.identity, "deployment", &event);
+  RecordClusterEvent("traffic", traffic_.Describe() + (ts.reason().empty() ? "" : ": " + ts.reason()));
+  PersistCycle();
+}
+
+void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
+  if (!cycle_ || cycle_->finished()) return;
+  cycle::CycleRecord& c = *cycle_;
+  auto set_status = [this](const std::string& version, const std::string& status) {
+    if (version.empty()) return;
+    auto m = store_->GetModel(version);
+    if (!m.ok() || !*m) return;
+    store::ModelRow row = **m;
+    row.status = status;
+    (void)store_->PutModel(row);
+  };
+  Transition(outcome, reason);
+  if (outcome == v1::CYCLE_STAGE_PROMOTED) {
+    set_status(c.candidate.version, "serving");
+    set_status(c.incumbent.version, "retired");
+    serving_ = c.candidate;
+    assigned_[worker_id_] = c.candidate;
+    traffic_.SetSingle(worker_id_);
+    SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + c.candidate.version);
+    DrainClone();
+    return;
+  }
+  // Rolled back or aborted: the incumbent stays. Until the worker serves it
+  // again the clone (if there is one) keeps all traffic.
+  if (outcome == v1::CYCLE_STAGE_ROLLED_BACK) set_status(c.candidate.version, "rolled_back");
+  if (outcome == v1::CYCLE_STAGE_ABORTED) {
+    auto m = store_->GetModel(c.candidate.version);
+    if (m.ok() && *m && (*m)->status == "candidate") set_status(c.candidate.version, "rejected");
+  }
+  assigned_[worker_id_] = c.incumbent;
+  if (CanServe(clone_id_)) traffic_.SetSingle(clone_id_);
+  auto back_to_worker = [this](const bus::Envelope&) {
+    SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + serving_.version,
+                [this](const bus::Envelope&) {
+                  traffic_.SetSingle(worker_id_);
+                  DrainClone();
+                });
+  };
+  if (agents_.at(worker_id_).model_version != c.incumbent.version) {
+    SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.incumbent.ToJson().dump(), "back to " + c.incumbent.version,
+                back_to_worker);
+  } else {
+    back_to_worker(bus::Envelope());
+  }
+}
+
+void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
+  const auto& d = in.envelope.approval_decision();
+  if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_AWAITING_APPROVAL || d.request_id() != cycle_->id) {
+    ReplyError(in, v1::Error::BAD_REQUEST, "no approval is waiting for '" + d.request_id() + "'");
+    return;
+  }
+  bus::Envelope event = in.envelope;
+  event.set_recipient("");
+  event.mutable_approval_decision()->set_decided_by(in.identity);
+  (void)journal_->Record("approval_decision", in.identity, "", &event);
+  bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+  ack.mutable_ack()->set_detail(std::string(d.approved() ? "approved" : "rejected") + " plan of cycle " + cycle_->id);
+  broker_->Send(in.identity, ack);
+  std::string why = (d.approved() ? "approved by " : "rejected by ") + in.identity +
+                    (d.reason().empty() ? "" : ": " + d.reason());
+  if (d.approved()) {
+    Transition(v1::CYCLE_STAGE_GENERATING_DATA, why);
+    SendStageRequest();
+  } else {
+    FinishCycle(v1::CYCLE_STAGE_ABORTED, why);
+  }
+}
+
+// ---- status and summary ----------------------------------------------------
+
+json Runtime::CycleStatusJson() const {
+  if (!cycle_) return nullptr;
+  const cycle::CycleRecord& c = *cycle_;
+  json j = {{"id", c.id},
+            {"stage", cycle::StageName(c.stage)},
+            {"attempt", c.attempt},
+            {"trigger", c.trigger.value("policy", "")},
+            {"incumbent", c.incumbent.version},
+            {"candidate", c.candidate.version},
+            {"teacher_calls", c.teacher_calls},
+            {"teacher_cost", c.teacher_cost},
+            {"traffic", traffic_.Describe()}};
+  if (c.stage == v1::CYCLE_STAGE_TRAINING) j["progress"] = training_progress_;
+  if (c.finished()) j["outcome_reason"] = c.outcome_reason;
+  return j;
+}
+
+json Runtime::Summary() const {
+  json cycles = json::array();
+  for (const auto& id : cycle_ids_) {
+    auto row = store_->GetCycle(id);
+    if (!row.ok() || !*row) continue;
+    auto rec = cycle::CycleRecord::FromJson(json::parse((*row)->state_json, nullptr, false));
+    if (!rec.ok()) continue;
+    const cycle::CycleRecord& c = *rec;
+    json stages = json::array();
+    for (const auto& s : c.stages) {
+      stages.push_back({{"name", s.name},
+                        {"started_ms", s.started_ms - started_ms_},
+                        {"ended_ms", s.ended_ms == 0 ? json(nullptr) : json(s.ended_ms - started_ms_)}});
+    }
+    cycles.push_back({{"id", c.id},
+                      {"outcome", c.finished() ? cycle::StageName(c.stage) : "running"},
+                      {"reason", c.outcome_reason},
+                      {"trigger",
+                       {{"policy", c.trigger.value("policy", "")},
+                        {"task_index", IntField(c.trigger, "task_index")},
+                        {"reason", c.trigger.value("reason", "")}}},
+                      {"stages", stages},
+                      {"attempts", c.attempt},
+                      {"teacher_calls", c.teacher_calls},
+                      {"teacher_cost", c.teacher_cost},
+                      {"incumbent", c.incumbent.version},
+                      {"candidate", c.candidate.version},
+                      {"evaluation",
+                       {{"candidate_accuracy", c.evaluation.value("candidate_accuracy", 0.0)},
+                        {"incumbent_accuracy", c.evaluation.value("incumbent_accuracy", 0.0)},
+                        {"verdict", c.evaluation.value("verdict", "")}}},
+                      {"rollout", c.decision}});
+  }
+  json summary = {{"cluster", manifest_.name}, {"cycles", cycles}, {"serving", serving_.version}};
+  if (scenario_.is_object()) {
+    summary["accuracy"] = scenario_.value("accuracy", json::object());
+    summary["tasks"] = scenario_.value("tasks", json::object());
+    summary["timeline"] = scenario_.value("timeline", json::array());
+    summary["drift_at_task"] = scenario_.value("drift_at_task", 0);
+  }
+  summary["router"] = RouterJson();
+  summary["wall_seconds"] = static_cast<double>(WallMs() - started_ms_) / 1000.0;
+  return summary;
+}
+
+void Runtime::OnScenarioReport(const bus::Broker::Incoming& in) {
+  json report = json::parse(in.envelope.scenario_report().json(), nullptr, false);
+  if (!report.is_object()) {
+    ReplyError(in, v1::Error::BAD_REQUEST, "scenario report is not a JSON object");
+    return;
+  }
+  scenario_ = report;
+  bus::Envelope event = in.envelope;
+  event.set_recipient("");
+  (void)journal_->Record("scenario", in.identity, "simulator", &event);
+  if (scenario_done_) return;
+  scenario_done_ = true;
+  json summary = Summary();
+  std::ofstream(paths_.dir + "/summary.json") << summary.dump(2) << "\n";
+  RecordClusterEvent("scenario_over", "summary written to " + paths_.dir + "/summary.json", in.identity);
+  if (options_.on_scenario_done) {
+    options_.on_scenario_done(summary);
+    bool stop = true;
+    if (manifest_.spec.contains("simulator")) stop = manifest_.spec["simulator"].value("stop_cluster_at_end", true);
+    if (stop) BeginShutdown("the scenario is over");
+  }
+}
+
+}  // namespace kaizen::core

@@ -1,0 +1,113 @@
+#include "runtime/router/task_router.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace kaizen::router {
+
+TaskRouter::TaskRouter(Options options, PickFn pick, SendFn send)
+    : options_(options), pick_(std::move(pick)), send_(std::move(send)) {}
+
+bool TaskRouter::Submit(const std::string& client, const std::string& request_id, v1::Task task, int64_t now_ms) {
+  const std::string id = task.task_id();
+  if (in_flight_.count(id) || answered_.count(id)) {
+    ++counters_.duplicate_submissions;
+    return false;
+  }
+  ++counters_.submitted;
+  Entry& e = in_flight_[id];
+  e.client = client;
+  e.request_id = request_id;
+  e.index = next_index_++;
+  e.task = std::move(task);
+  e.task.set_attempt(0);
+  // Keep arrival order: nothing overtakes tasks already waiting.
+  if (!queue_.empty() || !Dispatch(e, now_ms)) queue_.push_back(id);
+  return true;
+}
+
+bool TaskRouter::Dispatch(Entry& e, int64_t now_ms) {
+  std::string instance = pick_(e.task);
+  if (instance.empty()) return false;
+  e.task.set_attempt(e.task.attempt() + 1);
+  if (!send_(instance, e.task)) {
+    e.task.set_attempt(e.task.attempt() - 1);
+    return false;
+  }
+  e.instance = instance;
+  e.sent_ms = now_ms;
+  return true;
+}
+
+std::optional<TaskRouter::Completed> TaskRouter::OnAnswer(const std::string& task_id, const std::string& instance) {
+  auto it = in_flight_.find(task_id);
+  if (it == in_flight_.end() || it->second.instance.empty()) {
+    // Late (after a re-send was answered), repeated, or for a task never sent.
+    ++counters_.duplicate_answers;
+    return std::nullopt;
+  }
+  Completed c{std::move(it->second.client), std::move(it->second.request_id), std::move(it->second.task), instance,
+              it->second.index};
+  in_flight_.erase(it);
+  Remember(task_id);
+  ++counters_.answered;
+  return c;
+}
+
+void TaskRouter::Remember(const std::string& task_id) {
+  answered_.insert(task_id);
+  answered_order_.push_back(task_id);
+  while (answered_order_.size() > options_.remember_answered) {
+    answered_.erase(answered_order_.front());
+    answered_order_.pop_front();
+  }
+}
+
+void TaskRouter::Requeue(const std::string& instance, int64_t now_ms) {
+  std::vector<std::string> moved;
+  for (auto& [id, e] : in_flight_) {
+    if (e.instance != instance) continue;
+    e.instance.clear();
+    moved.push_back(id);
+  }
+  if (moved.empty()) return;
+  counters_.resent += moved.size();
+  // Oldest first, ahead of tasks that arrived later.
+  std::sort(moved.begin(), moved.end(),
+            [this](const std::string& a, const std::string& b) { return in_flight_[a].index < in_flight_[b].index; });
+  queue_.insert(queue_.begin(), moved.begin(), moved.end());
+  Tick(now_ms);
+}
+
+void TaskRouter::Tick(int64_t now_ms) {
+  while (!queue_.empty()) {
+    auto it = in_flight_.find(queue_.front());
+    if (it == in_flight_.end() || !it->second.instance.empty()) {  // answered meanwhile
+      queue_.pop_front();
+      continue;
+    }
+    if (!Dispatch(it->second, now_ms)) break;
+    queue_.pop_front();
+  }
+  if (options_.task_timeout_ms <= 0) return;
+  for (auto& [id, e] : in_flight_) {
+    if (e.instance.empty() || now_ms - e.sent_ms < options_.task_timeout_ms) continue;
+    // The first instance may still answer; whichever answer comes first wins.
+    std::string previous = e.instance;
+    if (Dispatch(e, now_ms)) {
+      ++counters_.resent;
+    } else {
+      e.sent_ms = now_ms;  // nobody else can take it: wait another period
+      e.instance = previous;
+    }
+  }
+}
+
+size_t TaskRouter::InFlightOn(const std::string& instance) const {
+  size_t n = 0;
+  for (const auto& [id, e] : in_flight_) n += e.instance == instance;
+  return n;
+}
+
+}  // namespace kaizen::router

@@ -1,0 +1,88 @@
+// TaskRouter: every submitted task is answered exactly once. It keeps each
+// task in flight until the first answer; a task whose instance dies, drains
+// or stays silent past the timeout is sent again to an instance that can
+// serve, and any answer after the first is dropped and counted. Tasks that
+// no instance can take right now wait in a queue, in arrival order.
+// No sockets here: the runtime passes in how to pick and how to send.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "task.pb.h"
+
+namespace kaizen::router {
+
+class TaskRouter {
+ public:
+  struct Options {
+    int64_t task_timeout_ms = 10000;  // no answer by then: send it to another instance
+    size_t remember_answered = 1 << 20;  // answered ids kept to recognise late duplicates
+  };
+  // The instance that should serve `task` now, or "" when none can.
+  using PickFn = std::function<std::string(const v1::Task& task)>;
+  // Hands `task` to `instance`; false if it could not be sent.
+  using SendFn = std::function<bool(const std::string& instance, const v1::Task& task)>;
+
+  struct Counters {
+    uint64_t submitted = 0;
+    uint64_t answered = 0;
+    uint64_t duplicate_answers = 0;      // answers after the first, dropped
+    uint64_t duplicate_submissions = 0;  // a task id submitted again, refused
+    uint64_t resent = 0;                 // re-sends after a timeout or a lost instance
+  };
+
+  struct Completed {
+    std::string client;      // who submitted it
+    std::string request_id;  // the message id of the submission, to correlate the answer
+    v1::Task task;
+    std::string instance;
+    uint64_t index = 0;      // arrival order, from 1
+  };
+
+  TaskRouter(Options options, PickFn pick, SendFn send);
+
+  // False when the task id was seen before (the task is not taken again).
+  bool Submit(const std::string& client, const std::string& request_id, v1::Task task, int64_t now_ms);
+
+  // The first answer for a task in flight; nullopt for a late or duplicate answer.
+  std::optional<Completed> OnAnswer(const std::string& task_id, const std::string& instance);
+
+  // `instance` will not answer (it died, was lost or drains): its tasks go elsewhere.
+  void Requeue(const std::string& instance, int64_t now_ms);
+
+  // Dispatches waiting tasks and re-sends timed-out ones. Call often.
+  void Tick(int64_t now_ms);
+
+  const Counters& counters() const { return counters_; }
+  size_t in_flight() const { return in_flight_.size(); }
+  size_t queued() const { return queue_.size(); }
+  size_t InFlightOn(const std::string& instance) const;
+
+ private:
+  struct Entry {
+    std::string client, request_id, instance;
+    v1::Task task;
+    int64_t sent_ms = 0;
+    uint64_t index = 0;
+  };
+  bool Dispatch(Entry& entry, int64_t now_ms);
+  void Remember(const std::string& task_id);
+
+  Options options_;
+  PickFn pick_;
+  SendFn send_;
+  Counters counters_;
+  uint64_t next_index_ = 1;
+  std::unordered_map<std::string, Entry> in_flight_;  // includes queued tasks (instance "")
+  std::deque<std::string> queue_;                     // task ids waiting for an instance
+  std::unordered_set<std::string> answered_;
+  std::deque<std::string> answered_order_;
+};
+
+}  // namespace kaizen::router

@@ -1,0 +1,132 @@
+#include "agents/datagen/candidate_selector.h"
+
+#include <catch2/catch.hpp>
+
+namespace kaizen::agents {
+namespace {
+
+v1::TaskResult Result(const std::string& id, const std::string& text, const std::string& out, double conf,
+                      const std::string& domain) {
+  v1::TaskResult r;
+  r.set_task_id(id);
+  r.set_input(text);
+  r.set_output(out);
+  r.set_confidence(conf);
+  r.set_ok(true);
+  (*r.mutable_tags())["domain"] = domain;
+  return r;
+}
+
+v1::Feedback Down(const std::string& id) {
+  v1::Feedback f;
+  f.set_task_id(id);
+  f.set_kind(v1::Feedback::THUMBS_DOWN);
+  return f;
+}
+
+TEST_CASE("NormalizeText lowercases, trims and collapses spaces") {
+  CHECK(NormalizeText("  Book A\tFlight \n") == "book a flight");
+  CHECK(NormalizeText("") == "");
+}
+
+TEST_CASE("the pool joins results and feedback by task id in any order and dedupes") {
+  CandidatePool pool;
+  pool.AddFeedback(Down("t2"), 5);  // feedback before its result
+  pool.AddResult(Result("t1", "Book a flight", "book_flight", 0.9, "travel"), 1);
+  pool.AddResult(Result("t2", "book a  flight ", "book_hotel", 0.7, "travel"), 2);
+  pool.AddResult(Result("t3", "balance please", "balance", 0.4, "banking"), 3);
+  v1::TaskResult failed = Result("t4", "x", "", 0, "banking");
+  failed.set_ok(false);
+  pool.AddResult(failed, 4);
+
+  auto all = pool.Candidates(false);
+  REQUIRE(all.size() == 3);  // the failed task is no candidate
+  auto deduped = pool.Candidates(true);
+  REQUIRE(deduped.size() == 2);
+  const Candidate& flight = deduped[0].task_id == "t2" ? deduped[0] : deduped[1];
+  CHECK(flight.task_id == "t2");  // the most recent copy
+  CHECK(flight.thumbs_down);
+  CHECK(flight.confidence == Approx(0.7));
+}
+
+TEST_CASE("failures_first: thumbs-down most recent first, then low confidence, round-robin across domains") {
+  CandidatePool pool;
+  uint64_t seq = 1;
+  // Ten travel failures and two banking failures: banking must not be starved.
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "tr" + std::to_string(i);
+    pool.AddResult(Result(id, "travel " + std::to_string(i), "x", 0.9, "travel"), seq++);
+    pool.AddFeedback(Down(id), seq++);
+  }
+  for (int i = 0; i < 2; ++i) {
+    std::string id = "bk" + std::to_string(i);
+    pool.AddResult(Result(id, "bank " + std::to_string(i), "x", 0.9, "banking"), seq++);
+    pool.AddFeedback(Down(id), seq++);
+  }
+  pool.AddResult(Result("low", "unsure", "x", 0.2, "kitchen"), seq++);
+  pool.AddResult(Result("fine", "sure", "x", 0.99, "kitchen"), seq++);
+
+  SelectionOptions o;
+  o.policy = "failures_first";
+  o.focus = {"domain=travel"};
+  o.limit = 4;
+  auto sel = CandidateSelector(o).Select(pool.Candidates(true));
+  CHECK(sel.policy == "failures_first");
+  REQUIRE(sel.rows.size() == 4);
+  CHECK(sel.rows[0].candidate.task_id == "tr9");  // focus first, most recent first
+  CHECK(sel.rows[1].candidate.task_id == "bk1");
+  CHECK(sel.rows[2].candidate.task_id == "tr8");
+  CHECK(sel.rows[3].candidate.task_id == "bk0");
+  CHECK(sel.counts["thumbs_down"] == 4);
+
+  o.limit = 100;
+  sel = CandidateSelector(o).Select(pool.Candidates(true));
+  REQUIRE(sel.rows.size() == 14);
+  CHECK(sel.rows[12].candidate.task_id == "low");
+  CHECK(sel.rows[12].selected_by == "low_confidence");
+  CHECK(sel.rows[13].selected_by == "fill");
+  CHECK(sel.counts["thumbs_down"] == 12);
+  CHECK(sel.counts["low_confidence"] == 1);
+  CHECK(sel.counts["fill"] == 1);
+  CHECK(CandidateSelector(o).CountQualifying(pool.Candidates(true)) == 13);
+}
+
+TEST_CASE("low_confidence_stratified: lowest confidence first, spread over predicted labels") {
+  CandidatePool pool;
+  pool.AddResult(Result("a1", "a1", "A", 0.10, "d"), 1);
+  pool.AddResult(Result("a2", "a2", "A", 0.15, "d"), 2);
+  pool.AddResult(Result("a3", "a3", "A", 0.20, "d"), 3);
+  pool.AddResult(Result("b1", "b1", "B", 0.60, "d"), 4);
+  pool.AddResult(Result("b2", "b2", "B", 0.70, "d"), 5);
+  SelectionOptions o;
+  o.policy = "low_confidence_stratified";
+  o.limit = 4;
+  auto sel = CandidateSelector(o).Select(pool.Candidates(true));
+  REQUIRE(sel.rows.size() == 4);
+  CHECK(sel.rows[0].candidate.task_id == "a1");
+  CHECK(sel.rows[1].candidate.task_id == "b1");
+  CHECK(sel.rows[2].candidate.task_id == "a2");
+  CHECK(sel.rows[3].candidate.task_id == "b2");
+}
+
+TEST_CASE("an unknown policy falls back to a seeded random selection") {
+  CandidatePool pool;
+  for (int i = 0; i < 50; ++i) pool.AddResult(Result("t" + std::to_string(i), "text " + std::to_string(i), "x", 0.9, "d"), i + 1);
+  SelectionOptions o;
+  o.policy = "astrology";
+  o.limit = 10;
+  o.seed = 7;
+  auto a = CandidateSelector(o).Select(pool.Candidates(true));
+  auto b = CandidateSelector(o).Select(pool.Candidates(true));
+  CHECK(a.policy == "random");
+  REQUIRE(a.rows.size() == 10);
+  for (std::size_t i = 0; i < a.rows.size(); ++i) CHECK(a.rows[i].candidate.task_id == b.rows[i].candidate.task_id);
+  o.seed = 8;
+  auto c = CandidateSelector(o).Select(pool.Candidates(true));
+  bool differs = false;
+  for (std::size_t i = 0; i < a.rows.size(); ++i) differs |= a.rows[i].candidate.task_id != c.rows[i].candidate.task_id;
+  CHECK(differs);
+}
+
+}  // namespace
+}  // namespace kaizen::agents

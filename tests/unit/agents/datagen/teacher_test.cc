@@ -1,0 +1,77 @@
+#include "agents/datagen/teacher.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+namespace kaizen::agents {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("kz-teacher-" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+json Settings(const fs::path& data, double noise) {
+  json teacher = {{"name", "oracle"},         {"backend", "builtin-classifier"},
+                  {"cost_per_call", 0.001},   {"max_concurrency", 4},
+                  {"rate_limit_per_s", 0.0},  {"noise", noise},
+                  {"train", {{"dataset", "toy"}, {"split", "train"}, {"domains", json::array()}}}};
+  return {{"cluster", {{"spec", {{"teachers", {teacher}}, {"data", {{"toy", {{"path", data.string()}}}}}}}}}};
+}
+
+fs::path WriteToy(const fs::path& dir) {
+  fs::path p = dir / "toy.jsonl";
+  std::ofstream out(p);
+  for (int i = 0; i < 20; ++i) {
+    out << json{{"text", "fly plane airport " + std::to_string(i)}, {"label", "travel"}, {"split", "train"}}.dump() << "\n";
+    out << json{{"text", "money bank account " + std::to_string(i)}, {"label", "banking"}, {"split", "train"}}.dump()
+        << "\n";
+  }
+  return p;
+}
+
+TEST_CASE("no teacher configured is an error") {
+  auto spec = FirstTeacher(json{{"cluster", {{"spec", {{"teachers", json::array()}}}}}});
+  REQUIRE_FALSE(spec.ok());
+  CHECK(spec.status().message().find("no teacher configured") == 0);
+}
+
+TEST_CASE("a builtin teacher is trained once, cached and labels in parallel") {
+  TempDir tmp;
+  auto spec = FirstTeacher(Settings(WriteToy(tmp.path), 0.0));
+  REQUIRE(spec.ok());
+  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path.string());
+  REQUIRE(teacher.ok());
+  const fs::path cache = tmp.path / "artifacts" / "teachers" / ("oracle-" + spec->config_hash + ".kzm");
+  CHECK(fs::exists(cache));
+  auto again = Teacher::LoadOrTrain(*spec, tmp.path.string());  // from the cache
+  REQUIRE(again.ok());
+
+  std::vector<std::string> texts;
+  for (int i = 0; i < 50; ++i) texts.push_back(i % 2 ? "bank account money" : "airport plane");
+  std::atomic<std::size_t> done{0};
+  auto labels = again->LabelAll(texts, 8, 1, &done);
+  CHECK(done.load() == 50);
+  for (int i = 0; i < 50; ++i) CHECK(labels[i] == (i % 2 ? "banking" : "travel"));
+}
+
+TEST_CASE("a noisy teacher answers random labels at about its noise rate") {
+  TempDir tmp;
+  auto spec = FirstTeacher(Settings(WriteToy(tmp.path), 1.0));
+  REQUIRE(spec.ok());
+  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path.string());
+  REQUIRE(teacher.ok());
+  int wrong = 0;
+  for (uint64_t d = 0; d < 1000; ++d) wrong += teacher->Label("airport plane", d) != "travel";
+  CHECK(wrong > 400);  // uniform over 2 labels: about half are wrong
+  CHECK(wrong < 600);
+  CHECK(teacher->Label("airport plane", 5) == teacher->Label("airport plane", 5));
+}
+
+}  // namespace
+}  // namespace kaizen::agents

@@ -1,0 +1,90 @@
+#include "agents/evaluation/model_comparison.h"
+
+#include <catch2/catch.hpp>
+
+using namespace kaizen::agents;
+namespace v1 = kaizen::v1;
+
+namespace {
+
+v1::Acceptance Accept(double gain, double regression) {
+  v1::Acceptance a;
+  a.set_min_accuracy_gain(gain);
+  a.set_max_category_regression(regression);
+  return a;
+}
+
+// n items of `domain`; the candidate is right on the first `cand`, the incumbent on the first `inc`.
+void Add(std::vector<PairedPrediction>& items, const std::string& domain, int n, int cand, int inc) {
+  for (int i = 0; i < n; ++i) {
+    items.push_back({"y", domain, i < cand ? "y" : "n", i < inc ? "y" : "n"});
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a clearly better candidate passes with intervals, McNemar and a verdict") {
+  std::vector<PairedPrediction> items;
+  Add(items, "banking", 200, 180, 100);
+  Add(items, "travel", 200, 170, 110);
+  auto r = CompareModels(items, Accept(0.02, 0.05), {});
+  CHECK(r.pass());
+  CHECK(r.samples() == 400);
+  CHECK(r.candidate_accuracy() == Approx(350.0 / 400));
+  CHECK(r.incumbent_accuracy() == Approx(210.0 / 400));
+  CHECK(r.candidate_ci_low() < r.candidate_accuracy());
+  CHECK(r.candidate_ci_high() > r.candidate_accuracy());
+  CHECK(r.incumbent_ci_high() < r.candidate_ci_low());
+  CHECK(r.candidate_only_correct() == 140);
+  CHECK(r.incumbent_only_correct() == 0);
+  CHECK(r.p_value() < 1e-30);
+  CHECK(r.regressions_size() == 0);
+  CHECK(r.verdict().find("pass") != std::string::npos);
+  CHECK(r.verdict().find("McNemar") != std::string::npos);
+}
+
+TEST_CASE("a category regression fails the candidate even with an overall gain") {
+  std::vector<PairedPrediction> items;
+  Add(items, "banking", 300, 290, 150);
+  Add(items, "travel", 50, 35, 45);   // -0.20
+  Add(items, "tiny", 5, 0, 5);        // too few samples to count
+  auto r = CompareModels(items, Accept(0.02, 0.05), {});
+  CHECK_FALSE(r.pass());
+  REQUIRE(r.regressions_size() == 1);
+  CHECK(r.regressions(0).dimension() == "domain");
+  CHECK(r.regressions(0).value() == "travel");
+  CHECK(r.regressions(0).baseline() == Approx(0.9));
+  CHECK(r.regressions(0).recent() == Approx(0.7));
+  CHECK(r.regressions(0).samples() == 50);
+  CHECK(r.verdict().find("travel") != std::string::npos);
+  CHECK(r.verdict().find("fail") != std::string::npos);
+}
+
+TEST_CASE("a drop of a few rows in a small category is noise, not a regression") {
+  std::vector<PairedPrediction> items;
+  Add(items, "banking", 300, 290, 150);
+  Add(items, "home", 25, 22, 24);  // -0.08 on 2 discordant rows: McNemar p = 0.5
+  auto r = CompareModels(items, Accept(0.02, 0.05), {});
+  CHECK(r.regressions_size() == 0);
+  CHECK(r.pass());
+}
+
+TEST_CASE("too small a gain fails; categories fall back to the true label") {
+  std::vector<PairedPrediction> items;
+  for (int i = 0; i < 100; ++i) items.push_back({i % 2 ? "a" : "b", "", "x", "x"});
+  items[0].candidate = items[0].truth;  // +0.01
+  auto r = CompareModels(items, Accept(0.02, 0.05), {});
+  CHECK_FALSE(r.pass());
+  CHECK(r.regressions_size() == 0);
+  CHECK(r.p_value() == 1.0);
+  CHECK(r.verdict().find("gain below") != std::string::npos);
+
+  std::vector<PairedPrediction> by_label;
+  for (int i = 0; i < 40; ++i) by_label.push_back({"a", "", "a", "a"});
+  for (int i = 0; i < 40; ++i) by_label.push_back({"b", "", i < 20 ? "b" : "a", "b"});
+  for (int i = 0; i < 40; ++i) by_label.push_back({"c", "", "c", "x"});
+  auto r2 = CompareModels(by_label, Accept(0.0, 0.05), {});
+  REQUIRE(r2.regressions_size() == 1);
+  CHECK(r2.regressions(0).dimension() == "label");
+  CHECK(r2.regressions(0).value() == "b");
+}

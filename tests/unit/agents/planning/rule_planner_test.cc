@@ -1,0 +1,156 @@
+#include "agents/planning/rule_planner.h"
+
+#include <catch2/catch.hpp>
+
+namespace kaizen::agents {
+namespace {
+
+using json = nlohmann::json;
+
+json Settings(double cost_per_call = 0.001) {
+  json s = {
+      {"max_replans", 1},
+      {"strategies", {"teacher_samples"}},
+      {"teacher_budget", {{"max_calls", 2000}, {"max_cost", 5.0}}},
+      {"auto_approve", {{"max_teacher_calls", 2000}, {"max_cost", 10.0}}},
+      {"acceptance", {{"min_accuracy_gain", 0.03}, {"max_category_regression", 0.04}}},
+  };
+  s["cluster"] = {{"name", "c"},
+                  {"state_dir", "/tmp/x"},
+                  {"spec", {{"teachers", {{{"name", "oracle"}, {"cost_per_call", cost_per_call}}}}}}};
+  return s;
+}
+
+v1::PlanRequest Request(int attempt = 1) {
+  v1::PlanRequest r;
+  r.set_attempt(attempt);
+  auto* t = r.mutable_trigger();
+  t->set_policy("performance");
+  t->set_reason("thumbs-down rate rose");
+  auto* d = t->mutable_diagnosis();
+  d->set_baseline_rate(0.08);
+  d->set_recent_rate(0.31);
+  auto add = [&](const char* dim, const char* value, double base, double recent) {
+    auto* c = d->add_categories();
+    c->set_dimension(dim);
+    c->set_value(value);
+    c->set_baseline(base);
+    c->set_recent(recent);
+  };
+  add("domain", "banking", 0.05, 0.06);
+  add("domain", "travel", 0.06, 0.70);
+  add("domain", "kitchen", 0.10, 0.05);  // fell: never a focus
+  add("predicted_label", "book_flight", 0.05, 0.40);
+  return r;
+}
+
+TEST_CASE("first plan: teacher samples within budget, failures first, focus on the largest rise") {
+  auto plan = RulePlanner(Settings()).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->strategy() == "teacher_samples");
+  CHECK(plan->teacher() == "oracle");
+  CHECK(plan->teacher_calls() == 2000);
+  CHECK(plan->max_cost() == Approx(2.0));
+  CHECK(plan->selection_policy() == "failures_first");
+  CHECK_FALSE(plan->needs_approval());
+  CHECK(plan->bound_actions_size() == 0);
+  REQUIRE(plan->focus_size() == 3);
+  CHECK(plan->focus(0) == "domain=travel");
+  CHECK(plan->focus(1) == "predicted_label=book_flight");
+  CHECK(plan->focus(2) == "domain=banking");
+  CHECK(plan->acceptance().min_accuracy_gain() == Approx(0.03));
+  CHECK(plan->acceptance().max_category_regression() == Approx(0.04));
+  CHECK(plan->rationale().find("domain=travel") != std::string::npos);
+  CHECK(plan->rationale().find("oracle") != std::string::npos);
+}
+
+TEST_CASE("the cost bound cuts calls and records the cut") {
+  auto plan = RulePlanner(Settings(0.005)).MakePlan(Request());  // 2000 calls would cost $10 > $5
+  REQUIRE(plan.ok());
+  CHECK(plan->teacher_calls() == 1000);
+  CHECK(plan->max_cost() == Approx(5.0));
+  REQUIRE(plan->bound_actions_size() == 1);
+  CHECK(plan->bound_actions(0).find("teacher calls cut 2000 -> 1000 by teacher_budget.max_cost") == 0);
+}
+
+TEST_CASE("plans above the auto-approval bounds need approval") {
+  json s = Settings();
+  s["auto_approve"]["max_teacher_calls"] = 500;
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->needs_approval());
+
+  s = Settings();
+  s["auto_approve"]["max_cost"] = 1.0;  // 2000 * 0.001 = $2
+  plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->needs_approval());
+}
+
+TEST_CASE("no teacher is an error a person can act on") {
+  json s = Settings();
+  s["cluster"]["spec"]["teachers"] = json::array();
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.status().message().find("no teacher configured") == 0);
+}
+
+TEST_CASE("a budget that affords no call is an error") {
+  json s = Settings(10.0);  // $5 buys nothing at $10 a call
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.status().message().find("allows no call") != std::string::npos);
+}
+
+TEST_CASE("a replan changes the policy, names the verdict and asks for more data within bounds") {
+  RulePlanner planner(Settings());
+  auto first = planner.MakePlan(Request());
+  REQUIRE(first.ok());
+  v1::PlanRequest r = Request(2);
+  *r.mutable_last_plan() = *first;
+  r.mutable_last_report()->set_verdict("accuracy gain 0.01 below 0.03");
+  auto plan = planner.MakePlan(r);
+  REQUIRE(plan.ok());
+  CHECK(plan->selection_policy() == "low_confidence_stratified");
+  CHECK(plan->rationale().find("accuracy gain 0.01 below 0.03") != std::string::npos);
+  CHECK(plan->teacher_calls() == 2000);
+  REQUIRE(plan->bound_actions_size() == 1);
+  CHECK(plan->bound_actions(0) == "teacher calls cut 4000 -> 2000 by teacher_budget.max_calls");
+}
+
+TEST_CASE("the teacher budget is per cycle: a replan gets only what earlier attempts left") {
+  RulePlanner planner(Settings());
+  auto first = planner.MakePlan(Request());
+  REQUIRE(first.ok());
+  v1::PlanRequest r = Request(2);
+  *r.mutable_last_plan() = *first;
+  r.set_teacher_calls_spent(1500);
+  r.set_teacher_cost_spent(1.5);
+  auto plan = planner.MakePlan(r);
+  REQUIRE(plan.ok());
+  CHECK(plan->teacher_calls() == 500);
+  r.set_teacher_calls_spent(2000);
+  r.set_teacher_cost_spent(2.0);
+  auto spent = planner.MakePlan(r);
+  REQUIRE_FALSE(spent.ok());
+  CHECK(spent.status().message().find("budget is spent") != std::string::npos);
+}
+
+TEST_CASE("replans beyond max_replans are refused") {
+  v1::PlanRequest r = Request(3);  // replan 2 with max_replans 1
+  r.mutable_last_plan()->set_selection_policy("low_confidence_stratified");
+  auto plan = RulePlanner(Settings()).MakePlan(r);
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.status().message().find("replans exhausted") == 0);
+}
+
+TEST_CASE("teacher_samples must be an allowed strategy") {
+  json s = Settings();
+  s["strategies"] = {"few_shot"};
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.status().message().find("teacher_samples") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace kaizen::agents

@@ -1,0 +1,107 @@
+#include "runtime/router/task_router.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using kaizen::router::TaskRouter;
+
+namespace {
+
+// A fake fleet: which instances can serve, and what each was sent.
+struct Fleet {
+  std::set<std::string> up{"a", "b"};
+  std::string prefer = "a";
+  std::map<std::string, std::vector<std::string>> sent;
+  TaskRouter Make(int64_t timeout_ms = 1000) {
+    TaskRouter::Options o;
+    o.task_timeout_ms = timeout_ms;
+    return TaskRouter(
+        o,
+        [this](const kaizen::v1::Task&) -> std::string {
+          if (up.count(prefer)) return prefer;
+          return up.empty() ? "" : *up.begin();
+        },
+        [this](const std::string& instance, const kaizen::v1::Task& t) {
+          sent[instance].push_back(t.task_id());
+          return true;
+        });
+  }
+};
+
+kaizen::v1::Task T(const std::string& id) {
+  kaizen::v1::Task t;
+  t.set_task_id(id);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("each task is answered once; a second answer is dropped and counted", "[router]") {
+  Fleet f;
+  auto r = f.Make();
+  REQUIRE(r.Submit("client", "m1", T("t1"), 0));
+  CHECK(f.sent["a"] == std::vector<std::string>{"t1"});
+  auto done = r.OnAnswer("t1", "a");
+  REQUIRE(done);
+  CHECK(done->client == "client");
+  CHECK(done->request_id == "m1");
+  CHECK(done->index == 1);
+  CHECK_FALSE(r.OnAnswer("t1", "a"));
+  CHECK(r.counters().answered == 1);
+  CHECK(r.counters().duplicate_answers == 1);
+}
+
+TEST_CASE("a task id submitted twice is refused", "[router]") {
+  Fleet f;
+  auto r = f.Make();
+  CHECK(r.Submit("c", "m1", T("t1"), 0));
+  CHECK_FALSE(r.Submit("c", "m2", T("t1"), 0));
+  REQUIRE(r.OnAnswer("t1", "a"));
+  CHECK_FALSE(r.Submit("c", "m3", T("t1"), 0));
+  CHECK(r.counters().duplicate_submissions == 2);
+}
+
+TEST_CASE("tasks of an instance that died go to another, and its late answer does not count", "[router]") {
+  Fleet f;
+  auto r = f.Make();
+  for (int i = 0; i < 5; ++i) r.Submit("c", "m", T("t" + std::to_string(i)), 0);
+  CHECK(r.InFlightOn("a") == 5);
+  f.up.erase("a");
+  r.Requeue("a", 10);
+  CHECK(r.InFlightOn("b") == 5);
+  CHECK(f.sent["b"].size() == 5);
+  CHECK_FALSE(r.OnAnswer("t0", "a") == std::nullopt);  // the first answer wins, whoever gives it
+  CHECK_FALSE(r.OnAnswer("t0", "b"));
+  CHECK(r.counters().resent == 5);
+}
+
+TEST_CASE("with no instance able to serve, tasks wait in order and go out when one can", "[router]") {
+  Fleet f;
+  f.up.clear();
+  auto r = f.Make();
+  r.Submit("c", "m", T("x"), 0);
+  r.Submit("c", "m", T("y"), 0);
+  CHECK(r.queued() == 2);
+  f.up.insert("b");
+  r.Tick(5);
+  CHECK(r.queued() == 0);
+  CHECK(f.sent["b"] == std::vector<std::string>{"x", "y"});
+}
+
+TEST_CASE("a task not answered within the timeout is sent again", "[router]") {
+  Fleet f;
+  auto r = f.Make(100);
+  r.Submit("c", "m", T("slow"), 0);
+  r.Tick(50);
+  CHECK(f.sent["a"].size() == 1);
+  f.prefer = "b";
+  r.Tick(150);
+  CHECK(f.sent["b"] == std::vector<std::string>{"slow"});
+  REQUIRE(r.OnAnswer("slow", "b"));
+  CHECK_FALSE(r.OnAnswer("slow", "a"));
+  CHECK(r.in_flight() == 0);
+}
