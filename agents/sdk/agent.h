@@ -46,7 +46,9 @@ class Agent {
   const std::string& model_version() const { return model_version_; }
 
   // Called once, after the first registration. Register handlers and timers
-  // here. Leaving the state at `starting` makes the SDK report `idle` after;
+  // here. Leaving the state at `starting` makes the SDK report `idle` after,
+  // unless OnStart set `starting` with a detail (still getting ready, e.g.
+  // training a first model: the agent reports `idle` itself when done);
   // an error marks the agent failed and the process exits with code 1.
   virtual Status OnStart() { return Status::OK(); }
   // SIGTERM or a DRAIN command: stop taking new work, finish what is in

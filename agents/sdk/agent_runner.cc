@@ -84,7 +84,7 @@ void AgentRunner::OnWelcome(const Envelope& e) {
       RequestExit(1);
       return;
     }
-    if (agent_.state_ == v1::AGENT_STATE_STARTING) agent_.SetState(v1::AGENT_STATE_IDLE, "");
+    if (agent_.state_ == v1::AGENT_STATE_STARTING && agent_.detail_.empty()) agent_.SetState(v1::AGENT_STATE_IDLE, "");
     // Event handlers are registered in OnStart: subscribe once they are known.
     if (!client_->events() && !agent_.event_handlers_.empty() && !w.events_endpoint().empty()) {
       std::vector<std::string> topics;

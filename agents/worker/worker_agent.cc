@@ -92,7 +92,7 @@ void WorkerAgent::StartInitialTraining() {
     SetState(v1::AGENT_STATE_FAILED, src.status().message());
     return;
   }
-  SetState(v1::AGENT_STATE_BUSY, "training the initial model");
+  SetState(v1::AGENT_STATE_STARTING, "training the initial model");
   const std::string tmp_dir = state_dir() + "/artifacts/tmp";
   const std::string state = state_dir();
   const std::string tmp = tmp_dir + "/initial-" + id() + "-" + NewId() + ".kzm";
@@ -157,7 +157,7 @@ void WorkerAgent::PollInitialTraining() {
   e.set_message_id(registration_id_);
   pending_ = std::move(t);
   (void)Send("runtime", e);
-  SetState(v1::AGENT_STATE_BUSY, "initial model trained; registering it");
+  SetState(v1::AGENT_STATE_STARTING, "initial model trained; registering it");
 }
 
 void WorkerAgent::OnTask(const sdk::Envelope& e) {

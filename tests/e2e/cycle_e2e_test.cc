@@ -105,7 +105,7 @@ TEST_CASE("a drop in quality runs a whole cycle to promotion, and no task is los
   CHECK(s["serving"] == c["candidate"]);
 }
 
-TEST_CASE("a teacher that answers at random never gets its candidate promoted; the old version keeps serving",
+TEST_CASE("a teacher that answers at random never gets its candidate promoted, and the old version keeps serving",
           "[e2e]") {
   TestCluster cluster("e2e-bad");
   json s = RunScenario(cluster, "e2e-bad", 1.0);
