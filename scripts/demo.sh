@@ -16,7 +16,7 @@ mkdir -p "$(dirname "$summary")"
 "$kaizen" up "$manifest" --state-dir "$state_dir" --summary-json "$summary"
 echo
 echo "agent state log (cycle stages and decisions; the full log: kaizen logs --state-dir $state_dir):"
-"$kaizen" logs --state-dir "$state_dir" | grep -E " cycle |clone|traffic" || true
+"$kaizen" logs --state-dir "$state_dir" | grep -E " cycle c[0-9]+ | cluster +(clone_|traffic)" || true
 if pgrep -f -- "--connect ipc://$(realpath "$state_dir")" > /dev/null; then
   echo "demo: processes of the cluster are still running" >&2
   exit 1
