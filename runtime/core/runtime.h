@@ -27,6 +27,10 @@
 
 namespace kaizen::core {
 
+// The runtime's own identity on the bus: the sender of what it sends, the
+// recipient of requests to it.
+inline constexpr const char* kRuntimeId = "runtime";
+
 class Runtime {
  public:
   struct Options {

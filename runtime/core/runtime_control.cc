@@ -6,7 +6,6 @@
 
 namespace kaizen::core {
 namespace {
-constexpr const char* kRuntimeId = "runtime";
 constexpr uint32_t kMaxReplayBatch = 1000;
 }  // namespace
 

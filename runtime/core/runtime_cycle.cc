@@ -25,7 +25,6 @@ namespace kaizen::core {
 namespace {
 
 using json = nlohmann::json;
-constexpr const char* kRuntimeId = "runtime";
 // How long a draining clone may take to finish its tasks before it is stopped anyway.
 constexpr int64_t kCloneDrainMs = 5000;
 

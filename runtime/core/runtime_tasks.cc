@@ -9,7 +9,6 @@
 
 namespace kaizen::core {
 namespace {
-constexpr const char* kRuntimeId = "runtime";
 // Answers kept to join feedback to (feedback on older tasks is stored without the join).
 constexpr size_t kRecentAnswers = 200000;
 }  // namespace
