@@ -45,6 +45,12 @@ void Runtime::OnTask(const bus::Broker::Incoming& in) {
 
 void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   const v1::TaskResult& r = in.envelope.task_result();
+  auto agent = agents_.find(in.identity);
+  if (agent == agents_.end() || agent->second.role != "worker") {
+    broker_->Drop(bus::DropReason::kUnexpected, in.identity, "a task result from a peer that is not a worker");
+    ReplyError(in, v1::Error::FORBIDDEN, "only workers answer tasks");
+    return;
+  }
   auto done = router_->OnAnswer(r.task_id(), in.identity);
   if (!done) {
     spdlog::debug("dropped a second answer for task {} from {}", r.task_id(), in.identity);
