@@ -100,6 +100,7 @@ Status Runtime::Start() {
       return s;
     }
   }
+  ResumeCycle();
   next_tick_ms_ = MonoMs();
   return Status::OK();
 }

@@ -103,6 +103,7 @@ class Runtime {
 
   // Models and the improvement cycle (runtime_cycle.cc).
   void LoadRegistry();
+  void ResumeCycle();
   void OnInitialModel(const bus::Broker::Incoming& in);
   void OnTrigger(const bus::Broker::Incoming& in);
   void OnCycleReply(const bus::Broker::Incoming& in);

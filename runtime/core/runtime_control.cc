@@ -160,6 +160,11 @@ void Runtime::OnHello(bus::Broker::Incoming& in) {
   // A stage waiting on this role (re)sends its request: the agent may have
   // restarted and lost it.
   if (cycle_ && !cycle_->finished() && StageRole() == a.role) SendStageRequest();
+  // A rollout that lost its worker (restart, or a resumed cycle) loads the candidate again.
+  if (cycle_ && cycle_->stage == v1::CYCLE_STAGE_ROLLING_OUT && a.id == worker_id_) {
+    rollout_ready_ = false;
+    BeginRollout();
+  }
 }
 
 void Runtime::OnStateChange(AgentEntry& agent, const v1::StateChange& sc) {

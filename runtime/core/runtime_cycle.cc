@@ -87,25 +87,34 @@ void Runtime::LoadRegistry() {
     }
   }
   if (!serving_.empty()) assigned_[worker_id_] = serving_;
-  // A cycle left running by an earlier runtime cannot be resumed yet: close it
-  // so the registry and the journal say what happened.
+  // A cycle left running by an earlier runtime (killed, or the machine went
+  // down) is picked up where it stood: ResumeCycle() once the agents start.
   auto cycles = store_->ListCycles();
   if (!cycles.ok()) return;
   for (const auto& row : *cycles) {
     auto rec = cycle::CycleRecord::FromJson(json::parse(row.state_json, nullptr, false));
-    if (!rec.ok() || rec->finished()) continue;
-    cycle_ = std::move(*rec);
-    Transition(v1::CYCLE_STAGE_ABORTED, "the runtime restarted while this cycle was " + cycle::StageName(cycle_->stage));
-    if (!cycle_->candidate.empty()) {
-      auto m = store_->GetModel(cycle_->candidate.version);
-      if (m.ok() && *m && (*m)->status == "candidate") {
-        store::ModelRow r = **m;
-        r.status = "rejected";
-        (void)store_->PutModel(r);
-      }
+    if (!rec.ok()) {
+      spdlog::error("cycle {} in the store does not load: {}", row.id, rec.status().ToString());
+      continue;
     }
-    cycle_.reset();
+    if (!rec->finished()) cycle_ = std::move(*rec);
   }
+}
+
+void Runtime::ResumeCycle() {
+  if (!cycle_ || cycle_->finished()) return;
+  cycle::CycleRecord& c = *cycle_;
+  cycle_ids_.push_back(c.id);
+  rollout_ready_ = false;
+  RecordClusterEvent("cycle_resumed", "cycle " + c.id + " resumes at " + cycle::StageName(c.stage) +
+                                          "; finished stages are not run again");
+  spdlog::info("resuming cycle {} at {}", c.id, cycle::StageName(c.stage));
+  if (c.stage == v1::CYCLE_STAGE_TRIGGERED) {
+    Transition(v1::CYCLE_STAGE_PLANNING, "resumed after a runtime restart");
+  }
+  if (c.during_improvement == "clone") StartClone();
+  // The stage's request goes out when its agent registers (OnHello); a
+  // rollout first needs the worker back with the candidate.
 }
 
 std::string Runtime::NextModelVersion() const {
@@ -411,7 +420,21 @@ void Runtime::CycleTick(int64_t now) {
                        clone_id_);
     supervisor_->Signal(clone_id_, SIGTERM);
   }
-  if (!cycle_ || cycle_->finished()) return;
+  if (!cycle_ || cycle_->finished()) {
+    // After a rollback or an abort: back to the worker once it serves the
+    // serving version again, then the clone drains.
+    if (traffic_.primary() == clone_id_ && !traffic_.split() && CanServe(worker_id_) &&
+        agents_.at(worker_id_).model_version == serving_.version) {
+      traffic_.SetSingle(worker_id_);
+      RecordClusterEvent("traffic", "all traffic back to " + worker_id_ + " (" + serving_.version + ")");
+      DrainClone();
+    } else if (traffic_.split()) {
+      traffic_.SetSingle(CanServe(clone_id_) ? clone_id_ : worker_id_);
+    } else if (traffic_.primary() == worker_id_ && supervisor_->PidOf(clone_id_) != 0 && !clone_draining_) {
+      DrainClone();
+    }
+    return;
+  }
   // The clone takes over once it serves; only then does the worker stop serving.
   if (cycle_->during_improvement == "clone" && cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT && !traffic_.split() &&
       traffic_.primary() == worker_id_ && CanServe(clone_id_)) {
@@ -648,8 +671,9 @@ void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
     DrainClone();
     return;
   }
-  // Rolled back or aborted: the incumbent stays. Until the worker serves it
-  // again the clone (if there is one) keeps all traffic.
+  // Rolled back or aborted: the incumbent stays. The clone (if there is one)
+  // keeps all traffic until the worker serves the incumbent again; CycleTick
+  // then moves traffic back and drains the clone.
   if (outcome == v1::CYCLE_STAGE_ROLLED_BACK) set_status(c.candidate.version, "rolled_back");
   if (outcome == v1::CYCLE_STAGE_ABORTED) {
     auto m = store_->GetModel(c.candidate.version);
@@ -657,19 +681,12 @@ void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
   }
   assigned_[worker_id_] = c.incumbent;
   if (CanServe(clone_id_)) traffic_.SetSingle(clone_id_);
-  auto back_to_worker = [this](const bus::Envelope&) {
-    SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + serving_.version,
-                [this](const bus::Envelope&) {
-                  traffic_.SetSingle(worker_id_);
-                  DrainClone();
-                });
-  };
-  if (agents_.at(worker_id_).model_version != c.incumbent.version) {
-    SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.incumbent.ToJson().dump(), "back to " + c.incumbent.version,
-                back_to_worker);
-  } else {
-    back_to_worker(bus::Envelope());
+  const AgentEntry& worker = agents_.at(worker_id_);
+  if (!worker.connected) return;  // it gets the incumbent when it registers again
+  if (worker.model_version != c.incumbent.version) {
+    SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.incumbent.ToJson().dump(), "back to " + c.incumbent.version);
   }
+  SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + c.incumbent.version);
 }
 
 void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {

@@ -67,6 +67,48 @@ std::string TestManifest(const std::string& name, const std::string& spec_extra)
          spec_extra;
 }
 
+std::string ScenarioManifest(const std::string& name, double teacher_noise) {
+  const std::string data = std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl";
+  return "apiVersion: kaizen.dev/v1\n"
+         "kind: Cluster\n"
+         "metadata: {name: " + name + "}\n"
+         "spec:\n"
+         "  runtime:\n"
+         "    heartbeat: {interval_ms: 200, liveness: 10}\n"
+         "    restart: {policy: always, backoff_initial_ms: 200, backoff_max_ms: 2000, max_restarts: 5, window_s: 60}\n"
+         "  data:\n"
+         "    clinc150: {path: " + data + "}\n"
+         "  worker:\n"
+         "    skill:\n"
+         "      backend: builtin-classifier\n"
+         "      train: {dataset: clinc150, split: train, domains: [banking, credit_cards, kitchen_and_dining, home, "
+         "auto_and_commute]}\n"
+         "  teachers:\n"
+         "    - name: oracle\n"
+         "      train: {dataset: clinc150, split: train}\n"
+         "      cost_per_call: 0.001\n"
+         "      noise: " + std::to_string(teacher_noise) + "\n"
+         "  monitoring:\n"
+         "    cooldown_s: 600\n"
+         "    triggers: [{policy: performance, detector: cusum, false_alarm_rate: 0.0001, min_shift: 0.1, "
+         "warmup_tasks: 200}]\n"
+         "  planning:\n"
+         "    max_replans: 1\n"
+         "    teacher_budget: {max_calls: 1500, max_cost: 5.0}\n"
+         "  datagen: {collect_timeout_s: 20}\n"
+         "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100}\n"
+         "  simulator:\n"
+         "    dataset: clinc150\n"
+         "    split: val,test\n"
+         "    rate_per_s: 300\n"
+         "    total_tasks: 5000\n"
+         "    drift_at_task: 1500\n"
+         "    before_drift_domains: [banking, credit_cards, kitchen_and_dining, home, auto_and_commute]\n"
+         "    tasks_after_cycle: 1500\n"
+         "    max_tasks: 30000\n"
+         "    seed: 11\n";
+}
+
 TestCluster::TestCluster(const std::string& name, const std::string& spec_extra) {
   std::random_device rd;
   // Short path: ipc:// socket paths must fit in 107 bytes.

@@ -53,4 +53,8 @@ class TestCluster {
 // The manifest used by tests: the demo's data, fast heartbeats.
 std::string TestManifest(const std::string& name, const std::string& spec_extra);
 
+// The reduced intent-router scenario (about 20 s): a worker on 5 domains,
+// drift at task 1500, a teacher with `teacher_noise` (1.0 = answers at random).
+std::string ScenarioManifest(const std::string& name, double teacher_noise);
+
 }  // namespace kaizen::testing
