@@ -35,16 +35,18 @@ pid_t PidOf(TestCluster& c, const std::string& agent) {
   return a.is_object() && a["pid"].is_number() ? static_cast<pid_t>(a["pid"].get<int64_t>()) : 0;
 }
 
-// Waits for the cycle to reach `stage`, then kills `victim()` with SIGKILL.
-void KillAt(TestCluster& c, const std::string& stage, const std::string& what, const std::function<pid_t()>& victim) {
+// Waits for the cycle to reach `stage`, then sends `victim()` the signal
+// (SIGKILL: a crash; SIGSTOP: a hang, which the heartbeats must catch).
+void KillAt(TestCluster& c, const std::string& stage, const std::string& what, const std::function<pid_t()>& victim,
+            int sig = SIGKILL) {
   auto t0 = std::chrono::steady_clock::now();
   REQUIRE(WaitFor([&] { return Stage(c) == stage; }, 120000));
   pid_t pid = victim();
   REQUIRE(pid > 0);
-  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(::kill(pid, sig) == 0);
   double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("fault: killed %s (pid %d) during %s, %.1f s into the wait\n", what.c_str(), static_cast<int>(pid),
-              stage.c_str(), at);
+  std::printf("fault: %s %s (pid %d) during %s, %.1f s into the wait\n", sig == SIGSTOP ? "hung" : "killed",
+              what.c_str(), static_cast<int>(pid), stage.c_str(), at);
 }
 
 json WaitSummary(TestCluster& c) {
@@ -155,4 +157,33 @@ TEST_CASE("datagen killed while it collects and labels is restarted and the cycl
   CHECK(s["cycles"][0]["outcome"] == "promoted");
   CheckAccounting(s);
   CheckStore(c.state_dir());
+}
+
+TEST_CASE("at 1000 tasks/s, a crashed worker and then a hung clone lose and repeat no task",
+          "[faults]") {
+  TestCluster c("fault-load");
+  std::ofstream(c.manifest_path()) << ScenarioManifest("fault-load", 0.0, 1000, 20000, 8000);
+  REQUIRE(c.Up().exit_code == 0);
+  // Before any cycle: the worker serves everything.
+  REQUIRE(WaitFor([&] { json s = c.Status(); return s.is_object() && s["router"].is_object() &&
+                                                   s["router"].value("answered", 0) > 3000; }, 60000));
+  pid_t worker = PidOf(c, "worker");
+  REQUIRE(worker > 0);
+  REQUIRE(::kill(worker, SIGKILL) == 0);
+  std::printf("fault: killed the serving worker (pid %d) under load, before the drift\n", static_cast<int>(worker));
+  // During the cycle the clone serves everything; it hangs with tasks in
+  // flight, misses its heartbeats, is killed and restarted, and its tasks go out again.
+  KillAt(c, "generating_data", "the serving clone", [&] { return PidOf(c, "worker-clone"); }, SIGSTOP);
+  json s = WaitSummary(c);
+  json router = c.Status()["router"];
+  CHECK(c.Down().exit_code == 0);
+  REQUIRE(s.is_object());
+  INFO(s.dump(2));
+  PrintAccounting("worker and clone killed at 1000 tasks/s", s);
+  std::printf("router: %s\n", router.dump().c_str());
+  CheckAccounting(s);
+  CHECK(s["tasks"]["submitted"].get<int64_t>() >= 20000);
+  CHECK(router["resent"].get<int64_t>() > 0);
+  REQUIRE(s["cycles"].size() >= 1);
+  CHECK(s["cycles"][0]["outcome"] == "promoted");
 }

@@ -67,7 +67,8 @@ std::string TestManifest(const std::string& name, const std::string& spec_extra)
          spec_extra;
 }
 
-std::string ScenarioManifest(const std::string& name, double teacher_noise) {
+std::string ScenarioManifest(const std::string& name, double teacher_noise, int rate_per_s, int total_tasks,
+                             int drift_at_task) {
   const std::string data = std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl";
   return "apiVersion: kaizen.dev/v1\n"
          "kind: Cluster\n"
@@ -100,9 +101,9 @@ std::string ScenarioManifest(const std::string& name, double teacher_noise) {
          "  simulator:\n"
          "    dataset: clinc150\n"
          "    split: val,test\n"
-         "    rate_per_s: 300\n"
-         "    total_tasks: 5000\n"
-         "    drift_at_task: 1500\n"
+         "    rate_per_s: " + std::to_string(rate_per_s) + "\n"
+         "    total_tasks: " + std::to_string(total_tasks) + "\n"
+         "    drift_at_task: " + std::to_string(drift_at_task) + "\n"
          "    before_drift_domains: [banking, credit_cards, kitchen_and_dining, home, auto_and_commute]\n"
          "    tasks_after_cycle: 1500\n"
          "    max_tasks: 30000\n"

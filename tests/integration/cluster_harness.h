@@ -55,6 +55,7 @@ std::string TestManifest(const std::string& name, const std::string& spec_extra)
 
 // The reduced intent-router scenario (about 20 s): a worker on 5 domains,
 // drift at task 1500, a teacher with `teacher_noise` (1.0 = answers at random).
-std::string ScenarioManifest(const std::string& name, double teacher_noise);
+std::string ScenarioManifest(const std::string& name, double teacher_noise, int rate_per_s = 300,
+                             int total_tasks = 5000, int drift_at_task = 1500);
 
 }  // namespace kaizen::testing
