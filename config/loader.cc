@@ -66,6 +66,7 @@ Manifest Build(const json& doc, const std::string& source_path) {
   r.heartbeat_interval_ms = rt.at("heartbeat").at("interval_ms").get<int64_t>();
   r.liveness = rt.at("heartbeat").at("liveness").get<int>();
   r.max_frame_bytes = rt.at("bus").at("max_frame_bytes").get<int64_t>();
+  r.max_messages_per_s = rt.at("bus").at("max_messages_per_s").get<int64_t>();
   r.shutdown_grace_ms = rt.at("shutdown_grace_ms").get<int64_t>();
   r.log_level = rt.at("log_level").get<std::string>();
   r.curve = rt.at("security").at("curve").get<bool>();

@@ -38,6 +38,7 @@ struct RuntimeSpec {
   int64_t heartbeat_interval_ms = 500;
   int liveness = 4;               // missed intervals before a peer is lost
   int64_t max_frame_bytes = 1 << 20;
+  int64_t max_messages_per_s = 50000;  // per peer; 0 = unlimited
   int64_t shutdown_grace_ms = 5000;
   std::string log_level = "info";
   bool curve = false;

@@ -71,6 +71,9 @@ SchemaPtr RuntimeSchema() {
   auto bus = ObjectBuilder("Message bus limits.")
                  .Default("max_frame_bytes", Int(1024, 268435456), 1048576,
                           "Frames larger than this are dropped and counted.")
+                 .Default("max_messages_per_s", Int(0, 100000000), 50000,
+                          "Messages per second one peer may send (bursts of twice that); more are dropped and "
+                          "counted. 0 means unlimited.")
                  .Build();
   auto security = ObjectBuilder("Transport security.")
                       .Default("curve", Bool(), false,

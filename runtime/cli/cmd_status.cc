@@ -47,7 +47,8 @@ nlohmann::json StatusToJson(const v1::StatusReply& r) {
                          {"oversized", b.dropped_oversized()},
                          {"unknown_sender", b.dropped_unknown_sender()},
                          {"forged_sender", b.dropped_forged_sender()},
-                         {"unexpected", b.dropped_unexpected()}}}}},
+                         {"unexpected", b.dropped_unexpected()},
+                         {"rate_limited", b.dropped_rate_limited()}}}}},
           {"cycle", cycle},
           {"router", r.router_json().empty() ? nlohmann::json(nullptr)
                                              : nlohmann::json::parse(r.router_json(), nullptr, false)}};

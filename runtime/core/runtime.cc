@@ -51,6 +51,8 @@ Status Runtime::Start() {
   if (!broker.ok()) return broker.status();
   broker_ = std::move(broker.value());
   journal_ = std::make_unique<Journal>(*store_, *broker_);
+  flood_ = std::make_unique<FloodGuard>(static_cast<double>(manifest_.runtime.max_messages_per_s),
+                                        2.0 * static_cast<double>(manifest_.runtime.max_messages_per_s));
 
   started_ms_ = WallMs();
   RuntimeInfo info;
@@ -149,7 +151,15 @@ void Runtime::Loop() {
         bool read = false;
         auto in = broker_->Receive(&read);
         if (!read) break;
-        if (in) OnControl(*in);
+        if (!in) continue;
+        if (!flood_->Admit(in->identity, now)) {
+          if (flood_->ShouldLog()) {
+            spdlog::warn("bus: '{}' sends faster than {} messages/s; its messages are dropped ({} so far)",
+                         in->identity, manifest_.runtime.max_messages_per_s, flood_->limited());
+          }
+          continue;
+        }
+        OnControl(*in);
       }
     }
     if (items[1].revents & ZMQ_POLLIN) broker_->DrainSubscriptions();

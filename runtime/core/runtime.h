@@ -17,6 +17,7 @@
 #include "config/manifest.h"
 #include "runtime/base/signal_fd.h"
 #include "runtime/bus/broker.h"
+#include "runtime/core/flood_guard.h"
 #include "runtime/core/journal.h"
 #include "runtime/core/state_dir.h"
 #include "runtime/cycle/cycle_record.h"
@@ -139,7 +140,8 @@ class Runtime {
   std::map<std::string, int64_t> clients_;          // CLI peers: identity -> last seen (mono)
   int64_t started_ms_ = 0;
   int64_t next_tick_ms_ = 0;
-  std::map<std::string, ReplyHandler> pending_replies_;  // by the request's message id
+  std::map<std::string, ReplyHandler> pending_replies_;
+  std::unique_ptr<FloodGuard> flood_;  // by the request's message id
 
   // Serving: who serves which model, and how tasks are split.
   std::string worker_id_;                           // the manifest's worker

@@ -201,6 +201,8 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
     s->set_connected(a.connected);
   }
   *r->mutable_bus() = broker_->counters().ToProto();
+  r->mutable_bus()->set_dropped_rate_limited(flood_->limited());
+  r->mutable_bus()->set_dropped_frames(r->bus().dropped_frames() + flood_->limited());
   nlohmann::json cycle = CycleStatusJson();
   if (!cycle.is_null()) r->set_cycle_json(cycle.dump());
   r->set_router_json(RouterJson().dump());

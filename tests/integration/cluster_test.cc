@@ -126,6 +126,70 @@ TEST_CASE("bad frames on the control socket are dropped, counted, and never fata
   CHECK(cluster.Down().exit_code == 0);
 }
 
+TEST_CASE("oversized, truncated and misdirected messages and a flood are counted, and the runtime keeps serving",
+          "[integration]") {
+  TestCluster cluster("hostile");
+  // A low per-peer rate, so that a flood from one peer is easy to make.
+  std::string yaml = kaizen::testing::TestManifest("hostile", "");
+  yaml.replace(yaml.find("  runtime:\n"), 11, "  runtime:\n    bus: {max_frame_bytes: 65536, max_messages_per_s: 2000}\n");
+  std::ofstream(cluster.manifest_path()) << yaml;
+  REQUIRE(cluster.Up().exit_code == 0);
+  REQUIRE(cluster.WaitAllInState("idle", 30000));
+
+  zmq::context_t ctx;
+  zmq::socket_t peer(ctx, zmq::socket_type::dealer);
+  peer.set(zmq::sockopt::routing_id, "hostile-cli");
+  peer.set(zmq::sockopt::linger, 0);
+  peer.set(zmq::sockopt::sndhwm, 0);  // queue the whole flood
+  peer.connect(ControlEndpoint(cluster));
+  auto envelope = [](const char* id) {
+    kaizen::v1::Envelope e;
+    e.set_sender("hostile-cli");
+    e.set_message_id(id);
+    return e;
+  };
+  kaizen::v1::Envelope hello = envelope("h");
+  hello.mutable_hello()->set_role("cli");
+  peer.send(zmq::buffer(hello.SerializeAsString()), zmq::send_flags::none);
+
+  kaizen::v1::Envelope big = envelope("big");                                        // oversized
+  big.mutable_task()->set_input(std::string(200000, 'x'));
+  peer.send(zmq::buffer(big.SerializeAsString()), zmq::send_flags::none);
+  std::string cut = hello.SerializeAsString();                                        // truncated
+  cut.resize(cut.size() - 3);
+  peer.send(zmq::buffer(cut), zmq::send_flags::none);
+  kaizen::v1::Envelope answer = envelope("wrong");                                    // a CLI answering a task
+  answer.mutable_task_result()->set_task_id("t1");
+  peer.send(zmq::buffer(answer.SerializeAsString()), zmq::send_flags::none);
+  std::string noise(64, '\0');                                                       // random bytes
+  for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 7919 + 13) % 251);
+  peer.send(zmq::buffer(noise), zmq::send_flags::none);
+  kaizen::v1::Envelope hb = envelope("flood");                                         // a flood
+  hb.mutable_heartbeat();
+  const std::string flood = hb.SerializeAsString();
+  for (int i = 0; i < 30000; ++i) peer.send(zmq::buffer(flood), zmq::send_flags::none);
+
+  nlohmann::json bus;
+  bool counted = WaitFor(
+      [&] {
+        auto s = cluster.Status();
+        if (s.is_null()) return false;
+        bus = s["bus"];
+        return bus["dropped"]["rate_limited"].get<int>() > 0 && bus["dropped"]["unexpected"].get<int>() >= 1;
+      },
+      15000);
+  INFO(bus.dump());
+  CHECK(counted);
+  CHECK(bus["dropped"]["oversized"] == 1);
+  CHECK(bus["dropped"]["malformed"].get<int>() >= 1);
+  CHECK(bus["dropped"]["unexpected"] == 1);
+  CHECK(bus["dropped"]["rate_limited"].get<int>() > 1000);
+  // Other peers are not limited: every agent is still idle and the runtime answers.
+  CHECK(cluster.WaitAllInState("idle", 5000));
+  CHECK(Kaizen("status --state-dir " + cluster.state_dir()).exit_code == 0);
+  CHECK(cluster.Down().exit_code == 0);
+}
+
 TEST_CASE("agents die with the runtime even when it is killed with SIGKILL", "[integration]") {
   TestCluster cluster("orphans");
   REQUIRE(cluster.Up().exit_code == 0);
