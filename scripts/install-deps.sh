@@ -17,6 +17,11 @@ packages=(
   libcpp-httplib-dev
 )
 
+# `install-deps.sh fuzz`: also clang and libFuzzer, for `make fuzz`.
+if [ "${1:-}" = "fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
