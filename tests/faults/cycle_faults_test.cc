@@ -187,3 +187,20 @@ TEST_CASE("at 1000 tasks/s, a crashed worker and then a hung clone lose and repe
   REQUIRE(s["cycles"].size() >= 1);
   CHECK(s["cycles"][0]["outcome"] == "promoted");
 }
+
+TEST_CASE("deployment killed mid-rollout is restarted, gets the rollout again and decides", "[faults]") {
+  TestCluster c("fault-deploy");
+  std::ofstream(c.manifest_path()) << ScenarioManifest("fault-deploy", 0.0);
+  REQUIRE(c.Up().exit_code == 0);
+  KillAt(c, "rolling_out", "deployment", [&] { return PidOf(c, "deployment"); });
+  json s = WaitSummary(c);
+  json deployment = c.Agent("deployment");
+  CHECK(c.Down().exit_code == 0);
+  REQUIRE(s.is_object());
+  INFO(s.dump(2));
+  PrintAccounting("deployment killed", s);
+  CHECK(deployment["restarts"] == 1);
+  REQUIRE(s["cycles"].size() >= 1);
+  CHECK(s["cycles"][0]["outcome"] == "promoted");
+  CheckAccounting(s);
+}
