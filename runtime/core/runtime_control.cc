@@ -103,7 +103,7 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
       OnScenarioReport(in);
       return;
     case bus::Envelope::kAck:
-      if (TakeReply(e)) return;
+      (void)TakeReply(e);  // an Ack nobody waits for needs nothing
       return;
     case bus::Envelope::kError:
       if (TakeReply(e)) return;

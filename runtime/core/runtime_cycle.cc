@@ -256,7 +256,7 @@ std::string Runtime::StageRole() const {
       return "evaluation";
     case v1::CYCLE_STAGE_ROLLING_OUT:
       // Only once the candidate serves; before that there is nothing to test.
-      return cycle_->candidate_weight >= 0 && rollout_ready_ ? "deployment" : "";
+      return rollout_ready_ ? "deployment" : "";
     default:
       return "";
   }
