@@ -64,6 +64,53 @@ void CheckEndpoint(const CheckContext& ctx, const std::string& path, const std::
     Err(ctx, path, "expected a port in 1..65535 or *, found " + Quote(ep));
 }
 
+// spec.runtime.security: key file paths made absolute (the server key
+// defaults under the state dir); each client gives exactly one of
+// public_key and public_key_file, under a unique name.
+void ResolveSecurity(json* runtime, const CheckContext& ctx) {
+  json* security = At(*runtime, {"security"});
+  if (!security || !security->is_object()) return;
+  const std::string dir = Str(At(*runtime, {"state_dir"}));
+  if (json* key = At(*security, {"server_key"}); key && key->is_string()) {
+    if (key->get<std::string>().empty()) {
+      Err(ctx, "spec.runtime.security.server_key", "expected a file path, found an empty string");
+    } else {
+      *key = Absolute(key->get<std::string>(), fs::path(ctx.base_dir));
+    }
+  } else if (!key && !dir.empty()) {
+    (*security)["server_key"] = dir + "/keys/runtime.key";
+  }
+  json* clients = At(*security, {"clients"});
+  if (!clients || !clients->is_array()) return;
+  std::set<std::string> names;
+  std::error_code ec;
+  for (size_t i = 0; i < clients->size(); ++i) {
+    json& c = (*clients)[i];
+    if (!c.is_object()) continue;
+    const std::string path = "spec.runtime.security.clients[" + std::to_string(i) + "]";
+    const std::string name = Str(At(c, {"name"}));
+    if (!name.empty() && !names.insert(name).second)
+      Err(ctx, path + ".name", "client name " + Quote(name) + " is used twice; client names must be unique");
+    if (ctx.validator->HasErrorsUnder(path)) continue;  // a bad key was already reported (and dropped)
+    json* file = At(c, {"public_key_file"});
+    if (c.contains("public_key") == (file != nullptr)) {
+      Err(ctx, path, file ? "give public_key or public_key_file, not both"
+                          : "missing key \"public_key\" or \"public_key_file\" (the client's CURVE public key)");
+      continue;
+    }
+    if (!file || !file->is_string()) continue;
+    if (file->get<std::string>().empty()) {
+      Err(ctx, path + ".public_key_file", "expected a file path, found an empty string");
+      continue;
+    }
+    *file = Absolute(file->get<std::string>(), fs::path(ctx.base_dir));
+    if (!fs::is_regular_file(file->get<std::string>(), ec))
+      Err(ctx, path + ".public_key_file",
+          "file " + Quote(file->get<std::string>()) +
+              " does not exist (relative paths resolve against the manifest's directory)");
+  }
+}
+
 }  // namespace
 
 void ResolvePaths(json* doc, const CheckContext& ctx) {
@@ -99,6 +146,8 @@ void ResolvePaths(json* doc, const CheckContext& ctx) {
           "expected an address other than the control endpoint's, found the same " +
               Quote(eps["events"].get<std::string>()));
   }
+
+  if (runtime && runtime->is_object()) ResolveSecurity(runtime, ctx);
 
   json* data = At(*doc, {"spec", "data"});
   if (!data || !data->is_object()) return;

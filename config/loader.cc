@@ -70,6 +70,11 @@ Manifest Build(const json& doc, const std::string& source_path) {
   r.shutdown_grace_ms = rt.at("shutdown_grace_ms").get<int64_t>();
   r.log_level = rt.at("log_level").get<std::string>();
   r.curve = rt.at("security").at("curve").get<bool>();
+  r.server_key = rt.at("security").value("server_key", "");
+  for (const json& c : rt.at("security").at("clients")) {
+    r.clients.push_back({c.at("name").get<std::string>(), c.at("role").get<std::string>(),
+                         c.value("public_key", ""), c.value("public_key_file", "")});
+  }
 
   for (const char* role : kRoles) {
     if (!m.spec.contains(role)) continue;  // optional roles (the simulator)

@@ -31,6 +31,14 @@ struct AgentSpec {
   nlohmann::json settings;        // the role's section of spec, defaults applied
 };
 
+// A CURVE key admitted to the bus (spec.runtime.security.clients).
+struct CurveClient {
+  std::string name;
+  std::string role;             // agent, feedback, admin
+  std::string public_key;       // Z85; or
+  std::string public_key_file;  // absolute after loading
+};
+
 struct RuntimeSpec {
   std::string state_dir;          // absolute after loading
   std::string control_endpoint;   // ROUTER bind address
@@ -42,6 +50,8 @@ struct RuntimeSpec {
   int64_t shutdown_grace_ms = 5000;
   std::string log_level = "info";
   bool curve = false;
+  std::string server_key;            // the runtime's key file, absolute; default <state_dir>/keys/runtime.key
+  std::vector<CurveClient> clients;  // admitted besides the runtime's agent and admin keys
 };
 
 struct Manifest {

@@ -11,6 +11,10 @@ const char* const kNameWhy = "lowercase letters, digits and '-', 1 to 63 charact
 const char* const kDatasetPattern = "[A-Za-z0-9][A-Za-z0-9_.-]{0,62}";
 const char* const kDatasetWhy = "letters, digits, '_', '.', '-'; up to 63 characters";
 
+// ZeroMQ's Z85 text form of a 32-byte CURVE key.
+const char* const kZ85KeyPattern = R"([0-9a-zA-Z.:+=^!/*?&<>()\[\]{}@%$#-]{40})";
+const char* const kZ85KeyWhy = "40 characters of ZeroMQ's Z85 alphabet, as `kaizen keys` prints it";
+
 constexpr int64_t kDay = 86400;
 
 // Restart policy. In spec.runtime every key has a default; in a role section
@@ -75,10 +79,30 @@ SchemaPtr RuntimeSchema() {
                           "Messages per second one peer may send (bursts of twice that); more are dropped and "
                           "counted. 0 means unlimited.")
                  .Build();
-  auto security = ObjectBuilder("Transport security.")
-                      .Default("curve", Bool(), false,
-                               "Encrypt every connection with CURVE and admit only the cluster's listed public keys.")
-                      .Build();
+  auto client = ObjectBuilder("A CURVE public key admitted to the bus, and the role its holder acts as.")
+                    .Required("name", Pattern(kNamePattern, kNameWhy), "Who holds the key; unique, named in logs.")
+                    .Required("role", Enum({"agent", "feedback", "admin"}),
+                              "agent: an agent process (may not approve plans or command the cluster); feedback: a "
+                              "person sending tasks, ratings and plan approvals; admin: the operator (everything, "
+                              "including shutdown, drain, promote and rollback).")
+                    .Optional("public_key", Pattern(kZ85KeyPattern, kZ85KeyWhy),
+                              "The public key as `kaizen keys` prints it. Give this or public_key_file.")
+                    .Optional("public_key_file", String(),
+                              "A .pub (or .key) file made by `kaizen keys`; a relative path resolves against the "
+                              "manifest's directory. Give this or public_key.")
+                    .Build();
+  auto security =
+      ObjectBuilder("Transport security. See docs/security.md.")
+          .Default("curve", Bool(), false,
+                   "Encrypt every connection with CURVE and admit only the cluster's listed public keys.")
+          .Optional("server_key", String(),
+                    "The runtime's key file (from `kaizen keys`); generated there on the first `kaizen up` when "
+                    "missing. A relative path resolves against the manifest's directory.",
+                    "<state_dir>/keys/runtime.key")
+          .Default("clients", ListOf(client), json::array(),
+                   "Keys admitted besides the runtime's own: <state_dir>/keys/agent.key (role agent, used by the "
+                   "agents it starts) and <state_dir>/keys/admin.key (role admin, used by the local CLI).")
+          .Build();
   return ObjectBuilder("The runtime process: state, sockets, timing, logging and restart policy.")
       .Optional("state_dir", String(),
                 "Directory for the journal, registry, logs and artifacts. A relative path resolves against the "

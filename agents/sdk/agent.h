@@ -90,6 +90,8 @@ struct RunOptions {
   std::string id;
   std::string role;
   std::string control_endpoint;
+  // CURVE (security.curve): this agent's key file and the runtime's public key.
+  std::string key_file, server_key;
   int64_t register_timeout_ms = 30000;  // give up (exit 1) if the runtime never answers
 };
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
+#include "runtime/bus/curve_keys.h"
 #include "runtime/bus/envelope_codec.h"
 
 namespace kaizen::sdk {
@@ -192,6 +193,15 @@ int AgentRunner::Run() {
   copts.identity = options_.id;
   copts.control_endpoint = options_.control_endpoint;
   copts.linger_ms = 500;  // let the final `stopped` report leave before exit
+  if (!options_.key_file.empty() || !options_.server_key.empty()) {
+    auto keys = bus::ReadSecretKeyFile(options_.key_file);
+    if (!keys.ok()) {
+      spdlog::error("CURVE: {}", keys.status().ToString());
+      return 1;
+    }
+    copts.curve_server_key = options_.server_key;
+    copts.curve_keys = *keys;
+  }
   auto client = bus::BusClient::Connect(context_, copts);
   if (!client.ok()) {
     spdlog::error("{}", client.status().ToString());

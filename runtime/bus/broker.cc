@@ -32,7 +32,22 @@ Result<std::unique_ptr<Broker>> Broker::Bind(zmq::context_t& context, const Opti
     if (!s.ok()) return s;
   }
   std::unique_ptr<Broker> b(new Broker(context, options));
+  const bool curve = !options.curve_secret_key.empty();
+  if (curve) {
+    // Before the sockets bind: no handshake may find the handler missing
+    // (libzmq would then admit any key).
+    auto zap = ZapHandler::Start(context, options.curve_clients, [c = &b->counters_] { c->OnRejectedKey(); });
+    if (!zap.ok()) return zap.status();
+    b->zap_ = std::move(zap.value());
+  }
   try {
+    if (curve) {
+      for (zmq::socket_t* s : {&b->control_, &b->events_}) {
+        s->set(zmq::sockopt::curve_server, 1);
+        s->set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
+        s->set(zmq::sockopt::zap_domain, "kaizen");
+      }
+    }
     // A restarted agent reconnects with the same identity before the old
     // connection is noticed as gone: the new one must take it over.
     b->control_.set(zmq::sockopt::router_handover, 1);
@@ -101,7 +116,10 @@ std::optional<Broker::Incoming> Broker::Receive(bool* read_something) {
     Drop(DropReason::kForgedSender, identity, "envelope claims sender '" + Printable(d.envelope.sender()) + "'");
     return std::nullopt;
   }
-  return Incoming{std::move(identity), std::move(d.envelope)};
+  // libzmq attaches the ZAP user id (the key's role) to every frame from a
+  // CURVE peer; the identity frame is made by the ROUTER and has none.
+  const char* role = zmq_msg_gets(frames[1].handle(), "User-Id");
+  return Incoming{std::move(identity), std::move(d.envelope), role ? role : ""};
 }
 
 bool Broker::Send(const std::string& identity, const Envelope& envelope) {

@@ -4,8 +4,13 @@
 // Every control frame is checked before anyone sees it: a frame that is not
 // [identity, Envelope], is oversized, or whose envelope sender differs from
 // the socket identity is dropped, counted and logged. Never fatal.
+//
+// With CURVE on, both sockets are CURVE servers, a ZapHandler admits only the
+// listed public keys, and each message carries the role its sender's key was
+// admitted as (Incoming::auth_role).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +20,7 @@
 #include "runtime/base/result.h"
 #include "runtime/bus/bus_counters.h"
 #include "runtime/bus/envelope_codec.h"
+#include "runtime/bus/zap_handler.h"
 
 namespace kaizen::bus {
 
@@ -24,10 +30,15 @@ class Broker {
     std::string control_endpoint;
     std::string events_endpoint;
     size_t max_frame_bytes = 1 << 20;
+    // CURVE: on when curve_secret_key is set (Z85); only the keys in
+    // curve_clients (public key -> role) may connect.
+    std::string curve_secret_key{};
+    ZapHandler::KeyRoles curve_clients{};
   };
   struct Incoming {
     std::string identity;
     Envelope envelope;
+    std::string auth_role{};  // with CURVE: "agent", "feedback" or "admin"; else ""
   };
 
   static Result<std::unique_ptr<Broker>> Bind(zmq::context_t& context, const Options& options);
@@ -62,6 +73,7 @@ class Broker {
   zmq::socket_t events_;
   std::string control_endpoint_, events_endpoint_;
   BusCounters counters_;
+  std::unique_ptr<ZapHandler> zap_;  // last: stopped before the counters it counts into go
 };
 
 }  // namespace kaizen::bus

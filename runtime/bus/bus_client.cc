@@ -12,6 +12,11 @@ Result<std::unique_ptr<BusClient>> BusClient::Connect(zmq::context_t& context, c
   if (options.identity.empty()) return Status::InvalidArgument("a bus client needs an identity");
   Status s = ValidateEndpoint(options.control_endpoint);
   if (!s.ok()) return s;
+  if (!options.curve_server_key.empty() &&
+      !(IsZ85Key(options.curve_server_key) && IsZ85Key(options.curve_keys.public_key) &&
+        IsZ85Key(options.curve_keys.secret_key))) {
+    return Status::InvalidArgument("CURVE needs the server's public key and a key pair, 40 Z85 characters each");
+  }
   std::unique_ptr<BusClient> c(new BusClient(context, options));
   s = c->OpenControl();
   if (!s.ok()) return s;
@@ -27,12 +32,20 @@ Status BusClient::OpenControl() {
     sock->set(zmq::sockopt::rcvhwm, 100000);
     sock->set(zmq::sockopt::reconnect_ivl, 100);
     sock->set(zmq::sockopt::reconnect_ivl_max, 1000);
+    ApplyCurve(*sock);
     sock->connect(options_.control_endpoint);
     control_ = std::move(sock);
   } catch (const zmq::error_t& e) {
     return Status::IOError("cannot connect to " + options_.control_endpoint + ": " + e.what());
   }
   return Status::OK();
+}
+
+void BusClient::ApplyCurve(zmq::socket_t& socket) const {
+  if (options_.curve_server_key.empty()) return;
+  socket.set(zmq::sockopt::curve_serverkey, options_.curve_server_key);
+  socket.set(zmq::sockopt::curve_publickey, options_.curve_keys.public_key);
+  socket.set(zmq::sockopt::curve_secretkey, options_.curve_keys.secret_key);
 }
 
 Status BusClient::Reconnect() {
@@ -89,6 +102,7 @@ Status BusClient::SubscribeEvents(const std::string& endpoint, const std::vector
     sock->set(zmq::sockopt::linger, 0);
     sock->set(zmq::sockopt::rcvhwm, 100000);
     for (const auto& t : topics) sock->set(zmq::sockopt::subscribe, t);
+    ApplyCurve(*sock);
     sock->connect(endpoint);
     events_ = std::move(sock);
   } catch (const zmq::error_t& e) {

@@ -1,5 +1,6 @@
 // BusClient: an agent's or CLI's side of the bus. A DEALER (identity = the
-// peer id) for control traffic and, optionally, a SUB for events.
+// peer id) for control traffic and, optionally, a SUB for events. With a
+// server key set, both are CURVE clients with the same key pair.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "runtime/base/result.h"
+#include "runtime/bus/curve_keys.h"
 #include "runtime/bus/envelope_codec.h"
 
 namespace kaizen::bus {
@@ -22,6 +24,11 @@ class BusClient {
     std::string control_endpoint;
     size_t max_frame_bytes = 1 << 20;
     int linger_ms = 0;  // how long unsent messages may delay closing
+    // CURVE: on when curve_server_key (the runtime's public key, Z85) is set;
+    // curve_keys is then this peer's own pair. A key the runtime does not
+    // list is refused during the handshake: nothing is sent or received.
+    std::string curve_server_key{};
+    CurveKeyPair curve_keys{};
   };
   struct Event {
     std::string topic;
@@ -56,6 +63,7 @@ class BusClient {
  private:
   BusClient(zmq::context_t& context, Options options) : context_(context), options_(std::move(options)) {}
   Status OpenControl();
+  void ApplyCurve(zmq::socket_t& socket) const;
   zmq::context_t& context_;
   Options options_;
   std::unique_ptr<zmq::socket_t> control_;

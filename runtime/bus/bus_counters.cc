@@ -37,6 +37,7 @@ v1::BusStats BusCounters::ToProto() const {
   s.set_dropped_unknown_sender(dropped(DropReason::kUnknownSender));
   s.set_dropped_forged_sender(dropped(DropReason::kForgedSender));
   s.set_dropped_unexpected(dropped(DropReason::kUnexpected));
+  s.set_rejected_keys(rejected_keys());
   return s;
 }
 

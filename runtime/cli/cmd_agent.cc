@@ -20,6 +20,8 @@ int RunAgentCommand(const AgentOptions& o) {
   ro.id = o.id;
   ro.role = o.role;
   ro.control_endpoint = o.connect;
+  ro.key_file = o.key_file;
+  ro.server_key = o.server_key;
   return sdk::RunAgent(**agent, ro);
 }
 

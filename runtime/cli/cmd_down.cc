@@ -35,7 +35,7 @@ int RunDown(const DownOptions& o) {
   }
   auto info = core::ReadRuntimeInfo(paths);
   int64_t pid = info.ok() ? info->pid : 0;
-  auto session = RuntimeSession::Open(*dir);
+  auto session = RuntimeSession::Open(*dir, o.key_file);
   if (session.ok()) {
     bus::Envelope req = (*session)->NewRequest();
     req.mutable_command()->set_kind(v1::Command::SHUTDOWN);

@@ -87,8 +87,8 @@ Status Replay(RuntimeSession& session, uint64_t* printed, Printer& printer) {
 // Clone pattern: subscribe first, replay history, then print live events;
 // a gap in sequence numbers (or a quiet second) triggers another replay, so
 // nothing is missed between history and live.
-int Follow(const std::string& state_dir, Printer& printer) {
-  auto session = RuntimeSession::Open(state_dir);
+int Follow(const std::string& state_dir, const std::string& key_file, Printer& printer) {
+  auto session = RuntimeSession::Open(state_dir, key_file);
   if (!session.ok()) {
     std::fprintf(stderr, "kaizen logs -f: %s\n", session.status().message().c_str());
     return kExitNotRunning;
@@ -156,7 +156,7 @@ int RunLogs(const LogsOptions& o) {
     return kExitInvalid;
   }
   Printer printer(o, *since);
-  if (o.follow) return Follow(*dir, printer);
+  if (o.follow) return Follow(*dir, o.key_file, printer);
   return HistoryFromStore(*dir, printer, *since);
 }
 

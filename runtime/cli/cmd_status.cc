@@ -48,7 +48,8 @@ nlohmann::json StatusToJson(const v1::StatusReply& r) {
                          {"unknown_sender", b.dropped_unknown_sender()},
                          {"forged_sender", b.dropped_forged_sender()},
                          {"unexpected", b.dropped_unexpected()},
-                         {"rate_limited", b.dropped_rate_limited()}}}}},
+                         {"rate_limited", b.dropped_rate_limited()}}},
+            {"rejected_keys", b.rejected_keys()}}},
           {"cycle", cycle},
           {"router", r.router_json().empty() ? nlohmann::json(nullptr)
                                              : nlohmann::json::parse(r.router_json(), nullptr, false)}};
@@ -96,7 +97,9 @@ void PrintText(const nlohmann::json& j) {
     for (const auto& [k, v] : b["dropped"].items()) {
       if (v.get<uint64_t>() > 0) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", v.get<uint64_t>(), k);
     }
-    std::printf("%s\n", reasons.empty() ? "" : (" (" + reasons + ")").c_str());
+    std::printf("%s", reasons.empty() ? "" : (" (" + reasons + ")").c_str());
+    uint64_t rejected = b.value("rejected_keys", uint64_t{0});
+    std::printf("%s\n", rejected ? fmt::format(", {} CURVE keys refused", rejected).c_str() : "");
   }
   if (j.contains("router") && j["router"].is_object()) {
     const auto& r = j["router"];
@@ -131,8 +134,12 @@ int RunStatus(const StatusOptions& o) {
   }
   nlohmann::json j;
   int code = kExitOk;
-  auto session = RuntimeSession::Open(*dir);
+  auto session = RuntimeSession::Open(*dir, o.key_file);
   if (!session.ok()) {
+    // Alive but not answering us: say why rather than look like a stopped cluster.
+    if (core::RuntimeAlive(core::StatePaths(*dir))) {
+      std::fprintf(stderr, "kaizen status: %s\n", session.status().message().c_str());
+    }
     j = StoredStatus(*dir);
     code = kExitNotRunning;
   } else {

@@ -20,8 +20,11 @@ struct UpOptions {
 };
 int RunUp(const UpOptions& o);
 
+// CLI commands that talk to a running cluster with CURVE on authenticate with
+// an admin key: key_file, else $KAIZEN_KEY_FILE, else <state_dir>/keys/admin.key.
 struct DownOptions {
   std::string state_dir;
+  std::string key_file;
   int timeout_s = 60;
 };
 int RunDown(const DownOptions& o);
@@ -30,12 +33,14 @@ int RunValidate(const std::string& manifest);
 
 struct StatusOptions {
   std::string state_dir;
+  std::string key_file;
   std::string output = "text";  // text | json
 };
 int RunStatus(const StatusOptions& o);
 
 struct LogsOptions {
   std::string state_dir;
+  std::string key_file;
   bool follow = false;
   std::string agent;
   std::string cycle;
@@ -46,9 +51,18 @@ int RunLogs(const LogsOptions& o);
 
 struct AgentOptions {
   std::string role, id, connect;
+  std::string key_file, server_key;  // CURVE (set by the runtime when security.curve is on)
   std::string log_level = "info";
 };
 int RunAgentCommand(const AgentOptions& o);
+
+// Writes DIR/NAME.key (secret, 0600) and DIR/NAME.pub; prints the public key.
+struct KeysOptions {
+  std::string name;
+  std::string dir = ".";
+  bool force = false;  // replace existing files
+};
+int RunKeys(const KeysOptions& o);
 
 // Internal: the built-in trainer, run by the training agent as a child process.
 struct TrainModelOptions {

@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", KAIZEN_VERSION);
   int code = kExitOk;
+  const char* kKeyFileHelp =
+      "CURVE key file (security.curve); default $KAIZEN_KEY_FILE, else <state_dir>/keys/admin.key";
 
   UpOptions up;
   auto* up_cmd = app.add_subcommand("up", "Start a cluster from a manifest (foreground unless --detach)");
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
   DownOptions down;
   auto* down_cmd = app.add_subcommand("down", "Drain and stop a running cluster");
   down_cmd->add_option("--state-dir", down.state_dir, "State directory of the cluster");
+  down_cmd->add_option("--key-file", down.key_file, kKeyFileHelp);
   down_cmd->add_option("--timeout", down.timeout_s, "Seconds to wait for the runtime to exit")->capture_default_str();
   down_cmd->callback([&] { code = RunDown(down); });
 
@@ -33,12 +36,14 @@ int main(int argc, char** argv) {
   StatusOptions status;
   auto* status_cmd = app.add_subcommand("status", "Agents, states, versions, bus counters, current cycle");
   status_cmd->add_option("--state-dir", status.state_dir, "State directory of the cluster");
+  status_cmd->add_option("--key-file", status.key_file, kKeyFileHelp);
   status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   status_cmd->callback([&] { code = RunStatus(status); });
 
   LogsOptions logs;
   auto* logs_cmd = app.add_subcommand("logs", "The agent state log from the journal");
   logs_cmd->add_option("--state-dir", logs.state_dir, "State directory of the cluster");
+  logs_cmd->add_option("--key-file", logs.key_file, kKeyFileHelp);
   logs_cmd->add_flag("-f,--follow", logs.follow, "Keep printing new events live");
   logs_cmd->add_option("--agent", logs.agent, "Only events about this agent id");
   logs_cmd->add_option("--cycle", logs.cycle, "Only events of this cycle id");
@@ -53,7 +58,16 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--id", agent.id, "Agent id (its bus identity)")->required();
   agent_cmd->add_option("--connect", agent.connect, "Runtime control endpoint")->required();
   agent_cmd->add_option("--log-level", agent.log_level, "trace, debug, info, warn, error");
+  agent_cmd->add_option("--key-file", agent.key_file, "CURVE key file of this agent (security.curve)");
+  agent_cmd->add_option("--server-key", agent.server_key, "The runtime's CURVE public key (Z85)");
   agent_cmd->callback([&] { code = RunAgentCommand(agent); });
+
+  KeysOptions keys;
+  auto* keys_cmd = app.add_subcommand("keys", "Make a CURVE key pair: NAME.key (secret) and NAME.pub");
+  keys_cmd->add_option("name", keys.name, "Key name (file names NAME.key, NAME.pub)")->required();
+  keys_cmd->add_option("--dir", keys.dir, "Directory to write to")->capture_default_str();
+  keys_cmd->add_flag("--force", keys.force, "Replace existing key files");
+  keys_cmd->callback([&] { code = RunKeys(keys); });
 
   // Internal, started by the training agent; an empty group hides it from --help.
   TrainModelOptions train;

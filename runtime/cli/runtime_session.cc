@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "runtime/base/ids.h"
+#include "runtime/bus/cluster_keys.h"
 
 namespace kaizen::cli {
 
-Result<std::unique_ptr<RuntimeSession>> RuntimeSession::Open(const std::string& state_dir, int timeout_ms) {
+Result<std::unique_ptr<RuntimeSession>> RuntimeSession::Open(const std::string& state_dir, const std::string& key_file,
+                                                             int timeout_ms) {
   core::StatePaths paths(state_dir);
   if (!core::RuntimeAlive(paths)) {
     return Status::Unavailable("no runtime is running for " + state_dir);
@@ -17,6 +21,16 @@ Result<std::unique_ptr<RuntimeSession>> RuntimeSession::Open(const std::string& 
   bus::BusClient::Options opts;
   opts.identity = "cli-" + std::to_string(::getpid()) + "-" + NewId();
   opts.control_endpoint = info->control_endpoint;
+  std::string key_path;
+  if (!info->server_public_key.empty()) {
+    key_path = key_file;
+    if (const char* env = std::getenv("KAIZEN_KEY_FILE"); key_path.empty() && env && *env) key_path = env;
+    if (key_path.empty()) key_path = bus::KeysDir(state_dir) + "/admin.key";
+    auto keys = bus::ReadSecretKeyFile(key_path);
+    if (!keys.ok()) return keys.status().WithContext("the cluster uses CURVE; pass --key-file or set KAIZEN_KEY_FILE");
+    opts.curve_server_key = info->server_public_key;
+    opts.curve_keys = *keys;
+  }
   auto client = bus::BusClient::Connect(s->context_, opts);
   if (!client.ok()) return client.status();
   s->client_ = std::move(client.value());
@@ -24,6 +38,11 @@ Result<std::unique_ptr<RuntimeSession>> RuntimeSession::Open(const std::string& 
   hello.mutable_hello()->set_role("cli");
   hello.mutable_hello()->set_pid(::getpid());
   auto reply = s->Call(std::move(hello), timeout_ms);
+  if (!reply.ok() && !key_path.empty() && reply.status().code() == Status::Code::kUnavailable) {
+    // A refused key looks exactly like silence; name the likely cause.
+    return Status::Unavailable(reply.status().message() + " (CURVE is on: is the public key of " + key_path +
+                               " listed in the manifest's spec.runtime.security.clients?)");
+  }
   if (!reply.ok()) return reply.status();
   return s;
 }

@@ -14,8 +14,11 @@ namespace kaizen::cli {
 class RuntimeSession {
  public:
   // Finds the live runtime (runtime.json + lock) and registers as a CLI peer.
-  // Unavailable when no runtime runs for that state dir.
-  static Result<std::unique_ptr<RuntimeSession>> Open(const std::string& state_dir, int timeout_ms = 5000);
+  // Unavailable when no runtime runs for that state dir. When runtime.json
+  // says CURVE is on, connects with the key pair in `key_file`, else
+  // $KAIZEN_KEY_FILE, else <state_dir>/keys/admin.key.
+  static Result<std::unique_ptr<RuntimeSession>> Open(const std::string& state_dir, const std::string& key_file = "",
+                                                      int timeout_ms = 5000);
 
   // Sends a request to the runtime and waits for its answer. An Error body
   // comes back as a Status.

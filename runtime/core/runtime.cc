@@ -47,6 +47,15 @@ Status Runtime::Start() {
   bopts.control_endpoint = manifest_.runtime.control_endpoint;
   bopts.events_endpoint = manifest_.runtime.events_endpoint;
   bopts.max_frame_bytes = static_cast<size_t>(manifest_.runtime.max_frame_bytes);
+  if (manifest_.runtime.curve) {  // keys made on first use; see bus/cluster_keys.h
+    std::vector<bus::ListedKey> listed;
+    for (const auto& c : manifest_.runtime.clients) listed.push_back({c.name, c.role, c.public_key, c.public_key_file});
+    auto keys = bus::PrepareClusterKeys(bus::KeysDir(paths_.dir), manifest_.runtime.server_key, listed);
+    if (!keys.ok()) return keys.status();
+    keys_ = std::move(keys.value());
+    bopts.curve_secret_key = keys_->server.secret_key;
+    bopts.curve_clients = keys_->allowed;
+  }
   auto broker = bus::Broker::Bind(context_, bopts);
   if (!broker.ok()) return broker.status();
   broker_ = std::move(broker.value());
@@ -62,6 +71,7 @@ Status Runtime::Start() {
   info.events_endpoint = broker_->events_endpoint();
   info.manifest = manifest_.source_path;
   info.started_ms = started_ms_;
+  if (keys_) info.server_public_key = keys_->server.public_key;
   s = WriteRuntimeInfo(paths_, info);
   if (!s.ok()) return s;
 
@@ -181,6 +191,8 @@ Status Runtime::StartAgentProcess(const AgentEntry& a, const config::RestartSpec
   child.argv = {options_.agent_executable, "agent",  "--role",      a.role,
                 "--id",                    a.id,     "--connect",   broker_->control_endpoint(),
                 "--log-level",             manifest_.runtime.log_level};
+  if (keys_) child.argv.insert(child.argv.end(), {"--key-file", keys_->agent_key_file,  // security.curve
+                                                  "--server-key", keys_->server.public_key});
   child.log_path = paths_.AgentLog(a.id);
   child.restart = restart;
   return supervisor_->Start(child);

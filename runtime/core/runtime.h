@@ -17,6 +17,7 @@
 #include "config/manifest.h"
 #include "runtime/base/signal_fd.h"
 #include "runtime/bus/broker.h"
+#include "runtime/bus/cluster_keys.h"
 #include "runtime/core/flood_guard.h"
 #include "runtime/core/journal.h"
 #include "runtime/core/state_dir.h"
@@ -131,6 +132,7 @@ class Runtime {
   std::unique_ptr<store::Store> store_;
   zmq::context_t context_{1};
   std::unique_ptr<bus::Broker> broker_;
+  std::optional<bus::ClusterKeys> keys_;  // security.curve
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<supervisor::Supervisor> supervisor_;
   std::optional<SignalFd> signals_;

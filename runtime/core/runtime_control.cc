@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
+#include "runtime/bus/auth_roles.h"
 #include "runtime/core/runtime.h"
 
 namespace kaizen::core {
@@ -24,6 +25,16 @@ void Runtime::ReplyError(const bus::Broker::Incoming& in, v1::Error::Code code, 
 
 void Runtime::OnControl(bus::Broker::Incoming& in) {
   const bus::Envelope& e = in.envelope;
+  // security.curve: the peer's key was admitted as a role (agent, feedback,
+  // admin). An agent key may not approve plans or command the cluster, and
+  // only agent keys register as agents (bus/auth_roles.h). Counted as unexpected.
+  if (manifest_.runtime.curve) {
+    if (std::string why = bus::RoleRefusal(in.auth_role, e); !why.empty()) {
+      broker_->Drop(bus::DropReason::kUnexpected, in.identity, why);
+      ReplyError(in, v1::Error::FORBIDDEN, why);
+      return;
+    }
+  }
   if (e.body_case() == bus::Envelope::kHello) {
     OnHello(in);
     return;

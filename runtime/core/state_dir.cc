@@ -69,6 +69,7 @@ Status WriteRuntimeInfo(const StatePaths& paths, const RuntimeInfo& info) {
                       {"events", info.events_endpoint},
                       {"manifest", info.manifest},
                       {"started_ms", info.started_ms}};
+  if (!info.server_public_key.empty()) j["curve_server_key"] = info.server_public_key;
   std::string tmp = paths.runtime_json + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -92,6 +93,7 @@ Result<RuntimeInfo> ReadRuntimeInfo(const StatePaths& paths) {
   info.events_endpoint = j.value("events", "");
   info.manifest = j.value("manifest", "");
   info.started_ms = j.value("started_ms", int64_t{0});
+  info.server_public_key = j.value("curve_server_key", "");
   return info;
 }
 

@@ -50,6 +50,7 @@ struct RuntimeInfo {
   std::string events_endpoint;
   std::string manifest;
   int64_t started_ms = 0;
+  std::string server_public_key{};  // security.curve: the runtime's CURVE public key (Z85); "" = plain
 };
 
 Status WriteRuntimeInfo(const StatePaths& paths, const RuntimeInfo& info);
