@@ -173,7 +173,13 @@ TEST_CASE("at 1000 tasks/s, a crashed worker and then a hung clone lose and repe
   std::printf("fault: killed the serving worker (pid %d) under load, before the drift\n", static_cast<int>(worker));
   // During the cycle the clone serves everything; it hangs with tasks in
   // flight, misses its heartbeats, is killed and restarted, and its tasks go out again.
-  KillAt(c, "generating_data", "the serving clone", [&] { return PidOf(c, "worker-clone"); }, SIGSTOP);
+  KillAt(c, "generating_data", "the serving clone", [&] {
+    // Only once it serves: then it has tasks in flight when it hangs.
+    CHECK(WaitFor([&] { json s = c.Status(); return s.is_object() && s["router"].is_object() &&
+                                                   s["router"].value("traffic", "") == "all -> worker-clone"; },
+                  30000));
+    return PidOf(c, "worker-clone");
+  }, SIGSTOP);
   json s = WaitSummary(c);
   json router = c.Status()["router"];
   CHECK(c.Down().exit_code == 0);
