@@ -23,6 +23,14 @@ test: build
 demo: build
 	@scripts/demo.sh $(KAIZEN)
 
+# Builds the kaizen binary and the benchmarks (not the tests), runs them all:
+# one line per figure on stdout (build output and progress go to stderr),
+# everything in bench/results.json. See bench/README.md.
+bench: configure
+	@cmake -S . -B $(BUILD_DIR) -DKAIZEN_BUILD_BENCH=ON > /dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_all >&2
+	@bench/run.sh $(BUILD_DIR)
+
 # libFuzzer targets built with clang in build-fuzz; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
 fuzz:
