@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "runtime/base/ids.h"
+#include "bench/connect.h"
 #include "runtime/bus/bus_client.h"
 
 namespace kaizen::bench {
@@ -18,19 +19,10 @@ bus::Envelope Request(size_t payload_bytes) {
   return e;
 }
 
-std::unique_ptr<bus::BusClient> Connect(zmq::context_t& ctx, const std::string& endpoint, const std::string& id) {
-  bus::BusClient::Options o;
-  o.identity = id;
-  o.control_endpoint = endpoint;
-  auto c = bus::BusClient::Connect(ctx, o);
-  if (!c.ok()) throw std::runtime_error(c.status().ToString());
-  return std::move(c.value());
-}
-
 class KaizenPinger : public Pinger {
  public:
   KaizenPinger(zmq::context_t& ctx, const std::string& endpoint, size_t payload_bytes)
-      : client_(Connect(ctx, endpoint, "a")), request_(Request(payload_bytes)) {}
+      : client_(ConnectClient(ctx, endpoint, "a")), request_(Request(payload_bytes)) {}
   bool Send() override {
     bus::Envelope e = request_;  // a fresh message id and time each time
     return client_->Send(e).ok();
@@ -100,7 +92,7 @@ std::unique_ptr<Pinger> MakeRawPinger(zmq::context_t& ctx, const std::string& en
 }
 
 std::unique_ptr<Background> StartKaizenEcho(zmq::context_t& ctx, const std::string& endpoint) {
-  std::shared_ptr<bus::BusClient> client = Connect(ctx, endpoint, "b");
+  std::shared_ptr<bus::BusClient> client = ConnectClient(ctx, endpoint, "b");
   return std::make_unique<Background>("kaizen-echo", [client](const std::atomic<bool>& stop) {
     while (!stop.load(std::memory_order_relaxed)) {
       for (int wait = 50; auto in = client->Receive(wait); wait = 0) {

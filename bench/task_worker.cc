@@ -3,19 +3,11 @@
 #include <stdexcept>
 
 #include "runtime/bus/broker.h"
+#include "bench/connect.h"
 #include "runtime/bus/bus_client.h"
 
 namespace kaizen::bench {
 namespace {
-
-std::unique_ptr<bus::BusClient> Connect(zmq::context_t& ctx, const std::string& endpoint, const std::string& id) {
-  bus::BusClient::Options o;
-  o.identity = id;
-  o.control_endpoint = endpoint;
-  auto c = bus::BusClient::Connect(ctx, o);
-  if (!c.ok()) throw std::runtime_error(c.status().ToString());
-  return std::move(c.value());
-}
 
 bus::Envelope Answer(const bus::Envelope& request, const std::string& worker_id) {
   bus::Envelope reply;
@@ -28,7 +20,7 @@ bus::Envelope Answer(const bus::Envelope& request, const std::string& worker_id)
 class TaskPinger : public Pinger {
  public:
   TaskPinger(zmq::context_t& ctx, const std::string& endpoint, std::string recipient, int users)
-      : client_(Connect(ctx, endpoint, "client")), recipient_(std::move(recipient)), users_(users) {}
+      : client_(ConnectClient(ctx, endpoint, "client")), recipient_(std::move(recipient)), users_(users) {}
   bool Send() override {
     bus::Envelope e;
     e.set_recipient(recipient_);
@@ -66,7 +58,7 @@ v1::TaskResult ServeTask(const v1::Task& task, const std::string& worker_id) {
 }
 
 std::unique_ptr<Background> StartBusWorker(zmq::context_t& ctx, const std::string& endpoint, const std::string& id) {
-  std::shared_ptr<bus::BusClient> client = Connect(ctx, endpoint, id);
+  std::shared_ptr<bus::BusClient> client = ConnectClient(ctx, endpoint, id);
   return std::make_unique<Background>(id, [client, id](const std::atomic<bool>& stop) {
     while (!stop.load(std::memory_order_relaxed)) {
       for (int wait = 50; auto in = client->Receive(wait); wait = 0) {
