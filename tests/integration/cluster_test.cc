@@ -175,7 +175,8 @@ TEST_CASE("oversized, truncated and misdirected messages and a flood are counted
         auto s = cluster.Status();
         if (s.is_null()) return false;
         bus = s["bus"];
-        return bus["dropped"]["rate_limited"].get<int>() > 0 && bus["dropped"]["unexpected"].get<int>() >= 1;
+        // The runtime works through the queued flood for a while: wait for most of it.
+        return bus["dropped"]["rate_limited"].get<int>() > 1000 && bus["dropped"]["unexpected"].get<int>() >= 1;
       },
       15000);
   INFO(bus.dump());
