@@ -4,8 +4,21 @@
 
 namespace kaizen::core {
 
-Status Journal::Record(const std::string& kind, const std::string& agent, const std::string& role,
-                       bus::Envelope* event) {
+Journal::Journal(store::Store& store, bus::Broker& broker, Options options)
+    : store_(store), broker_(broker), options_(options), last_seq_(store.LastSeq()), next_seq_(last_seq_ + 1) {}
+
+Status Journal::Batch() {
+  if (open_) return Status::OK();
+  if (Status s = store_.Begin(); !s.ok()) {
+    spdlog::error("journal: cannot open a transaction: {}", s.ToString());
+    return s;
+  }
+  open_ = true;
+  return Status::OK();
+}
+
+Status Journal::Store(const std::string& kind, const std::string& agent, const std::string& role,
+                      bus::Envelope* event) {
   store::JournalEvent row;
   row.ts_ms = event->timestamp_ms();
   row.kind = kind;
@@ -14,12 +27,10 @@ Status Journal::Record(const std::string& kind, const std::string& agent, const 
   row.cycle = event->cycle_id();
   // The stored envelope carries its own seq, so replay and live look alike:
   // reserve the next number, then store.
-  event->set_seq(last_seq_ + 1);
+  event->set_seq(next_seq_);
   row.payload = bus::Encode(*event);
-  Status s = store_.AppendEvent(&row);
-  if (!s.ok()) {
+  if (Status s = store_.AppendEvent(&row); !s.ok()) {
     spdlog::error("journal: cannot store {} event: {}", kind, s.ToString());
-    last_seq_ = store_.LastSeq();  // a rolled-back append hands its number out again
     return s;
   }
   if (row.seq != event->seq()) {
@@ -27,9 +38,59 @@ Status Journal::Record(const std::string& kind, const std::string& agent, const 
     spdlog::error("journal: expected seq {} but the store assigned {}", event->seq(), row.seq);
     event->set_seq(row.seq);
   }
-  last_seq_ = row.seq;
-  broker_.Publish(kind, *event);
+  next_seq_ = row.seq + 1;
   return Status::OK();
+}
+
+Status Journal::Append(const std::string& kind, const std::string& agent, const std::string& role,
+                       bus::Envelope* event) {
+  if (Status s = Batch(); !s.ok()) return s;
+  if (Status s = Store(kind, agent, role, event); !s.ok()) return s;
+  pending_.push_back({kind, *event});
+  if (pending_.size() >= options_.max_batch) return Flush();
+  return Status::OK();
+}
+
+Status Journal::Record(const std::string& kind, const std::string& agent, const std::string& role,
+                       bus::Envelope* event) {
+  if (Status s = Batch(); !s.ok()) return s;
+  if (Status s = Store(kind, agent, role, event); !s.ok()) {
+    (void)Flush();  // what was batched before still goes
+    return s;
+  }
+  pending_.push_back({kind, *event});
+  return Flush();
+}
+
+void Journal::AfterCommit(std::function<void()> action) {
+  if (!open_) {
+    action();
+    return;
+  }
+  actions_.push_back(std::move(action));
+}
+
+Status Journal::Flush() {
+  Status result = Status::OK();
+  if (open_) {
+    open_ = false;
+    result = store_.Commit();
+    if (!result.ok()) {
+      spdlog::error("journal: cannot commit {} events: {}; they are not published", pending_.size(),
+                    result.ToString());
+      (void)store_.Rollback();
+      pending_.clear();
+      next_seq_ = store_.LastSeq() + 1;  // a rolled-back batch hands its numbers out again
+    }
+  }
+  for (auto& p : pending_) broker_.Publish(p.kind, p.event);
+  if (!pending_.empty()) last_seq_ = pending_.back().event.seq();
+  pending_.clear();
+  // Actions may queue more (a send that journals): run what was queued now.
+  std::vector<std::function<void()>> actions;
+  actions.swap(actions_);
+  for (auto& a : actions) a();
+  return result;
 }
 
 }  // namespace kaizen::core

@@ -1,9 +1,26 @@
 // Journal: journal-then-publish. An event is stored (and gets its sequence
 // number) before it is published, so nothing an operator sees live is missing
 // from history; a subscriber that sees a gap replays from the store.
+//
+// Group commit: Append() adds an event to the open batch (one SQLite
+// transaction; other store writes made meanwhile, such as task rows, join
+// it). Flush() commits the batch, then publishes its events and runs the
+// actions queued with AfterCommit() (e.g. answers to clients), in order. So
+// nobody sees an event or an answer that a crash could still take back. The
+// runtime flushes at the end of every poll turn (at most 2000 messages, a few
+// ms); a batch also flushes itself when it reaches Options::max_batch events.
+// Record() is for rare events whose consequences must not outrun the disk
+// (cycle stages, registry changes): it commits the batch with the event at once.
+//
+// Durability: the store runs WAL with synchronous=NORMAL, so a commit is
+// safe from a crash of the runtime (kill -9, OOM) but not from a power cut,
+// which may lose the last commits (never corrupt the file).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "runtime/bus/broker.h"
 #include "runtime/store/store.h"
@@ -12,20 +29,51 @@ namespace kaizen::core {
 
 class Journal {
  public:
-  Journal(store::Store& store, bus::Broker& broker)
-      : store_(store), broker_(broker), last_seq_(store.LastSeq()) {}
+  struct Options {
+    size_t max_batch = 2000;  // events per transaction at most
+  };
+  Journal(store::Store& store, bus::Broker& broker) : Journal(store, broker, Options{}) {}
+  Journal(store::Store& store, bus::Broker& broker, Options options);
+
+  // The last seq committed and published (what subscribers may have seen).
   uint64_t last_seq() const { return last_seq_; }
 
-  // Stores then publishes `event` on topic `kind`; sets event->seq.
-  // A store failure is logged and the event is not published (history and
-  // live view must agree).
+  // Stores `event` in the open batch and sets event->seq; it is published by
+  // the next Flush(). On a store error nothing is published for it.
+  Status Append(const std::string& kind, const std::string& agent, const std::string& role,
+                bus::Envelope* event);
+  // Stores and commits `event` now (with the open batch), then publishes.
+  // A store failure is logged and the event is not published.
   Status Record(const std::string& kind, const std::string& agent, const std::string& role,
                 bus::Envelope* event);
+  // Opens a batch if none is open, so store writes made until Flush() join
+  // its transaction.
+  Status Batch();
+  // Runs `action` after the open batch commits (at once when none is open).
+  void AfterCommit(std::function<void()> action);
+  // Commits the open batch (if any), publishes its events, runs the queued
+  // actions. If the commit fails, the batch is rolled back and its events
+  // are not published (history and the live view agree); the actions still
+  // run, so clients are not left waiting, and the error is returned.
+  Status Flush();
+  bool batch_open() const { return open_; }
+  size_t pending_events() const { return pending_.size(); }
 
  private:
+  struct Pending {
+    std::string kind;
+    bus::Envelope event;
+  };
+  Status Store(const std::string& kind, const std::string& agent, const std::string& role, bus::Envelope* event);
+
   store::Store& store_;
   bus::Broker& broker_;
-  uint64_t last_seq_;  // cached: only the runtime writes the journal
+  Options options_;
+  uint64_t last_seq_;   // committed and published
+  uint64_t next_seq_;   // the seq the next append gets
+  bool open_ = false;
+  std::vector<Pending> pending_;
+  std::vector<std::function<void()>> actions_;
 };
 
 }  // namespace kaizen::core

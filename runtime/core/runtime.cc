@@ -102,6 +102,7 @@ Status Runtime::Start() {
     if (spec.role == "worker") worker_id_ = spec.id;
   }
   clone_id_ = worker_id_ + "-clone";
+  RestoreTasks();
   LoadRegistry();
   traffic_.SetSingle(worker_id_);
   for (const auto& spec : manifest_.agents) {
@@ -181,6 +182,9 @@ void Runtime::Loop() {
       OnTick(now);
       next_tick_ms_ = now + tick_ms;
     }
+    // Group commit: this turn's events and task rows in one transaction,
+    // then their publication and the answers to clients (see journal.h).
+    (void)journal_->Flush();
   }
 }
 

@@ -99,6 +99,8 @@ class Runtime {
   void OnTask(const bus::Broker::Incoming& in);
   void OnTaskResult(const bus::Broker::Incoming& in);
   void OnFeedback(const bus::Broker::Incoming& in);
+  void RestoreTasks();  // pending tasks from the store, after a restart
+  void SendStoredAnswer(const bus::Broker::Incoming& in, const std::string& task_id);
   bool CanServe(const std::string& instance) const;
   void InstanceGone(const std::string& instance);
   nlohmann::json RouterJson() const;

@@ -221,6 +221,7 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
 }
 
 void Runtime::OnReplayRequest(const bus::Broker::Incoming& in) {
+  (void)journal_->Flush();  // a replay serves committed events only, never ones a crash could take back
   const auto& req = in.envelope.replay_request();
   store::EventFilter f;
   f.from_seq = std::max<uint64_t>(1, req.from_seq());

@@ -2,6 +2,14 @@
 // to a worker instance by the traffic policy, and the first answer goes back
 // to the client and into the journal. Feedback is joined to the answer it
 // rates, so monitoring and deployment see version and arm without a lookup.
+//
+// Exactly once across a runtime crash: an accepted task is stored (tasks
+// table) and its answer too (results table), both in the journal's batch
+// transaction; the answer is sent to the client only after that commit. After
+// a restart the pending tasks are queued again (RestoreTasks) and go out once
+// workers register; a task id submitted again gets the stored answer, or the
+// pending task's answer when it comes, never a second run of its own.
+// Answered tasks are kept for the newest kKeepTasks arrivals.
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
@@ -11,7 +19,50 @@ namespace kaizen::core {
 namespace {
 // Answers kept to join feedback to (feedback on older tasks is stored without the join).
 constexpr size_t kRecentAnswers = 200000;
+// Answered tasks kept in the store (by arrival index) to answer a resubmission
+// from; pruned every kPruneEvery answers. Pending tasks are never pruned.
+constexpr uint64_t kKeepTasks = 1 << 20;
+constexpr uint64_t kPruneEvery = 8192;
 }  // namespace
+
+void Runtime::RestoreTasks() {
+  router_->ContinueAfter(store_->LastTaskIndex());
+  auto pending = store_->PendingTasks();
+  if (!pending.ok()) {
+    spdlog::error("cannot read the tasks pending before the restart: {}", pending.status().ToString());
+    return;
+  }
+  size_t restored = 0;
+  for (const auto& row : *pending) {
+    v1::Task task;
+    if (!task.ParseFromString(row.task)) {
+      spdlog::error("task {} in the store is not a Task; it is left pending and not run", row.id);
+      continue;
+    }
+    router_->Restore(std::move(task), row.index);
+    ++restored;
+  }
+  if (restored > 0) {
+    spdlog::info("{} tasks accepted before the restart were not answered; they go out once a worker serves", restored);
+    RecordClusterEvent("tasks_restored", std::to_string(restored) + " tasks accepted before the restart are sent again");
+  }
+}
+
+void Runtime::SendStoredAnswer(const bus::Broker::Incoming& in, const std::string& task_id) {
+  auto row = store_->GetTask(task_id);
+  if (!row.ok() || !*row || !(*row)->answered) {
+    ReplyError(in, v1::Error::BAD_REQUEST,
+               "task " + task_id + " was answered before and its answer is no longer kept; it is not run again");
+    return;
+  }
+  bus::Envelope answer = bus::MakeEnvelope(kRuntimeId, in.identity);
+  answer.set_correlation_id(in.envelope.message_id());
+  if (!answer.mutable_task_result()->ParseFromString((*row)->answer)) {
+    ReplyError(in, v1::Error::INTERNAL, "the stored answer to task " + task_id + " is unreadable");
+    return;
+  }
+  broker_->Send(in.identity, answer);
+}
 
 bool Runtime::CanServe(const std::string& instance) const {
   auto it = agents_.find(instance);
@@ -37,9 +88,36 @@ void Runtime::OnTask(const bus::Broker::Incoming& in) {
     ReplyError(in, v1::Error::SHUTTING_DOWN, "the cluster is stopping; task " + task.task_id() + " not taken");
     return;
   }
+  const std::string& id = in.envelope.task().task_id();
+  if (!router_->Knows(id)) {
+    // Answered before a restart (the router's memory starts empty)?
+    auto stored = store_->GetTask(id);
+    if (stored.ok() && *stored && (*stored)->answered) {
+      router_->CountResubmission();
+      SendStoredAnswer(in, id);
+      return;
+    }
+  }
   if (task.submitted_ms() == 0) task.set_submitted_ms(WallMs());
-  if (!router_->Submit(in.identity, in.envelope.message_id(), std::move(task), MonoMs())) {
-    ReplyError(in, v1::Error::BAD_REQUEST, "task " + in.envelope.task().task_id() + " was submitted before; it is answered once");
+  store::TaskRow row;
+  row.id = id;
+  row.routing_key = task.routing_key();
+  row.submitted_ms = task.submitted_ms();
+  row.task = task.SerializeAsString();
+  switch (router_->Submit(in.identity, in.envelope.message_id(), std::move(task), MonoMs(), &row.index)) {
+    case router::TaskRouter::Submitted::kAccepted:
+      // Durable with this turn's commit, before any answer to it can be.
+      if (Status s = journal_->Batch(); s.ok()) s = store_->AddTask(row);
+      else spdlog::error("task {} is not stored: {}", id, s.ToString());
+      break;
+    case router::TaskRouter::Submitted::kPending:
+      break;  // its answer will come to this submitter
+    case router::TaskRouter::Submitted::kAnswered: {
+      // It may have been answered in this very batch: reply after the commit.
+      bus::Broker::Incoming copy = in;
+      journal_->AfterCommit([this, copy = std::move(copy)] { SendStoredAnswer(copy, copy.envelope.task().task_id()); });
+      break;
+    }
   }
 }
 
@@ -66,7 +144,7 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   full->set_attempt(done->task.attempt());
   full->set_task_index(done->index);
   if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
-  (void)journal_->Record("task_result", in.identity, "worker", &event);
+  (void)journal_->Append("task_result", in.identity, "worker", &event);
 
   // Remember what feedback will need; bounded.
   RecentAnswer& ra = recent_answers_[r.task_id()];
@@ -84,9 +162,27 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   answer.set_correlation_id(done->request_id);
   *answer.mutable_task_result() = *full;
   answer.mutable_task_result()->clear_input();
-  if (!broker_->Send(done->client, answer)) {
-    spdlog::warn("client {} is gone; the answer to task {} is in the journal", done->client, r.task_id());
+  store::TaskRow row;
+  row.id = r.task_id();
+  row.worker = in.identity;
+  row.attempts = done->task.attempt();
+  row.answer = answer.task_result().SerializeAsString();
+  row.model_version = r.model_version();
+  row.confidence = r.confidence();
+  row.latency_ms = static_cast<double>(r.latency_us()) / 1000.0;
+  row.answered_ms = event.timestamp_ms();
+  if (Status s = store_->AnswerTask(row); !s.ok()) spdlog::error("the answer to task {} is not stored: {}", r.task_id(), s.ToString());
+  if (done->index % kPruneEvery == 0 && done->index > kKeepTasks) {
+    auto pruned = store_->PruneAnsweredTasks(done->index - kKeepTasks);
+    if (!pruned.ok()) spdlog::warn("cannot prune old answered tasks: {}", pruned.status().ToString());
   }
+  if (done->client.empty()) return;  // restored after a restart: kept for the client's resubmission
+  // Sent once it is committed: a client never holds an answer a crash could take back.
+  journal_->AfterCommit([this, client = std::move(done->client), answer = std::move(answer), id = r.task_id()] {
+    if (!broker_->Send(client, answer)) {
+      spdlog::warn("client {} is gone; the answer to task {} is stored for its resubmission", client, id);
+    }
+  });
 }
 
 void Runtime::OnFeedback(const bus::Broker::Incoming& in) {
@@ -102,7 +198,7 @@ void Runtime::OnFeedback(const bus::Broker::Incoming& in) {
     *f->mutable_tags() = it->second.tags;
   }
   if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
-  (void)journal_->Record("feedback", f->worker_id(), "", &event);
+  (void)journal_->Append("feedback", f->worker_id(), "", &event);
 }
 
 nlohmann::json Runtime::RouterJson() const {
@@ -115,7 +211,8 @@ nlohmann::json Runtime::RouterJson() const {
           {"queued", router_->queued()},
           {"resent", c.resent},
           {"duplicate_answers_dropped", c.duplicate_answers},
-          {"duplicate_submissions_refused", c.duplicate_submissions},
+          {"resubmitted", c.duplicate_submissions},
+          {"restored", c.restored},
           {"serving", serving_.version}};
 }
 

@@ -9,23 +9,52 @@ namespace kaizen::router {
 TaskRouter::TaskRouter(Options options, PickFn pick, SendFn send)
     : options_(options), pick_(std::move(pick)), send_(std::move(send)) {}
 
-bool TaskRouter::Submit(const std::string& client, const std::string& request_id, v1::Task task, int64_t now_ms) {
-  const std::string id = task.task_id();
-  if (in_flight_.count(id) || answered_.count(id)) {
+TaskRouter::Submitted TaskRouter::Submit(const std::string& client, const std::string& request_id, v1::Task task,
+                                         int64_t now_ms, uint64_t* index) {
+  const std::string& id = task.task_id();
+  if (auto it = in_flight_.find(id); it != in_flight_.end()) {
     ++counters_.duplicate_submissions;
-    return false;
+    // The earlier submitter may be gone (a client that reconnected): the
+    // one answer goes to whoever asked last.
+    it->second.client = client;
+    it->second.request_id = request_id;
+    return Submitted::kPending;
+  }
+  if (answered_.count(id)) {
+    ++counters_.duplicate_submissions;
+    return Submitted::kAnswered;
   }
   ++counters_.submitted;
-  Entry& e = in_flight_[id];
+  std::string key = id;
+  Entry& e = in_flight_[key];
   e.client = client;
   e.request_id = request_id;
   e.index = next_index_++;
+  if (index) *index = e.index;
   e.task = std::move(task);
   e.task.set_attempt(0);
   // Keep arrival order: nothing overtakes tasks already waiting.
-  if (!queue_.empty() || !Dispatch(e, now_ms)) queue_.push_back(id);
-  return true;
+  if (!queue_.empty() || !Dispatch(e, now_ms)) queue_.push_back(std::move(key));
+  return Submitted::kAccepted;
 }
+
+bool TaskRouter::Knows(const std::string& task_id) const {
+  return in_flight_.count(task_id) > 0 || answered_.count(task_id) > 0;
+}
+
+void TaskRouter::Restore(v1::Task task, uint64_t index) {
+  std::string id = task.task_id();
+  if (Knows(id)) return;
+  Entry& e = in_flight_[id];
+  e.index = index;
+  e.task = std::move(task);
+  e.task.set_attempt(0);
+  queue_.push_back(std::move(id));
+  ++counters_.restored;
+  ContinueAfter(index);
+}
+
+void TaskRouter::ContinueAfter(uint64_t last) { next_index_ = std::max(next_index_, last + 1); }
 
 bool TaskRouter::Dispatch(Entry& e, int64_t now_ms) {
   std::string instance = pick_(e.task);

@@ -3,7 +3,12 @@
 // or stays silent past the timeout is sent again to an instance that can
 // serve, and any answer after the first is dropped and counted. Tasks that
 // no instance can take right now wait in a queue, in arrival order.
-// No sockets here: the runtime passes in how to pick and how to send.
+// A task id submitted again is not run again: while it is in flight the
+// answer goes to the latest submitter; once answered the caller hands out
+// the stored answer. Tasks recovered from the store after a restart come
+// back with Restore() and have no submitter until one resubmits them.
+// No sockets and no store here: the runtime passes in how to pick and how
+// to send, and persists tasks itself.
 #pragma once
 
 #include <cstdint>
@@ -33,12 +38,13 @@ class TaskRouter {
     uint64_t submitted = 0;
     uint64_t answered = 0;
     uint64_t duplicate_answers = 0;      // answers after the first, dropped
-    uint64_t duplicate_submissions = 0;  // a task id submitted again, refused
+    uint64_t duplicate_submissions = 0;  // a task id submitted again (not run again)
+    uint64_t restored = 0;               // pending tasks recovered after a restart
     uint64_t resent = 0;                 // re-sends after a timeout or a lost instance
   };
 
   struct Completed {
-    std::string client;      // who submitted it
+    std::string client;      // who submitted it last; "" for a restored task nobody resubmitted yet
     std::string request_id;  // the message id of the submission, to correlate the answer
     v1::Task task;
     std::string instance;
@@ -47,8 +53,23 @@ class TaskRouter {
 
   TaskRouter(Options options, PickFn pick, SendFn send);
 
-  // False when the task id was seen before (the task is not taken again).
-  bool Submit(const std::string& client, const std::string& request_id, v1::Task task, int64_t now_ms);
+  enum class Submitted {
+    kAccepted,  // new: queued or sent; *index is its arrival index
+    kPending,   // in flight already: not sent again; its answer will go to this submitter
+    kAnswered,  // answered already (within remember_answered): not taken again
+  };
+  Submitted Submit(const std::string& client, const std::string& request_id, v1::Task task, int64_t now_ms,
+                   uint64_t* index = nullptr);
+  // A resubmission the caller answered from its store (counted as a duplicate submission).
+  void CountResubmission() { ++counters_.duplicate_submissions; }
+  // Whether the id is in flight or remembered as answered.
+  bool Knows(const std::string& task_id) const;
+
+  // A task accepted before a restart and not answered: queued in arrival
+  // order with no submitter. Arrival indexes continue after the largest.
+  void Restore(v1::Task task, uint64_t index);
+  // Arrival indexes continue after `last` (the largest ever handed out).
+  void ContinueAfter(uint64_t last);
 
   // The first answer for a task in flight; nullopt for a late or duplicate answer.
   std::optional<Completed> OnAnswer(const std::string& task_id, const std::string& instance);

@@ -35,6 +35,7 @@ class Database {
   bool read_only() const { return read_only_; }
   bool in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+  int64_t changes() const { return sqlite3_changes64(db_.get()); }  // rows the last statement changed
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_.get(); }
 

@@ -64,6 +64,27 @@ struct DatasetRow {
   int64_t created_ms = 0;
 };
 
+// A task the router accepted (tables `tasks` and `results` of schema v1).
+// The task and its answer are stored whole, as serialized Protobuf (the
+// store stays proto-agnostic): `task` in tasks.input, `answer` in
+// results.output; the other columns are kept for people reading the file.
+struct TaskRow {
+  std::string id;
+  uint64_t index = 0;             // arrival order at the router, from 1 (the row's rowid)
+  std::string routing_key;
+  std::string task;               // serialized kaizen.v1.Task
+  int64_t submitted_ms = 0;
+  bool answered = false;          // status "answered"; otherwise "pending"
+  // Set when answered:
+  std::string worker;
+  int attempts = 0;
+  std::string answer;             // serialized kaizen.v1.TaskResult, as sent to the submitter
+  std::string model_version;
+  double confidence = 0;
+  double latency_ms = 0;
+  int64_t answered_ms = 0;
+};
+
 struct CycleRow {
   std::string id;
   std::string stage;              // triggered, planning, ..., promoted, rolled_back, aborted
@@ -100,6 +121,18 @@ class Store {
   Status AppendEvent(JournalEvent* event);
   Result<std::vector<JournalEvent>> ReadEvents(const EventFilter& filter) const;
   uint64_t LastSeq() const;
+
+  // Tasks: accepted (pending), then answered once. Written inside the
+  // journal's batch transaction, so a task is durable before its answer is,
+  // and an answer before anyone is told it.
+  Status AddTask(const TaskRow& row);             // pending; an id already stored is an error
+  Status AnswerTask(const TaskRow& row);          // fills the answer columns of a pending task
+  Result<std::optional<TaskRow>> GetTask(const std::string& id) const;
+  Result<std::vector<TaskRow>> PendingTasks() const;   // arrival order
+  uint64_t LastTaskIndex() const;                 // 0 when none
+  // Deletes answered tasks (and their results) with index < below_index;
+  // pending ones are kept whatever their age. Returns how many went.
+  Result<int64_t> PruneAnsweredTasks(uint64_t below_index);
 
   // Agents (last known state of each).
   Status UpsertAgent(const AgentRow& row);

@@ -8,6 +8,7 @@
 #include <vector>
 
 using kaizen::router::TaskRouter;
+using Submitted = TaskRouter::Submitted;
 
 namespace {
 
@@ -43,7 +44,7 @@ kaizen::v1::Task T(const std::string& id) {
 TEST_CASE("each task is answered once; a second answer is dropped and counted", "[router]") {
   Fleet f;
   auto r = f.Make();
-  REQUIRE(r.Submit("client", "m1", T("t1"), 0));
+  REQUIRE(r.Submit("client", "m1", T("t1"), 0) == Submitted::kAccepted);
   CHECK(f.sent["a"] == std::vector<std::string>{"t1"});
   auto done = r.OnAnswer("t1", "a");
   REQUIRE(done);
@@ -55,14 +56,51 @@ TEST_CASE("each task is answered once; a second answer is dropped and counted", 
   CHECK(r.counters().duplicate_answers == 1);
 }
 
-TEST_CASE("a task id submitted twice is refused", "[router]") {
+TEST_CASE("a task id submitted twice is not run twice; the answer goes to the latest submitter", "[router]") {
   Fleet f;
   auto r = f.Make();
-  CHECK(r.Submit("c", "m1", T("t1"), 0));
-  CHECK_FALSE(r.Submit("c", "m2", T("t1"), 0));
-  REQUIRE(r.OnAnswer("t1", "a"));
-  CHECK_FALSE(r.Submit("c", "m3", T("t1"), 0));
+  uint64_t index = 0;
+  CHECK(r.Submit("c", "m1", T("t1"), 0, &index) == Submitted::kAccepted);
+  CHECK(index == 1);
+  // The client reconnected under another identity and asks again.
+  CHECK(r.Submit("c2", "m2", T("t1"), 0) == Submitted::kPending);
+  CHECK(f.sent["a"].size() == 1);
+  auto done = r.OnAnswer("t1", "a");
+  REQUIRE(done);
+  CHECK(done->client == "c2");
+  CHECK(done->request_id == "m2");
+  CHECK(r.Submit("c", "m3", T("t1"), 0) == Submitted::kAnswered);
+  CHECK(r.Knows("t1"));
+  CHECK_FALSE(r.Knows("t2"));
   CHECK(r.counters().duplicate_submissions == 2);
+  CHECK(r.counters().submitted == 1);
+}
+
+TEST_CASE("restored tasks queue in arrival order with no submitter, and new ones continue the index", "[router]") {
+  Fleet f;
+  f.up.clear();
+  auto r = f.Make();
+  r.Restore(T("old1"), 7);
+  r.Restore(T("old2"), 9);
+  r.Restore(T("old1"), 7);  // twice: ignored
+  CHECK(r.counters().restored == 2);
+  CHECK(r.queued() == 2);
+  uint64_t index = 0;
+  CHECK(r.Submit("c", "m", T("new"), 0, &index) == Submitted::kAccepted);
+  CHECK(index == 10);
+  // Someone resubmits a restored task before a worker is up: it gets its answer.
+  CHECK(r.Submit("c", "m9", T("old2"), 0) == Submitted::kPending);
+  f.up.insert("b");
+  r.Tick(1);
+  CHECK(f.sent["b"] == std::vector<std::string>{"old1", "old2", "new"});
+  auto a1 = r.OnAnswer("old1", "b");
+  REQUIRE(a1);
+  CHECK(a1->client.empty());  // nobody to send it to: the runtime keeps it for a resubmission
+  CHECK(a1->index == 7);
+  auto a2 = r.OnAnswer("old2", "b");
+  REQUIRE(a2);
+  CHECK(a2->client == "c");
+  CHECK(a2->request_id == "m9");
 }
 
 TEST_CASE("tasks of an instance that died go to another, and its late answer does not count", "[router]") {
