@@ -1,7 +1,8 @@
 // Figure 1, the bus: messages per second and round-trip latency, agent ->
 // runtime -> agent, through the real Broker and BusClient over ipc://, with
-// journaling off, per message (as the runtime journals today) and batched
-// per poll turn; beside raw ZeroMQ over the same transport and hops.
+// journaling off, per message (as the runtime journaled before group commit)
+// and batched per poll turn (the runtime's core::Journal now); beside raw
+// ZeroMQ over the same transport and hops.
 //
 //   bus_bench [--json FILE] [--quick] [--only SETUP]   (SETUP: raw_direct, raw_relay, journal_off, ...)
 #include <cstdio>
@@ -198,9 +199,11 @@ int main(int argc, char** argv) {
                           {"rtt_samples", plan.rtt_samples},
                           {"transport", "ipc://"},
                           {"msgs_per_s", "round trips completed per second at the sender (each crosses the middle twice)"},
-                          {"journal_batched", "one SQLite transaction per poll turn (up to 2000 messages), committed before "
-                                              "the turn's messages are published and forwarded"},
-                          {"journal_per_message", "core::Journal::Record per message: one autocommit each"},
+                          {"journal_batched", "core::Journal::Append + Flush, as the runtime: one SQLite transaction per "
+                                              "poll turn (up to 2000 messages), committed before the turn's messages "
+                                              "are published and forwarded"},
+                          {"journal_per_message", "core::Journal::Record per message: one commit each (the runtime "
+                                                  "before group commit)"},
                           {"sqlite", "WAL, synchronous=NORMAL: no fsync per commit; the WAL is fsynced at checkpoints"}});
   Run(report, plan);
   return report.WriteJson(JsonPathArg(argc, argv)) ? 0 : 1;

@@ -5,11 +5,13 @@
 // Journaling:
 //   kOff         forward only.
 //   kPerMessage  core::Journal::Record for every message before it is
-//                forwarded, exactly as the runtime journals: one SQLite
-//                autocommit per event (WAL, synchronous=NORMAL: no fsync per
-//                commit, the WAL is fsynced at checkpoints), then published.
-//   kBatched     group commit: the messages of one poll turn are appended in
-//                one transaction, committed, published, then forwarded.
+//                forwarded: one SQLite commit per event (WAL,
+//                synchronous=NORMAL: no fsync per commit, the WAL is fsynced
+//                at checkpoints), then published; how the runtime journaled
+//                before group commit.
+//   kBatched     core::Journal::Append + Flush, as the runtime does now:
+//                the messages of one poll turn are appended in one
+//                transaction, committed, published, then forwarded.
 #pragma once
 
 #include <atomic>

@@ -5,6 +5,8 @@
 
 #include "runtime/base/clock.h"
 #include "runtime/bus/broker.h"
+#include "runtime/core/journal.h"
+#include "runtime/store/store.h"
 #include "runtime/router/task_router.h"
 #include "runtime/router/traffic_policy.h"
 
@@ -16,11 +18,26 @@ struct Node {
   router::TrafficPolicy traffic;
   std::unordered_map<std::string, bool> can_serve;  // as Runtime::CanServe's agent table lookup
   std::unique_ptr<router::TaskRouter> tasks;
+  std::unique_ptr<store::Store> store;    // persisted: as the runtime
+  std::unique_ptr<core::Journal> journal;
 
   void OnTask(const bus::Broker::Incoming& in) {
     v1::Task task = in.envelope.task();
+    const std::string& id = in.envelope.task().task_id();
+    if (store && !tasks->Knows(id)) {
+      auto stored = store->GetTask(id);
+      if (stored.ok() && *stored) return;  // the runtime would send the stored answer
+    }
     if (task.submitted_ms() == 0) task.set_submitted_ms(WallMs());
-    tasks->Submit(in.identity, in.envelope.message_id(), std::move(task), MonoMs());
+    store::TaskRow row;
+    if (store) {
+      row.id = id;
+      row.routing_key = task.routing_key();
+      row.submitted_ms = task.submitted_ms();
+      row.task = task.SerializeAsString();
+    }
+    auto r = tasks->Submit(in.identity, in.envelope.message_id(), std::move(task), MonoMs(), &row.index);
+    if (store && r == router::TaskRouter::Submitted::kAccepted && journal->Batch().ok()) (void)store->AddTask(row);
   }
 
   void OnTaskResult(const bus::Broker::Incoming& in) {
@@ -35,7 +52,25 @@ struct Node {
     full->set_routing_key(done->task.routing_key());
     full->set_attempt(done->task.attempt());
     full->set_task_index(done->index);
-    broker->Send(done->client, answer);
+    if (!store) {
+      broker->Send(done->client, answer);
+      return;
+    }
+    bus::Envelope event = bus::MakeEnvelope("runtime", "");
+    *event.mutable_task_result() = *full;
+    event.mutable_task_result()->set_input(done->task.input());
+    (void)journal->Append("task_result", in.identity, "worker", &event);
+    store::TaskRow row;
+    row.id = r.task_id();
+    row.worker = in.identity;
+    row.attempts = done->task.attempt();
+    row.answer = full->SerializeAsString();
+    row.model_version = r.model_version();
+    row.answered_ms = event.timestamp_ms();
+    (void)store->AnswerTask(row);
+    journal->AfterCommit([this, client = std::move(done->client), answer = std::move(answer)] {
+      broker->Send(client, answer);
+    });
   }
 
   void Loop(const std::atomic<bool>& stop) {
@@ -51,6 +86,7 @@ struct Node {
         if (in->envelope.has_task_result()) OnTaskResult(*in);
       }
       tasks->Tick(MonoMs());
+      if (journal) (void)journal->Flush();
     }
   }
 };
@@ -58,7 +94,7 @@ struct Node {
 }  // namespace
 
 std::unique_ptr<Background> StartRoutingNode(zmq::context_t& ctx, const std::string& endpoint,
-                                             const RoutingSplit& split) {
+                                             const RoutingSplit& split, const std::string& db_path) {
   bus::Broker::Options o;
   o.control_endpoint = endpoint;
   o.events_endpoint = endpoint + "-events";
@@ -66,6 +102,12 @@ std::unique_ptr<Background> StartRoutingNode(zmq::context_t& ctx, const std::str
   if (!bound.ok()) throw std::runtime_error(bound.status().ToString());
   auto node = std::make_shared<Node>();
   node->broker = std::move(bound.value());
+  if (!db_path.empty()) {
+    auto opened = store::Store::Open(db_path);
+    if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
+    node->store = std::move(opened.value());
+    node->journal = std::make_unique<core::Journal>(*node->store, *node->broker);
+  }
   node->traffic.SetSplit(split.incumbent, split.candidate, split.candidate_weight);
   node->can_serve = {{split.incumbent, true}, {split.candidate, true}};
   Node* n = node.get();

@@ -3,7 +3,10 @@
 // (exactly-once bookkeeping) and TrafficPolicy (an A/B split sticky per
 // routing key) to a worker; the worker's TaskResult goes back through
 // TaskRouter::OnAnswer to the client, as Runtime::OnTask / OnTaskResult do.
-// Not journaled: the journal's cost is figure 1's.
+// With a db_path, also as the runtime persists tasks (exactly once across a
+// crash): each accepted task stored, each answer stored and journaled as a
+// task_result event in the poll turn's transaction (core::Journal), the
+// answer sent after the commit; a new task id is first looked up in the store.
 #pragma once
 
 #include <memory>
@@ -21,6 +24,6 @@ struct RoutingSplit {
 };
 
 std::unique_ptr<Background> StartRoutingNode(zmq::context_t& ctx, const std::string& endpoint,
-                                             const RoutingSplit& split);
+                                             const RoutingSplit& split, const std::string& db_path = "");
 
 }  // namespace kaizen::bench
