@@ -135,8 +135,9 @@ bool Broker::Send(const std::string& identity, const Envelope& envelope) {
   return true;
 }
 
-void Broker::Publish(const std::string& topic, const Envelope& envelope) {
-  std::string payload = Encode(envelope);
+void Broker::Publish(const std::string& topic, const Envelope& envelope) { PublishEncoded(topic, Encode(envelope)); }
+
+void Broker::PublishEncoded(const std::string& topic, const std::string& payload) {
   try {
     events_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
     events_.send(zmq::buffer(payload), zmq::send_flags::none);

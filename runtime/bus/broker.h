@@ -59,6 +59,8 @@ class Broker {
   bool Send(const std::string& identity, const Envelope& envelope);
   // Publishes [topic, envelope] on the event socket.
   void Publish(const std::string& topic, const Envelope& envelope);
+  // The same with the envelope already encoded (the journal has the bytes).
+  void PublishEncoded(const std::string& topic, const std::string& encoded);
   // XPUB delivers subscription frames upward; read and discard them.
   void DrainSubscriptions();
 

@@ -18,7 +18,7 @@ Status Journal::Batch() {
 }
 
 Status Journal::Store(const std::string& kind, const std::string& agent, const std::string& role,
-                      bus::Envelope* event) {
+                      bus::Envelope* event, std::string* encoded) {
   store::JournalEvent row;
   row.ts_ms = event->timestamp_ms();
   row.kind = kind;
@@ -37,16 +37,23 @@ Status Journal::Store(const std::string& kind, const std::string& agent, const s
     // Only the runtime writes the journal, so this means a second writer.
     spdlog::error("journal: expected seq {} but the store assigned {}", event->seq(), row.seq);
     event->set_seq(row.seq);
+    row.payload = bus::Encode(*event);
   }
   next_seq_ = row.seq + 1;
+  *encoded = std::move(row.payload);
   return Status::OK();
 }
 
 Status Journal::Append(const std::string& kind, const std::string& agent, const std::string& role,
                        bus::Envelope* event) {
   if (Status s = Batch(); !s.ok()) return s;
-  if (Status s = Store(kind, agent, role, event); !s.ok()) return s;
-  pending_.push_back({kind, *event});
+  Pending& p = pending_.emplace_back();
+  if (Status s = Store(kind, agent, role, event, &p.encoded); !s.ok()) {
+    pending_.pop_back();
+    return s;
+  }
+  p.kind = kind;
+  p.seq = event->seq();
   if (pending_.size() >= options_.max_batch) return Flush();
   return Status::OK();
 }
@@ -54,11 +61,14 @@ Status Journal::Append(const std::string& kind, const std::string& agent, const 
 Status Journal::Record(const std::string& kind, const std::string& agent, const std::string& role,
                        bus::Envelope* event) {
   if (Status s = Batch(); !s.ok()) return s;
-  if (Status s = Store(kind, agent, role, event); !s.ok()) {
+  Pending& p = pending_.emplace_back();
+  if (Status s = Store(kind, agent, role, event, &p.encoded); !s.ok()) {
+    pending_.pop_back();
     (void)Flush();  // what was batched before still goes
     return s;
   }
-  pending_.push_back({kind, *event});
+  p.kind = kind;
+  p.seq = event->seq();
   return Flush();
 }
 
@@ -83,8 +93,8 @@ Status Journal::Flush() {
       next_seq_ = store_.LastSeq() + 1;  // a rolled-back batch hands its numbers out again
     }
   }
-  for (auto& p : pending_) broker_.Publish(p.kind, p.event);
-  if (!pending_.empty()) last_seq_ = pending_.back().event.seq();
+  for (const auto& p : pending_) broker_.PublishEncoded(p.kind, p.encoded);
+  if (!pending_.empty()) last_seq_ = pending_.back().seq;
   pending_.clear();
   // Actions may queue more (a send that journals): run what was queued now.
   std::vector<std::function<void()>> actions;

@@ -62,9 +62,12 @@ class Journal {
  private:
   struct Pending {
     std::string kind;
-    bus::Envelope event;
+    std::string encoded;  // the envelope as stored: published as is
+    uint64_t seq = 0;
   };
-  Status Store(const std::string& kind, const std::string& agent, const std::string& role, bus::Envelope* event);
+  // Stores `event` with the next seq; its encoded form goes to *encoded.
+  Status Store(const std::string& kind, const std::string& agent, const std::string& role, bus::Envelope* event,
+               std::string* encoded);
 
   store::Store& store_;
   bus::Broker& broker_;

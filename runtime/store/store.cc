@@ -84,6 +84,14 @@ Result<Statement*> Store::Impl::Cached(std::string_view sql) {
   return &cached.emplace(std::string(sql), std::move(st.value())).first->second;
 }
 
+Result<Statement*> Store::Impl::Once(Statement& slot, std::string_view sql) {
+  if (slot.valid()) return &slot;
+  auto st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  slot = std::move(st.value());
+  return &slot;
+}
+
 Status Store::Impl::RequireWritable(const char* what) const {
   if (mode == Mode::kReadWrite) return Status::OK();
   return Status::FailedPrecondition(std::string(what) + ": " + db.path() + " is open read-only");

@@ -26,6 +26,8 @@ struct Store::Impl {
   Statement upsert_agent;
   std::array<Statement, 32> read_events;              // one per combination of EventFilter fields set
   std::unordered_map<std::string, Statement> cached;  // the rest, prepared on first use
+  // The task path runs these per task: prepared on first use, no lookup by SQL text.
+  Statement add_task, mark_answered, insert_result, get_task;
 
   // Opens, configures, migrates and prepares; see Store::Open.
   static Result<std::unique_ptr<Impl>> Open(const std::string& path, Mode mode);
@@ -33,6 +35,8 @@ struct Store::Impl {
 
   // The statement for `sql`, prepared once per Store.
   Result<Statement*> Cached(std::string_view sql);
+  // `slot`, prepared from `sql` the first time.
+  Result<Statement*> Once(Statement& slot, std::string_view sql);
   Status RequireWritable(const char* what) const;
 };
 

@@ -9,10 +9,14 @@
 namespace kaizen::store {
 namespace {
 
-constexpr const char* kSelectTask =
+// One task with its answer, if any (the columns TaskFrom reads).
+constexpr const char* kGetTask =
     "SELECT t.id, t.rowid, t.routing_key, t.input, t.submitted_ms, t.status, t.assigned_to, t.attempts, "
     "r.output, r.model_version, r.confidence, r.latency_ms, r.answered_ms "
-    "FROM tasks t LEFT JOIN results r ON r.task_id = t.id ";
+    "FROM tasks t LEFT JOIN results r ON r.task_id = t.id WHERE t.id = ?1";
+constexpr const char* kPendingTasks =
+    "SELECT t.id, t.rowid, t.routing_key, t.input, t.submitted_ms, t.status, t.assigned_to, t.attempts, "
+    "NULL, NULL, NULL, NULL, NULL FROM tasks t WHERE t.status = 'pending' ORDER BY t.rowid";
 
 TaskRow TaskFrom(const Statement& s) {
   TaskRow t;
@@ -44,7 +48,8 @@ int64_t ToInt64(uint64_t v) {
 Status Store::AddTask(const TaskRow& t) {
   if (Status s = impl_->RequireWritable("AddTask"); !s.ok()) return s;
   if (t.index == 0) return Status::InvalidArgument("task " + t.id + " needs an arrival index (from 1)");
-  auto st = impl_->Cached(
+  auto st = impl_->Once(
+      impl_->add_task,
       "INSERT INTO tasks(rowid, id, routing_key, input, submitted_ms, status) VALUES(?1,?2,?3,?4,?5,'pending')");
   if (!st.ok()) return st.status();
   (*st)->Reset().BindInt(1, ToInt64(t.index)).BindText(2, t.id).BindText(3, t.routing_key).BindBlob(4, t.task).BindInt(
@@ -55,7 +60,8 @@ Status Store::AddTask(const TaskRow& t) {
 
 Status Store::AnswerTask(const TaskRow& t) {
   if (Status s = impl_->RequireWritable("AnswerTask"); !s.ok()) return s;
-  auto upd = impl_->Cached(
+  auto upd = impl_->Once(
+      impl_->mark_answered,
       "UPDATE tasks SET status = 'answered', assigned_to = ?2, attempts = ?3 WHERE id = ?1 AND status = 'pending'");
   if (!upd.ok()) return upd.status();
   (*upd)->Reset().BindText(1, t.id).BindText(2, t.worker).BindInt(3, t.attempts);
@@ -63,7 +69,8 @@ Status Store::AnswerTask(const TaskRow& t) {
   if (impl_->db.changes() != 1) {
     return Status::FailedPrecondition("task " + t.id + " is not stored as pending; its answer is not stored");
   }
-  auto ins = impl_->Cached(
+  auto ins = impl_->Once(
+      impl_->insert_result,
       "INSERT INTO results(task_id, worker, output, confidence, latency_ms, model_version, answered_ms) "
       "VALUES(?1,?2,?3,?4,?5,?6,?7)");
   if (!ins.ok()) return ins.status();
@@ -81,7 +88,7 @@ Status Store::AnswerTask(const TaskRow& t) {
 }
 
 Result<std::optional<TaskRow>> Store::GetTask(const std::string& id) const {
-  auto st = impl_->Cached(std::string(kSelectTask) + "WHERE t.id = ?1");
+  auto st = impl_->Once(impl_->get_task, kGetTask);
   if (!st.ok()) return st.status();
   ScopedReset scope(**st);
   (*st)->BindText(1, id);
@@ -91,7 +98,7 @@ Result<std::optional<TaskRow>> Store::GetTask(const std::string& id) const {
 }
 
 Result<std::vector<TaskRow>> Store::PendingTasks() const {
-  auto st = impl_->Cached(std::string(kSelectTask) + "WHERE t.status = 'pending' ORDER BY t.rowid");
+  auto st = impl_->Cached(kPendingTasks);
   if (!st.ok()) return st.status();
   ScopedReset scope(**st);
   std::vector<TaskRow> out;
