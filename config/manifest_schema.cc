@@ -245,12 +245,16 @@ SchemaPtr TrainingSchema() {
                "builtin: the built-in classifier trainer; command: an external command; prompt: prompt and "
                "few-shot search for LLM workers.")
       .Optional("command", String(),
-                "command backend: the command template; {base_model} {dataset} {output_dir} are replaced.",
+                "command backend: the command run by /bin/sh -c; placeholders {base_model} {base_version} {dataset} "
+                "{train} {validation} {output_dir} {output_version} {work_dir} {epochs} {cycle_id} are replaced by "
+                "quoted paths and values. It writes one model file into {output_dir} and may print progress and "
+                "result lines (docs/backends.md).",
                 "required with backend: command")
       .Default("replay_fraction", Double(0.0, 1.0), 0.5,
                "Share of old training data mixed into the new, so old skills are not forgotten.")
       .Default("epochs", Int(1, 1000), 5, "Passes over the training data.")
-      .Default("timeout_s", Int(1, 7 * kDay), 600, "A training run taking longer is stopped and fails.")
+      .Default("timeout_s", Int(1, 7 * kDay), 600,
+               "A training run taking longer is stopped (its process group killed) and fails.")
       .Build();
 }
 

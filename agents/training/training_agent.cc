@@ -1,24 +1,17 @@
 #include "agents/training/training_agent.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include "agents/sdk/artifacts.h"
-#include "runtime/base/clock.h"
+#include "agents/training/command_trainer.h"
+#include "agents/training/progress_line.h"
+#include "agents/training/trainer_process.h"
 #include "runtime/base/ids.h"
-#include "runtime/supervisor/supervisor.h"
 
 namespace kaizen::agents {
 
@@ -38,10 +31,11 @@ Result<std::string> SelfExe() {
   return p.string();
 }
 
-std::string DescribeExit(int st) {
-  if (WIFEXITED(st)) return fmt::format("exited with code {}", WEXITSTATUS(st));
-  if (WIFSIGNALED(st)) return fmt::format("killed by signal {} ({})", WTERMSIG(st), strsignal(WTERMSIG(st)));
-  return "ended";
+// A line of our own in the run's log, before the child writes there.
+void LogNote(const std::string& log_path, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(fs::path(log_path).parent_path(), ec);
+  std::ofstream(log_path, std::ios::app) << "# kaizen: " << text << "\n";
 }
 
 }  // namespace
@@ -49,19 +43,18 @@ std::string DescribeExit(int st) {
 struct TrainingAgent::Run {
   Envelope request;
   std::string key;
-  pid_t pid = 0;
+  std::string backend;
+  std::unique_ptr<TrainerProcess> process;
   uint64_t timer = 0;
-  std::string log_path, output_tmp;
-  std::uintmax_t log_offset = 0;
-  std::string partial;  // a log line not yet ended
-  std::deque<std::string> tail;
-  json result;  // the child's "result" line
-  int64_t started_ms = 0, deadline_ms = 0;
-  int epochs = 0;
+  std::string log_path;
+  std::string output_tmp;  // builtin: the model file the child writes
+  CommandJob job;          // command: its work dir and split files
+  json result;             // the child's last "result" line
+  json last_progress;      // the last progress line's numbers
 };
 
 TrainingAgent::TrainingAgent() = default;
-TrainingAgent::~TrainingAgent() { KillChild(); }
+TrainingAgent::~TrainingAgent() = default;  // Run's TrainerProcess kills a child still running
 
 Status TrainingAgent::OnStart() {
   Handle(Envelope::kTrainRequest, [this](const Envelope& e) { OnTrainRequest(e); });
@@ -74,7 +67,6 @@ void TrainingAgent::OnDrain() {
   // request to the restarted agent, which trains again from scratch.
   if (run_) {
     spdlog::warn("draining: stopping the training run for {}", run_->key);
-    KillChild();
     run_.reset();
   }
   FinishDrain();
@@ -104,12 +96,12 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
   if (run_) {
     // One cycle at a time: a new request means the runtime gave up on the old one.
     spdlog::warn("training run {} superseded by {}", run_->key, key);
-    KillChild();
+    Cancel(run_->timer);
     run_.reset();
   }
 
   const std::string backend = settings().value("backend", "builtin");
-  if (backend != "builtin") {
+  if (backend != "builtin" && backend != "command") {
     ReplyError(request, v1::Error::BAD_REQUEST, "training backend " + backend + " is not available yet");
     return;
   }
@@ -129,29 +121,40 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
                "dataset " + req.dataset_id() + " has no usable URI '" + req.dataset_uri() + "'");
     return;
   }
-  auto exe = SelfExe();
-  if (!exe.ok()) {
-    ReplyError(request, v1::Error::INTERNAL, exe.status().message());
-    return;
-  }
 
   auto run = std::make_unique<Run>();
   run->request = request;
   run->key = key;
-  run->epochs = settings().value("epochs", 5);
-  const std::string logs = state_dir() + "/logs";
+  run->backend = backend;
+  run->log_path = state_dir() + "/logs/train-" + req.output_version() + ".log";
+  Status started = backend == "command" ? StartCommand(*run, *base, *dataset) : StartBuiltin(*run, *base, *dataset);
+  if (!started.ok()) {
+    spdlog::error("cycle {}: {}", request.cycle_id(), started.message());
+    ReplyError(request,
+               started.code() == Status::Code::kInvalidArgument || started.code() == Status::Code::kNotFound
+                   ? v1::Error::BAD_REQUEST
+                   : v1::Error::INTERNAL,
+               started.message());
+    return;
+  }
+  spdlog::info("cycle {}: training {} from {} on {} with backend {} (pid {}, log {})", request.cycle_id(),
+               req.output_version(), req.base_model(), req.dataset_id(), backend, run->process->pid(), run->log_path);
+  SetState(v1::AGENT_STATE_BUSY, "training " + req.output_version() + ": starting");
+  run_ = std::move(run);
+  run_->timer = Every(kPollMs, [this] { Poll(); });
+}
+
+Status TrainingAgent::StartBuiltin(Run& run, const std::string& base, const std::string& dataset) {
+  const auto& req = run.request.train_request();
+  auto exe = SelfExe();
+  if (!exe.ok()) return exe.status();
   const std::string tmp = state_dir() + "/artifacts/tmp";
   std::error_code ec;
-  fs::create_directories(logs, ec);
   fs::create_directories(tmp, ec);
-  run->log_path = logs + "/train-" + req.output_version() + ".log";
-  run->output_tmp = tmp + "/model-" + req.output_version() + "-" + NewId() + ".kzm";
-  run->log_offset = fs::exists(run->log_path, ec) ? fs::file_size(run->log_path, ec) : 0;
-  if (ec) run->log_offset = 0;
-
-  std::vector<std::string> argv = {*exe,      "train-model", "--base",    *base,
-                                   "--dataset", *dataset,     "--version", req.output_version(),
-                                   "--output",  run->output_tmp, "--epochs", std::to_string(run->epochs),
+  run.output_tmp = tmp + "/model-" + req.output_version() + "-" + NewId() + ".kzm";
+  std::vector<std::string> argv = {*exe,      "train-model", "--base",    base,
+                                   "--dataset", dataset,     "--version", req.output_version(),
+                                   "--output",  run.output_tmp, "--epochs", std::to_string(settings().value("epochs", 5)),
                                    "--replay-fraction", fmt::format("{}", settings().value("replay_fraction", 0.5))};
   // Replay source: the worker's original training data (spec.worker.skill.train).
   const json spec = settings().value("cluster", json::object()).value("spec", json::object());
@@ -169,112 +172,120 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
     }
   } else {
     spdlog::warn("cycle {}: no replay data (spec.worker.skill.train); training on the new rows only",
-                 request.cycle_id());
+                 run.request.cycle_id());
   }
-
-  auto pid = supervisor::SpawnProcess(argv, run->log_path);
-  if (!pid.ok()) {
-    ReplyError(request, v1::Error::INTERNAL, "cannot start the trainer: " + pid.status().message());
-    return;
-  }
-  run->pid = *pid;
-  run->started_ms = MonoMs();
-  run->deadline_ms = run->started_ms + int64_t{1000} * settings().value("timeout_s", 600);
-  spdlog::info("cycle {}: training {} from {} on {} (pid {}, log {})", request.cycle_id(), req.output_version(),
-               req.base_model(), req.dataset_id(), run->pid, run->log_path);
-  SetState(v1::AGENT_STATE_BUSY, "training " + req.output_version() + ": starting");
-  run_ = std::move(run);
-  run_->timer = Every(kPollMs, [this] { Poll(); });
+  auto p = TrainerProcess::Start(argv, run.log_path, int64_t{1000} * settings().value("timeout_s", 600), kTailLines);
+  if (!p.ok()) return Status::Internal("cannot start the trainer: " + p.status().message());
+  run.process = std::move(*p);
+  return Status::OK();
 }
 
-void TrainingAgent::ReadLog() {
-  Run& r = *run_;
-  std::ifstream in(r.log_path, std::ios::binary);
-  if (!in) return;
-  in.seekg(static_cast<std::streamoff>(r.log_offset));
-  std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  r.log_offset += chunk.size();
-  r.partial += chunk;
-  std::size_t start = 0, nl;
-  while ((nl = r.partial.find('\n', start)) != std::string::npos) {
-    OnLine(r.partial.substr(start, nl - start));
-    start = nl + 1;
-  }
-  r.partial.erase(0, start);
+Status TrainingAgent::StartCommand(Run& run, const std::string& base, const std::string& dataset) {
+  const auto& req = run.request.train_request();
+  CommandJobInput in;
+  in.command_template = settings().value("command", "");
+  in.base_model_path = base;
+  in.base_version = req.base_model();
+  in.dataset_path = dataset;
+  in.output_version = req.output_version();
+  in.cycle_id = run.request.cycle_id();
+  in.work_dir = state_dir() + "/training/" + req.output_version() + "-" + NewId();
+  in.epochs = settings().value("epochs", 5);
+  auto job = PrepareCommandJob(in);
+  if (!job.ok()) return job.status();
+  run.job = std::move(*job);
+  LogNote(run.log_path, fmt::format("cycle {}: training {} with: {} ({} train / {} validation rows)",
+                                    run.request.cycle_id(), req.output_version(), run.job.command, run.job.train_rows,
+                                    run.job.validation_rows));
+  auto p =
+      TrainerProcess::Start(run.job.argv, run.log_path, int64_t{1000} * settings().value("timeout_s", 600), kTailLines);
+  if (!p.ok()) return Status::Internal("cannot start the training command: " + p.status().message());
+  run.process = std::move(*p);
+  return Status::OK();
 }
 
 void TrainingAgent::OnLine(const std::string& line) {
   Run& r = *run_;
-  if (line.empty()) return;
-  r.tail.push_back(line);
-  if (r.tail.size() > kTailLines) r.tail.pop_front();
-  if (line.rfind("result ", 0) == 0) {
-    r.result = json::parse(line.substr(7), nullptr, false);
+  if (auto result = ParseResultLine(line)) {
+    r.result = std::move(*result);
     return;
   }
-  // progress <fraction> loss <loss> <message>
-  if (line.rfind("progress ", 0) != 0) return;
-  std::istringstream in(line.substr(9));
-  double fraction = 0, loss = 0;
-  std::string word;
-  if (!(in >> fraction >> word >> loss) || word != "loss") return;
-  std::string message;
-  std::getline(in >> std::ws, message);
+  auto u = ParseProgressLine(line);
+  if (!u) return;
+  r.last_progress = json{{"fraction", u->fraction}};
+  if (u->loss) r.last_progress["loss"] = *u->loss;
+  for (const auto& [k, v] : u->values) r.last_progress[k] = v;
   Envelope e;
   e.set_cycle_id(r.request.cycle_id());
   auto* p = e.mutable_train_progress();
-  p->set_fraction(fraction);
-  p->set_loss(loss);
-  p->set_message(message);
+  p->set_fraction(u->fraction);
+  if (u->loss) p->set_loss(*u->loss);
+  p->set_message(u->message);
   Status s = Send("runtime", std::move(e));
   if (!s.ok()) spdlog::warn("progress not sent: {}", s.ToString());
   const std::string& version = r.request.train_request().output_version();
-  SetState(v1::AGENT_STATE_BUSY, message.rfind("epoch", 0) == 0
-                                     ? fmt::format("training {}: {}, loss {:.2f}", version, message, loss)
-                                     : fmt::format("training {}: {}", version, message));
+  std::string detail = fmt::format("training {}: {:.0f}%", version, u->fraction * 100);
+  if (!u->message.empty()) detail += ", " + u->message;
+  if (u->loss) detail += fmt::format(", loss {:.2f}", *u->loss);
+  SetState(v1::AGENT_STATE_BUSY, detail);
 }
 
 void TrainingAgent::Poll() {
   if (!run_) return;
-  ReadLog();
-  int st = 0;
-  pid_t got = ::waitpid(run_->pid, &st, WNOHANG);
-  if (got == run_->pid) {
-    run_->pid = 0;
-    ReadLog();
-    Finish(st);
-    return;
-  }
-  if (got < 0 && errno == ECHILD) {  // reaped elsewhere: the outcome is unknown
-    run_->pid = 0;
-    Fail(v1::Error::INTERNAL, "the trainer process vanished (pid not our child any more)");
-    return;
-  }
-  if (MonoMs() >= run_->deadline_ms) {
-    const int timeout_s = settings().value("timeout_s", 600);
-    KillChild();
-    ReadLog();
-    Fail(v1::Error::INTERNAL, fmt::format("training {} took longer than training.timeout_s ({} s) and was stopped",
-                                          run_->request.train_request().output_version(), timeout_s));
+  TrainerProcess& p = *run_->process;
+  switch (p.Poll([this](const std::string& line) { OnLine(line); })) {
+    case TrainerProcess::State::kRunning:
+      return;
+    case TrainerProcess::State::kExited:
+      if (p.succeeded()) {
+        Finish();
+      } else {
+        Fail(v1::Error::INTERNAL,
+             fmt::format("the trainer for {} {}", run_->request.train_request().output_version(), p.DescribeExit()));
+      }
+      return;
+    case TrainerProcess::State::kTimedOut:
+      Fail(v1::Error::INTERNAL, fmt::format("training {} took longer than training.timeout_s ({} s) and was stopped",
+                                            run_->request.train_request().output_version(),
+                                            settings().value("timeout_s", 600)));
+      return;
+    case TrainerProcess::State::kLost:
+      Fail(v1::Error::INTERNAL, "the trainer process vanished (pid not our child any more)");
+      return;
   }
 }
 
-void TrainingAgent::Finish(int st) {
+void TrainingAgent::Finish() {
   Run& r = *run_;
   const auto& req = r.request.train_request();
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    Fail(v1::Error::INTERNAL, fmt::format("the trainer for {} {}", req.output_version(), DescribeExit(st)));
-    return;
+  std::string model_path = r.output_tmp, ext = "kzm";
+  if (r.backend == "command") {
+    auto found = FindCommandOutput(r.job.output_dir, r.result);
+    if (!found.ok()) {
+      Fail(v1::Error::INTERNAL, "training command for " + req.output_version() + ": " + found.status().message());
+      return;
+    }
+    model_path = *found;
+    ext = ArtifactExtension(model_path);
   }
-  auto art = sdk::StoreArtifactFile(state_dir(), "models", "kzm", r.output_tmp);
+  auto art = sdk::StoreArtifactFile(state_dir(), "models", ext, model_path);
   if (!art.ok()) {
     Fail(v1::Error::INTERNAL, "storing the trained model failed: " + art.status().message());
     return;
   }
   json metrics = r.result.is_object() ? r.result : json::object();
-  metrics["wall_seconds"] = static_cast<double>(MonoMs() - r.started_ms) / 1000.0;
-  metrics["replay_fraction"] = settings().value("replay_fraction", 0.5);
-  metrics["backend"] = "builtin";
+  metrics["wall_seconds"] = static_cast<double>(r.process->elapsed_ms()) / 1000.0;
+  metrics["backend"] = r.backend;
+  if (r.backend == "builtin") {
+    metrics["replay_fraction"] = settings().value("replay_fraction", 0.5);
+  } else {
+    metrics["train_rows"] = r.job.train_rows;
+    metrics["validation_rows"] = r.job.validation_rows;
+    metrics["log"] = r.log_path;
+    if (r.last_progress.is_object()) metrics["last_progress"] = r.last_progress;
+    std::error_code ec;
+    fs::remove_all(r.job.work_dir, ec);  // the model was moved out; the rest is scratch
+  }
   Envelope reply;
   auto* ready = reply.mutable_model_ready();
   ready->set_version(req.output_version());
@@ -294,30 +305,19 @@ void TrainingAgent::Finish(int st) {
 void TrainingAgent::Fail(v1::Error::Code code, const std::string& message) {
   Run& r = *run_;
   std::string text = message;
-  if (!r.partial.empty()) r.tail.push_back(r.partial);
-  while (r.tail.size() > kTailLines) r.tail.pop_front();
-  if (!r.tail.empty()) {
+  auto tail = r.process ? r.process->Tail() : std::vector<std::string>{};
+  if (!tail.empty()) {
     text += "; last log lines (" + r.log_path + "):";
-    for (const auto& l : r.tail) text += "\n  " + l;
+    for (const auto& l : tail) text += "\n  " + l;
   }
   spdlog::error("cycle {}: {}", r.request.cycle_id(), text);
   std::error_code ec;
-  fs::remove(r.output_tmp, ec);
+  if (!r.output_tmp.empty()) fs::remove(r.output_tmp, ec);
+  // A command's work dir is kept: what it left there helps to find out why.
   ReplyError(r.request, code, text);
   Cancel(r.timer);
   SetState(v1::AGENT_STATE_IDLE, "training failed: " + message);
   run_.reset();
-}
-
-void TrainingAgent::KillChild() {
-  if (!run_ || run_->pid <= 0) return;
-  // The trainer has its own process group (SpawnProcess): kill all of it.
-  ::kill(-run_->pid, SIGKILL);
-  ::kill(run_->pid, SIGKILL);
-  int st = 0;
-  while (::waitpid(run_->pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  run_->pid = 0;
 }
 
 }  // namespace kaizen::agents

@@ -1,11 +1,13 @@
 // TrainingAgent: answers the runtime's TrainRequest with a ModelReady.
 //
-// The builtin backend runs `kaizen train-model` (this same binary) as a child
-// process, so a crash or a runaway run cannot take the agent down: the agent
-// polls it every 100 ms, turns its "progress" lines into TrainProgress
-// messages to the runtime and its state detail, kills it after timeout_s, and
-// answers an Error with the last log lines when it fails. Backends "command"
-// and "prompt" answer an Error (not available yet).
+// Every backend trains in a child process (TrainerProcess), so a crash or a
+// runaway run cannot take the agent down: the agent polls it every 100 ms,
+// turns its progress lines into TrainProgress messages to the runtime and its
+// state detail, kills it after training.timeout_s, and answers an Error with
+// the last log lines when it fails. The log is kept at
+// <state_dir>/logs/train-<output_version>.log.
+//   builtin: `kaizen train-model` (this binary) trains the built-in classifier.
+//   command: the user's command template (command_trainer.h).
 #pragma once
 
 #include <map>
@@ -26,12 +28,12 @@ class TrainingAgent : public sdk::Agent {
  private:
   struct Run;
   void OnTrainRequest(const sdk::Envelope& request);
+  Status StartBuiltin(Run& run, const std::string& base, const std::string& dataset);
+  Status StartCommand(Run& run, const std::string& base, const std::string& dataset);
   void Poll();
-  void ReadLog();
   void OnLine(const std::string& line);
-  void Finish(int wait_status);
+  void Finish();
   void Fail(v1::Error::Code code, const std::string& message);
-  void KillChild();
   void ReplyError(const sdk::Envelope& request, v1::Error::Code code, const std::string& message);
 
   std::unique_ptr<Run> run_;
