@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "runtime/store/migrations.h"
 #include "runtime/store/private_dir.h"
 #include "runtime/store/store_impl.h"
@@ -72,6 +74,14 @@ Result<std::unique_ptr<Store::Impl>> Store::Impl::Open(const std::string& path, 
   impl->schema_version = *version;
   if (!read_only) {
     if (Status s = impl->PrepareHotStatements(); !s.ok()) return s;
+  }
+  if (!read_only && !InMemory(path)) {
+    auto checkpointer = Checkpointer::Start(impl->db);
+    if (checkpointer.ok()) {
+      impl->checkpointer = std::move(checkpointer.value());
+    } else {  // SQLite's own checkpoints stay on: slower commits now and then, nothing lost
+      spdlog::warn("store: checkpoints stay on the writer's thread: {}", checkpointer.status().ToString());
+    }
   }
   return impl;
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "runtime/store/checkpointer.h"
 #include "runtime/store/database.h"
 #include "runtime/store/store.h"
 
@@ -28,6 +29,9 @@ struct Store::Impl {
   std::unordered_map<std::string, Statement> cached;  // the rest, prepared on first use
   // The task path runs these per task: prepared on first use, no lookup by SQL text.
   Statement add_task, mark_answered, insert_result, get_task;
+  // Read-write file stores: checkpoints off the writer's thread. Last, so it
+  // stops before the statements and the connection it watches go.
+  std::unique_ptr<Checkpointer> checkpointer;
 
   // Opens, configures, migrates and prepares; see Store::Open.
   static Result<std::unique_ptr<Impl>> Open(const std::string& path, Mode mode);
