@@ -120,8 +120,11 @@ class ChatClient {
   // retries exhausted on 429/5xx), Timeout (the last attempt timed out),
   // InvalidArgument (other 4xx: the message quotes the server's error message,
   // never the key), Corruption (the reply was not chat-completion JSON after
-  // every retry). `tag` attributes the call's usage (see above).
-  Result<ChatReply> Complete(const std::vector<ChatMessage>& messages, const std::string& tag = "");
+  // every retry). `tag` attributes the call's usage (see above). `model`, when
+  // not empty, replaces config().model for this call (a PromptModel's base_model).
+  // No error message ever contains the API key (it is masked if a server echoes it).
+  Result<ChatReply> Complete(const std::vector<ChatMessage>& messages, const std::string& tag = "",
+                             const std::string& model = "");
 
   Usage TotalUsage() const;
   Usage UsageFor(const std::string& tag) const;       // zero when never used

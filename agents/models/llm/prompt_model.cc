@@ -1,0 +1,190 @@
+#include "agents/models/llm/prompt_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "agents/models/atomic_file.h"
+
+namespace kaizen::models::llm {
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kFormat = "kaizen-prompt-model";
+constexpr int kFormatVersion = 1;
+
+std::string Trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Lower case, with spaces and hyphens as underscores: "Transfer Money" == "transfer_money".
+std::string Canonical(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(c));
+  return out;
+}
+
+std::string Cut(const std::string& s) { return s.size() > 200 ? s.substr(0, 200) + "..." : s; }
+
+std::string LabelJson(const std::string& label) { return json{{"label", label}}.dump(); }
+
+// The first {...} in `s` that parses as a JSON object, if any.
+std::optional<json> FirstJsonObject(const std::string& s) {
+  for (auto open = s.find('{'); open != std::string::npos; open = s.find('{', open + 1)) {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (std::size_t i = open; i < s.size(); ++i) {
+      char c = s[i];
+      if (in_string) {
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') in_string = false;
+        continue;
+      }
+      if (c == '"') in_string = true;
+      else if (c == '{') ++depth;
+      else if (c == '}' && --depth == 0) {
+        try {
+          auto j = json::parse(s.substr(open, i - open + 1));
+          if (j.is_object()) return j;
+        } catch (const json::exception&) {
+        }
+        break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* TaskKindName(TaskKind kind) { return kind == TaskKind::kLabel ? "label" : "text"; }
+
+Result<TaskKind> ParseTaskKind(const std::string& name) {
+  if (name == "label") return TaskKind::kLabel;
+  if (name == "text") return TaskKind::kText;
+  return Status::InvalidArgument("task kind '" + name + "' is neither label nor text");
+}
+
+json PromptModel::ToJson() const {
+  json ex = json::array();
+  for (const auto& e : examples) ex.push_back({{"input", e.text}, {"output", e.label}});
+  return {{"format", kFormat},          {"format_version", kFormatVersion}, {"base_model", base_model},
+          {"task", TaskKindName(task)}, {"system_prompt", system_prompt},   {"labels", labels},
+          {"examples", ex},             {"origin", origin}};
+}
+
+Result<PromptModel> PromptModel::FromJson(const json& j) {
+  if (!j.is_object() || j.value("format", "") != kFormat) {
+    return Status::Corruption("not a prompt model: \"format\" is not \"" + std::string(kFormat) + "\"");
+  }
+  PromptModel m;
+  try {
+    int version = j.value("format_version", 0);
+    if (version < 1 || version > kFormatVersion) {
+      return Status::Corruption("prompt model format_version " + std::to_string(version) + " is not supported (1.." +
+                                std::to_string(kFormatVersion) + ")");
+    }
+    m.base_model = j.value("base_model", "");
+    auto task = ParseTaskKind(j.value("task", "label"));
+    if (!task.ok()) return Status::Corruption("prompt model: " + task.status().message());
+    m.task = *task;
+    m.system_prompt = j.value("system_prompt", "");
+    m.labels = j.value("labels", std::vector<std::string>{});
+    for (const auto& e : j.value("examples", json::array())) {
+      m.examples.push_back({e.at("input").get<std::string>(), e.at("output").get<std::string>()});
+    }
+    m.origin = j.value("origin", "");
+  } catch (const json::exception& e) {
+    return Status::Corruption(std::string("prompt model: a field has the wrong type: ") + e.what());
+  }
+  return m;
+}
+
+Status SavePromptModel(const std::string& path, const PromptModel& model) {
+  return WriteFileAtomically(path, model.ToJson().dump(2) + "\n");
+}
+
+Result<PromptModel> LoadPromptModel(const std::string& path) {
+  auto text = ReadWholeFile(path, kMaxPromptModelBytes);
+  if (!text.ok()) return text.status();
+  json j;
+  try {
+    j = json::parse(*text);
+  } catch (const json::exception& e) {
+    return Status::Corruption(path + ": not JSON: " + e.what());
+  }
+  auto m = PromptModel::FromJson(j);
+  if (!m.ok()) return m.status().WithContext(path);
+  return m;
+}
+
+std::vector<ChatMessage> BuildMessages(const PromptModel& model, const std::string& input) {
+  std::vector<ChatMessage> out;
+  std::string system = model.system_prompt;
+  if (model.task == TaskKind::kLabel && !model.labels.empty()) {
+    if (!system.empty()) system += "\n\n";
+    system += "Labels: ";
+    for (std::size_t i = 0; i < model.labels.size(); ++i) system += (i ? ", " : "") + model.labels[i];
+    system += "\nAnswer with JSON: {\"label\": \"<one of the labels>\"}";
+  }
+  if (!system.empty()) out.push_back({"system", system});
+  for (const auto& e : model.examples) {
+    out.push_back({"user", e.text});
+    out.push_back({"assistant", model.task == TaskKind::kLabel ? LabelJson(e.label) : e.label});
+  }
+  out.push_back({"user", input});
+  return out;
+}
+
+Result<std::string> ParseLabel(const std::string& reply, const std::vector<std::string>& labels) {
+  std::string candidate;
+  if (auto j = FirstJsonObject(reply); j && j->contains("label") && (*j)["label"].is_string()) {
+    candidate = (*j)["label"].get<std::string>();
+  } else {
+    candidate = Trim(reply);
+    if (candidate.rfind("```", 0) == 0) {  // a fenced bare label
+      auto nl = candidate.find('\n');
+      auto close = candidate.rfind("```");
+      candidate = (nl != std::string::npos && close > nl) ? candidate.substr(nl + 1, close - nl - 1) : "";
+    }
+    auto strip = [](std::string s) {
+      s = Trim(s);
+      while (!s.empty() && (s.front() == '"' || s.front() == '\'' || s.front() == '`')) s.erase(s.begin());
+      while (!s.empty() && (s.back() == '"' || s.back() == '\'' || s.back() == '`' || s.back() == '.')) s.pop_back();
+      return Trim(s);
+    };
+    candidate = strip(candidate);
+    for (const char* head : {"label:", "Label:", "LABEL:"}) {
+      if (candidate.rfind(head, 0) == 0) candidate = strip(candidate.substr(std::string(head).size()));
+    }
+  }
+  candidate = Trim(candidate);
+  if (candidate.empty()) return Status::InvalidArgument("the model's reply holds no label: \"" + Cut(reply) + "\"");
+  if (labels.empty()) return candidate;
+  const std::string want = Canonical(candidate);
+  for (const auto& l : labels) {
+    if (Canonical(l) == want) return l;
+  }
+  return Status::InvalidArgument("the model answered \"" + Cut(candidate) + "\", which is not one of the " +
+                                 std::to_string(labels.size()) + " labels");
+}
+
+Result<std::string> ParseText(const std::string& reply) {
+  std::string t = Trim(reply);
+  if (t.empty()) return Status::InvalidArgument("the model's reply is empty");
+  return t;
+}
+
+Result<std::string> Answer(ChatClient& client, const PromptModel& model, const std::string& input,
+                           const std::string& tag, ChatReply* reply) {
+  auto r = client.Complete(BuildMessages(model, input), tag, model.base_model);
+  if (!r.ok()) return r.status();
+  if (reply) *reply = *r;
+  return model.task == TaskKind::kLabel ? ParseLabel(r->text, model.labels) : ParseText(r->text);
+}
+
+}  // namespace kaizen::models::llm
