@@ -1,0 +1,312 @@
+#include "tests/support/openai_test_server/rules.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+
+namespace kaizen::testing {
+namespace {
+
+using json = nlohmann::json;
+
+const std::set<std::string>& StopWords() {
+  static const std::set<std::string> kStop = {
+      "the", "a",   "an",  "and", "or",   "to",   "of",   "in",   "on",   "for",  "is",   "are",  "be",   "it",
+      "my",  "me",  "you", "your", "i",   "we",   "do",   "does", "can",  "could", "would", "will", "what", "how",
+      "this", "that", "with", "at", "by", "from", "as",  "was",  "please", "want", "need", "tell", "about", "there",
+      "have", "has", "am",  "if",  "so",  "up",   "get",  "like", "is",   "im",   "its",  "let",  "know"};
+  return kStop;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string Trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> Words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+double Cosine(const std::set<std::string>& a, const std::set<std::string>& b) {
+  if (a.empty() || b.empty()) return 0;
+  std::size_t shared = 0;
+  for (const auto& w : a) shared += b.count(w);
+  return shared / std::sqrt(static_cast<double>(a.size()) * static_cast<double>(b.size()));
+}
+
+std::string ContentOf(const json& m) {
+  const auto& c = m.contains("content") ? m["content"] : json();
+  return c.is_string() ? c.get<std::string>() : "";
+}
+
+// The label in an assistant example: {"label": x} or the bare text.
+std::string ExampleLabel(const std::string& content) {
+  auto open = content.find('{');
+  if (open != std::string::npos) {
+    try {
+      auto j = json::parse(content.substr(open, content.rfind('}') - open + 1));
+      if (j.is_object() && j.contains("label") && j["label"].is_string()) return j["label"].get<std::string>();
+    } catch (const json::exception&) {
+    }
+  }
+  return Trim(content);
+}
+
+struct Parsed {
+  std::string system;
+  std::vector<std::pair<std::string, std::string>> shots;  // user, assistant
+  std::string input;                                       // the last user message
+};
+
+Parsed Parse(const json& messages) {
+  Parsed p;
+  std::string pending_user;
+  bool have_user = false;
+  for (const auto& m : messages) {
+    std::string role = m.value("role", "");
+    std::string content = ContentOf(m);
+    if (role == "system") {
+      p.system += (p.system.empty() ? "" : "\n") + content;
+    } else if (role == "user") {
+      if (have_user) p.input = pending_user;  // a user turn with no answer: keep the latest
+      pending_user = content;
+      have_user = true;
+    } else if (role == "assistant" && have_user) {
+      p.shots.emplace_back(pending_user, content);
+      have_user = false;
+    }
+  }
+  p.input = have_user ? pending_user : "";
+  return p;
+}
+
+std::string CanonLabel(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(c));
+  return out;
+}
+
+RuleReply Classify(const Parsed& p, const std::vector<std::string>& listed, const Knowledge* knowledge) {
+  // Candidate labels: the listed set; without one, the labels the examples and knowledge show.
+  std::vector<std::string> labels = listed;
+  if (labels.empty()) {
+    for (const auto& [u, a] : p.shots) {
+      std::string l = ExampleLabel(a);
+      if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+    }
+    if (knowledge) {
+      for (const auto& l : knowledge->labels) {
+        if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+      }
+    }
+  }
+  std::map<std::string, std::size_t> index;  // canonical label -> position
+  for (std::size_t i = 0; i < labels.size(); ++i) index.emplace(CanonLabel(labels[i]), i);
+  std::vector<double> score(labels.size(), 0.0);
+  const auto input = ContentWords(p.input);
+  auto consider = [&](const std::string& label, const std::set<std::string>& words) {
+    auto it = index.find(CanonLabel(label));
+    if (it != index.end()) score[it->second] = std::max(score[it->second], Cosine(input, words));
+  };
+  // 1. The label's own name: "transfer_money" -> {transfer, money}.
+  for (const auto& l : labels) {
+    std::string spaced = l;
+    std::replace(spaced.begin(), spaced.end(), '_', ' ');
+    consider(l, ContentWords(spaced));
+  }
+  // 2. Instruction lines "<label>: keywords" or "- <label>: keywords".
+  for (std::string line : Lines(p.system)) {
+    line = Trim(line);
+    if (line.rfind("- ", 0) == 0 || line.rfind("* ", 0) == 0) line = Trim(line.substr(2));
+    auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) continue;
+    std::string head = Trim(line.substr(0, colon));
+    if (head == "Labels" || head == "Answer with JSON") continue;
+    consider(head, ContentWords(line.substr(colon + 1)));
+  }
+  // 3. Few-shot examples.
+  for (const auto& [u, a] : p.shots) consider(ExampleLabel(a), ContentWords(u));
+  // 4. What the model knows.
+  if (knowledge) {
+    for (const auto& [words, label] : knowledge->examples) consider(label, words);
+  }
+  std::string answer = labels.empty() ? "unknown" : labels[0];
+  double best = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (score[i] > best) best = score[i], answer = labels[i];
+  }
+  bool json_out = Lower(p.system).find("json") != std::string::npos;
+  return {json_out ? json{{"label", answer}}.dump() : answer, "classify"};
+}
+
+// Rewrite: '- "TEXT" -> LABEL' lines; the instructions between <<< and >>>.
+RuleReply Rewrite(const std::string& request) {
+  std::string current;
+  auto open = request.find("<<<"), close = request.find(">>>");
+  if (open != std::string::npos && close != std::string::npos && close > open) {
+    current = Trim(request.substr(open + 3, close - open - 3));
+  }
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::string>> words;
+  for (const auto& raw : Lines(request)) {
+    std::string line = Trim(raw);
+    if (line.rfind("- \"", 0) != 0) continue;
+    auto end_quote = line.find("\" -> ");
+    if (end_quote == std::string::npos) continue;
+    std::string text = line.substr(3, end_quote - 3);
+    std::string rest = line.substr(end_quote + 5);
+    std::string label = Trim(rest.substr(0, rest.find(' ')));
+    if (label.empty()) continue;
+    if (!words.count(label)) order.push_back(label);
+    auto& list = words[label];
+    for (const auto& w : ContentWordList(text)) {
+      if (list.size() < 12 && std::find(list.begin(), list.end(), w) == list.end()) list.push_back(w);
+    }
+  }
+  std::string out = current;
+  for (const auto& label : order) {
+    out += (out.empty() ? "" : "\n") + label + ":";
+    for (const auto& w : words[label]) out += " " + w;
+  }
+  return {out, "rewrite"};
+}
+
+// Judge: unigram F1 of the "Answer:" section against the "Reference:" one.
+RuleReply Judge(const std::string& request) {
+  auto section = [&](const std::string& head) -> std::string {
+    auto at = request.find(head + ":");
+    if (at == std::string::npos) return "";
+    auto from = at + head.size() + 1;
+    std::size_t to = request.size();
+    for (const char* next : {"\nInput:", "\nReference:", "\nAnswer:"}) {
+      auto n = request.find(next, from);
+      if (n != std::string::npos) to = std::min(to, n);
+    }
+    return Trim(request.substr(from, to - from));
+  };
+  std::string reference = section("Reference");
+  if (reference.empty()) reference = section("Input");
+  const auto answer = ContentWords(section("Answer"));
+  const auto ref = ContentWords(reference);
+  double f1 = 0;
+  if (!answer.empty() && !ref.empty()) {
+    std::size_t shared = 0;
+    for (const auto& w : answer) shared += ref.count(w);
+    double p = static_cast<double>(shared) / answer.size(), r = static_cast<double>(shared) / ref.size();
+    f1 = (p + r) > 0 ? 2 * p * r / (p + r) : 0;
+  }
+  f1 = std::round(f1 * 1000) / 1000;
+  return {json{{"score", f1}}.dump(), "judge"};
+}
+
+// Free text: the input's first K words; K from the examples' mean answer
+// length, else "at most N words" in the system prompt, else 30.
+RuleReply Text(const Parsed& p) {
+  std::size_t k = 30;
+  if (!p.shots.empty()) {
+    double total = 0;
+    for (const auto& [u, a] : p.shots) total += Words(a).size();
+    k = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(total / p.shots.size())));
+  } else {
+    auto at = Lower(p.system).find("at most ");
+    if (at != std::string::npos) {
+      int n = std::atoi(p.system.c_str() + at + 8);
+      if (n > 0) k = static_cast<std::size_t>(n);
+    }
+  }
+  auto words = Words(p.input);
+  std::string out;
+  for (std::size_t i = 0; i < words.size() && i < k; ++i) out += (i ? " " : "") + words[i];
+  return {out, "text"};
+}
+
+}  // namespace
+
+std::vector<std::string> ContentWordList(const std::string& text) {
+  std::vector<std::string> out;
+  std::string w;
+  auto flush = [&] {
+    if (w.size() >= 2 && !StopWords().count(w)) out.push_back(w);
+    w.clear();
+  };
+  for (unsigned char c : text) {
+    if (std::isalnum(c)) w += static_cast<char>(std::tolower(c));
+    else if (c != '\'') flush();
+  }
+  flush();
+  return out;
+}
+
+std::set<std::string> ContentWords(const std::string& text) {
+  auto list = ContentWordList(text);
+  return {list.begin(), list.end()};
+}
+
+Knowledge Knowledge::From(const std::vector<models::Example>& examples) {
+  Knowledge k;
+  std::set<std::string> seen;
+  for (const auto& e : examples) {
+    k.examples.emplace_back(ContentWords(e.text), e.label);
+    if (seen.insert(e.label).second) k.labels.push_back(e.label);
+  }
+  return k;
+}
+
+RuleReply Answer(const json& request, const Knowledge* knowledge) {
+  const json messages = request.value("messages", json::array());
+  Parsed p = Parse(messages);
+  // Which rule: a judge, a rewrite request, a classification, or free text.
+  if (Lower(p.system).find("judge") != std::string::npos && p.input.find("Answer:") != std::string::npos) {
+    return Judge(p.input);
+  }
+  if (p.input.find("<<<") != std::string::npos && p.input.find("\" -> ") != std::string::npos) return Rewrite(p.input);
+  std::vector<std::string> listed;
+  bool classify = false;
+  for (const auto& raw : Lines(p.system)) {
+    std::string line = Trim(raw);
+    if (line.rfind("Labels:", 0) != 0) continue;
+    classify = true;
+    std::stringstream in(line.substr(7));
+    for (std::string l; std::getline(in, l, ',');) {
+      l = Trim(l);
+      if (!l.empty()) listed.push_back(l);
+    }
+  }
+  if (!classify && !p.shots.empty()) {
+    // Examples answered {"label": ...}: a classification without a listed label set.
+    classify = p.shots.front().second.find("\"label\"") != std::string::npos;
+  }
+  if (!classify && knowledge && !knowledge->examples.empty()) classify = true;
+  if (classify) return Classify(p, listed, knowledge);
+  return Text(p);
+}
+
+int64_t PromptTokens(const json& messages) {
+  int64_t n = 0;
+  for (const auto& m : messages) n += 3 + static_cast<int64_t>(Words(ContentOf(m)).size());
+  return n;
+}
+
+int64_t CompletionTokens(const std::string& content) {
+  return std::max<int64_t>(1, static_cast<int64_t>(Words(content).size()));
+}
+
+}  // namespace kaizen::testing
