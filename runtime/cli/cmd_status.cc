@@ -1,4 +1,11 @@
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -6,122 +13,92 @@
 #include "runtime/base/clock.h"
 #include "runtime/cli/commands.h"
 #include "runtime/cli/runtime_session.h"
-#include "runtime/store/store.h"
+#include "runtime/cli/status_view.h"
 
 namespace kaizen::cli {
 namespace {
 
-nlohmann::json StatusToJson(const v1::StatusReply& r) {
-  nlohmann::json agents = nlohmann::json::array();
-  for (const auto& a : r.agents()) {
-    agents.push_back({{"id", a.id()},
-                      {"role", a.role()},
-                      {"state", bus::StateName(a.state())},
-                      {"detail", a.detail()},
-                      {"pid", a.pid()},
-                      {"restarts", a.restarts()},
-                      {"model_version", a.model_version()},
-                      {"connected", a.connected()},
-                      {"last_seen_ms", a.last_seen_ms()}});
-  }
-  const auto& b = r.bus();
-  nlohmann::json cycle = nullptr;
-  if (!r.cycle_json().empty()) cycle = nlohmann::json::parse(r.cycle_json(), nullptr, false);
-  return {{"cluster",
-           {{"name", r.cluster()},
-            {"phase", r.phase()},
-            {"running", true},
-            {"runtime_pid", r.runtime_pid()},
-            {"started_ms", r.started_ms()},
-            {"state_dir", r.state_dir()},
-            {"control", r.control_endpoint()},
-            {"events", r.events_endpoint()},
-            {"journal_seq", r.last_seq()}}},
-          {"agents", agents},
-          {"bus",
-           {{"received", b.received()},
-            {"sent", b.sent()},
-            {"published", b.published()},
-            {"dropped_frames", b.dropped_frames()},
-            {"dropped", {{"malformed", b.dropped_malformed()},
-                         {"oversized", b.dropped_oversized()},
-                         {"unknown_sender", b.dropped_unknown_sender()},
-                         {"forged_sender", b.dropped_forged_sender()},
-                         {"unexpected", b.dropped_unexpected()},
-                         {"rate_limited", b.dropped_rate_limited()}}},
-            {"rejected_keys", b.rejected_keys()}}},
-          {"cycle", cycle},
-          {"router", r.router_json().empty() ? nlohmann::json(nullptr)
-                                             : nlohmann::json::parse(r.router_json(), nullptr, false)}};
+// One status from the runtime, or an error message.
+Result<nlohmann::json> Ask(RuntimeSession& session, int timeout_ms) {
+  bus::Envelope req = session.NewRequest();
+  req.mutable_status_request();
+  auto reply = session.Call(std::move(req), timeout_ms);
+  if (!reply.ok()) return reply.status();
+  if (!reply->has_status_reply()) return Status::Internal("unexpected answer to a status request");
+  return StatusToJson(reply->status_reply());
 }
 
-// Last known agent states from the store, for a cluster that is down.
-nlohmann::json StoredStatus(const std::string& state_dir) {
-  nlohmann::json j = {{"cluster", {{"running", false}, {"state_dir", state_dir}}},
-                      {"agents", nlohmann::json::array()}, {"bus", nullptr}, {"cycle", nullptr}};
-  auto store = store::Store::Open(state_dir + "/state.db", store::Store::Mode::kReadOnly);
-  if (!store.ok()) return j;
-  auto rows = (*store)->ListAgents();
-  if (!rows.ok()) return j;
-  for (const auto& a : *rows) {
-    j["agents"].push_back({{"id", a.id}, {"role", a.role}, {"state", a.state}, {"detail", a.detail},
-                           {"pid", nullptr}, {"restarts", a.restarts}, {"model_version", a.model_version},
-                           {"connected", false}, {"last_seen_ms", a.updated_ms}});
-  }
-  return j;
+// ---- --watch ---------------------------------------------------------------
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop = true; }
+
+int TerminalColumns() {
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
 }
 
-void PrintText(const nlohmann::json& j) {
-  const auto& c = j["cluster"];
-  if (c.value("running", false)) {
-    std::printf("cluster %s: %s (runtime pid %lld, up since %s)\n", c["name"].get<std::string>().c_str(),
-                c["phase"].get<std::string>().c_str(), c["runtime_pid"].get<long long>(),
-                FormatIsoMs(c["started_ms"].get<int64_t>()).c_str());
-  } else {
-    std::printf("cluster at %s is not running; last known states:\n", c["state_dir"].get<std::string>().c_str());
-  }
-  std::printf("%-14s %-11s %-10s %-8s %-8s %-10s %s\n", "AGENT", "ROLE", "STATE", "PID", "RESTARTS", "MODEL", "DETAIL");
-  for (const auto& a : j["agents"]) {
-    std::string pid = a["pid"].is_number() && a["pid"].get<int64_t>() > 0 ? std::to_string(a["pid"].get<int64_t>()) : "-";
-    std::string model = a["model_version"].get<std::string>();
-    std::printf("%-14s %-11s %-10s %-8s %-8d %-10s %s\n", a["id"].get<std::string>().c_str(),
-                a["role"].get<std::string>().c_str(), a["state"].get<std::string>().c_str(), pid.c_str(),
-                a["restarts"].get<int>(), model.empty() ? "-" : model.c_str(), a["detail"].get<std::string>().c_str());
-  }
-  if (!j["bus"].is_null()) {
-    const auto& b = j["bus"];
-    std::printf("bus: %llu received, %llu sent, %llu published, %llu dropped", b["received"].get<unsigned long long>(),
-                b["sent"].get<unsigned long long>(), b["published"].get<unsigned long long>(),
-                b["dropped_frames"].get<unsigned long long>());
-    std::string reasons;
-    for (const auto& [k, v] : b["dropped"].items()) {
-      if (v.get<uint64_t>() > 0) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", v.get<uint64_t>(), k);
+// Sleeps up to `ms`, waking early on Ctrl-C.
+void Nap(int ms) {
+  const int64_t until = MonoMs() + ms;
+  while (!g_stop && MonoMs() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+int Watch(const StatusOptions& o, RuntimeSession& session) {
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  ::sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  // On a terminal: hide the cursor and clear once; each frame then goes home
+  // and overwrites, clearing line ends and what is below, so it does not flicker.
+  if (tty) std::fputs("\x1b[?25l\x1b[H\x1b[2J", stdout);
+  int code = kExitOk;
+  std::string why_stopped;
+  while (!g_stop) {
+    auto status = Ask(session, std::min(o.interval_ms, 2000) + 1000);
+    if (!status.ok()) {
+      if (!core::RuntimeAlive(session.paths())) {
+        why_stopped = "the cluster went down";
+        break;
+      }
+      // Alive but slow: say so and keep watching.
+      status = nlohmann::json{{"error", status.status().message()}};
     }
-    std::printf("%s", reasons.empty() ? "" : (" (" + reasons + ")").c_str());
-    uint64_t rejected = b.value("rejected_keys", uint64_t{0});
-    std::printf("%s\n", rejected ? fmt::format(", {} CURVE keys refused", rejected).c_str() : "");
+    std::string frame;
+    const std::string stamp = FormatIsoMs(WallMs());
+    const int width = tty ? TerminalColumns() : 80;
+    if (status->contains("error")) {
+      frame = "kaizen status: no answer from the runtime: " + (*status)["error"].get<std::string>() + "\n";
+    } else {
+      frame = StatusText(*status, {width});
+    }
+    frame = ClipColumns(fmt::format("{}  every {} ms, Ctrl-C to stop", stamp, o.interval_ms), width) + "\n" + frame;
+    if (o.output == "json" && !status->contains("error")) {
+      std::printf("%s\n", status->dump().c_str());  // one object per line: easy to pipe
+    } else if (tty) {
+      std::string out = "\x1b[H";
+      size_t start = 0;
+      while (start < frame.size()) {
+        size_t end = frame.find('\n', start);
+        out += frame.substr(start, end - start) + "\x1b[K\n";
+        start = end + 1;
+      }
+      out += "\x1b[J";
+      std::fputs(out.c_str(), stdout);
+    } else {
+      std::printf("%s\n", frame.c_str());
+    }
+    if (std::fflush(stdout) != 0) break;  // the reader went away
+    Nap(o.interval_ms);
   }
-  if (j.contains("router") && j["router"].is_object()) {
-    const auto& r = j["router"];
-    std::printf("traffic: %s   tasks: %llu submitted, %llu answered, %llu in flight, %llu queued, %llu re-sent\n",
-                r.value("traffic", "").c_str(), r.value("submitted", 0ULL), r.value("answered", 0ULL),
-                r.value("in_flight", 0ULL), r.value("queued", 0ULL), r.value("resent", 0ULL));
-  }
-  const auto& cy = j["cycle"];
-  if (cy.is_null() || !cy.is_object()) {
-    std::printf("cycle: none\n");
-    return;
-  }
-  std::string progress;
-  if (cy.contains("progress")) {
-    int filled = static_cast<int>(cy["progress"].get<double>() * 20);
-    progress = " [" + std::string(filled, '#') + std::string(20 - filled, '.') + "]";
-  }
-  std::printf("cycle %s: %s%s (attempt %d, %s -> %s, trigger %s, teacher %lld calls $%.2f)\n",
-              cy.value("id", "").c_str(), cy.value("stage", "").c_str(), progress.c_str(), cy.value("attempt", 1),
-              cy.value("incumbent", "").c_str(), cy.value("candidate", "").empty() ? "?" : cy.value("candidate", "").c_str(),
-              cy.value("trigger", "").c_str(), cy.value("teacher_calls", 0LL), cy.value("teacher_cost", 0.0));
-  if (cy.contains("outcome_reason")) std::printf("  %s\n", cy["outcome_reason"].get<std::string>().c_str());
+  if (tty) std::fputs("\x1b[?25h", stdout);
+  if (!why_stopped.empty()) std::printf("%s\n", why_stopped.c_str());
+  std::fflush(stdout);
+  return code;
 }
 
 }  // namespace
@@ -132,29 +109,26 @@ int RunStatus(const StatusOptions& o) {
     std::fprintf(stderr, "kaizen status: %s\n", dir.status().message().c_str());
     return kExitInvalid;
   }
-  nlohmann::json j;
-  int code = kExitOk;
   auto session = RuntimeSession::Open(*dir, o.key_file);
   if (!session.ok()) {
     // Alive but not answering us: say why rather than look like a stopped cluster.
     if (core::RuntimeAlive(core::StatePaths(*dir))) {
       std::fprintf(stderr, "kaizen status: %s\n", session.status().message().c_str());
     }
-    j = StoredStatus(*dir);
-    code = kExitNotRunning;
-  } else {
-    bus::Envelope req = (*session)->NewRequest();
-    req.mutable_status_request();
-    auto reply = (*session)->Call(std::move(req));
-    if (!reply.ok() || !reply->has_status_reply()) {
-      std::fprintf(stderr, "kaizen status: %s\n", reply.ok() ? "unexpected answer" : reply.status().message().c_str());
-      return kExitFailure;
-    }
-    j = StatusToJson(reply->status_reply());
+    const nlohmann::json j = StoredStatus(*dir);
+    if (o.output == "json") std::printf("%s\n", j.dump(2).c_str());
+    else std::fputs(StatusText(j).c_str(), stdout);
+    return kExitNotRunning;
   }
-  if (o.output == "json") std::printf("%s\n", j.dump(2).c_str());
-  else PrintText(j);
-  return code;
+  if (o.watch) return Watch(o, **session);
+  auto j = Ask(**session, 5000);
+  if (!j.ok()) {
+    std::fprintf(stderr, "kaizen status: %s\n", j.status().message().c_str());
+    return kExitFailure;
+  }
+  if (o.output == "json") std::printf("%s\n", j->dump(2).c_str());
+  else std::fputs(StatusText(*j).c_str(), stdout);
+  return kExitOk;
 }
 
 }  // namespace kaizen::cli

@@ -35,8 +35,34 @@ struct StatusOptions {
   std::string state_dir;
   std::string key_file;
   std::string output = "text";  // text | json
+  // --watch: redraw every interval_ms until Ctrl-C or the cluster goes down
+  // (on a terminal: clear and redraw, clipped to its width; otherwise one
+  // plain frame per interval).
+  bool watch = false;
+  int interval_ms = 1000;
 };
 int RunStatus(const StatusOptions& o);
+
+// History commands: they read the store (read-only) and work with the cluster down.
+struct CyclesOptions {
+  std::string state_dir;
+  std::string output = "text";  // text | json
+};
+int RunCycles(const CyclesOptions& o);
+
+struct DescribeOptions {
+  std::string state_dir;
+  std::string id;               // the cycle id, e.g. c1
+  std::string output = "text";  // text | json
+};
+int RunDescribeCycle(const DescribeOptions& o);
+
+struct ReportOptions {
+  std::string state_dir;
+  std::string cycle;            // "" = the last cycle
+  std::string output = "report.html";
+};
+int RunReport(const ReportOptions& o);
 
 struct LogsOptions {
   std::string state_dir;

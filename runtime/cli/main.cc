@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--state-dir", status.state_dir, "State directory of the cluster");
   status_cmd->add_option("--key-file", status.key_file, kKeyFileHelp);
   status_cmd->add_option("-o,--output", status.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  status_cmd->add_flag("-w,--watch", status.watch, "Redraw until Ctrl-C or the cluster goes down");
+  status_cmd->add_option("--interval", status.interval_ms, "Milliseconds between redraws with --watch")
+      ->check(CLI::Range(100, 3600000))
+      ->capture_default_str();
   status_cmd->callback([&] { code = RunStatus(status); });
 
   LogsOptions logs;
@@ -51,6 +55,29 @@ int main(int argc, char** argv) {
   logs_cmd->add_option("-o,--output", logs.output, "text or json (one object per line)")
       ->check(CLI::IsMember({"text", "json"}));
   logs_cmd->callback([&] { code = RunLogs(logs); });
+
+  CyclesOptions cycles;
+  auto* cycles_cmd = app.add_subcommand("cycles", "The improvement cycles: trigger, outcome, stage durations, versions");
+  cycles_cmd->add_option("--state-dir", cycles.state_dir, "State directory of the cluster (running or not)");
+  cycles_cmd->add_option("-o,--output", cycles.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cycles_cmd->callback([&] { code = RunCycles(cycles); });
+
+  DescribeOptions describe;
+  auto* describe_cmd = app.add_subcommand("describe", "Tell the story of one thing the cluster did");
+  describe_cmd->require_subcommand(1);
+  auto* describe_cycle = describe_cmd->add_subcommand(
+      "cycle", "A cycle's trigger evidence, plan, data, training, evaluation, A/B counts and decision");
+  describe_cycle->add_option("id", describe.id, "Cycle id (kaizen cycles lists them)")->required();
+  describe_cycle->add_option("--state-dir", describe.state_dir, "State directory of the cluster (running or not)");
+  describe_cycle->add_option("-o,--output", describe.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  describe_cycle->callback([&] { code = RunDescribeCycle(describe); });
+
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "A self-contained HTML report with charts of the run and a cycle");
+  report_cmd->add_option("cycle", report.cycle, "Cycle id (default: the last one)");
+  report_cmd->add_option("-o,--output", report.output, "HTML file to write")->capture_default_str();
+  report_cmd->add_option("--state-dir", report.state_dir, "State directory of the cluster (running or not)");
+  report_cmd->callback([&] { code = RunReport(report); });
 
   AgentOptions agent;
   auto* agent_cmd = app.add_subcommand("agent", "Run one agent process (started by the runtime)");
