@@ -172,6 +172,11 @@ void OpenAiTestServer::Routes() {
       count(fault.kind);
       return Error(res, std::stoi(fault.kind), "test_error", "injected failure " + fault.kind);
     }
+    if (fault.kind == "echo-auth") {  // a careless server quoting the credentials back
+      count("echo-auth");
+      return Error(res, 400, "invalid_request_error",
+                   "bad request from " + req.get_header_value("Authorization"));
+    }
     if (fault.kind == "broken-json") {
       count("broken-json");
       res.set_content("{\"id\": \"chatcmpl-broken\", \"choices\": [{\"message\": {\"content\": \"unterminated",
