@@ -35,7 +35,7 @@ TriggerEngine::TriggerEngine(const Options& options, int64_t now_ms)
       } else {
         stats::BernoulliCusum::Options co;
         co.warmup = p.warmup;
-        co.false_alarm_rate = t.value("false_alarm_rate", 1e-4);
+        co.false_alarm_rate = t.value("false_alarm_rate", 1e-6);  // the schema's default
         co.min_shift = t.value("min_shift", 0.1);
         p.cusum = std::make_unique<stats::BernoulliCusum>(co);
       }

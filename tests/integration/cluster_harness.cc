@@ -91,7 +91,7 @@ std::string ScenarioManifest(const std::string& name, double teacher_noise, int 
          "      noise: " + std::to_string(teacher_noise) + "\n"
          "  monitoring:\n"
          "    cooldown_s: 600\n"
-         "    triggers: [{policy: performance, detector: cusum, false_alarm_rate: 0.0001, min_shift: 0.1, "
+         "    triggers: [{policy: performance, detector: cusum, false_alarm_rate: 0.000001, min_shift: 0.1, "
          "warmup_tasks: 200}]\n"
          "  planning:\n"
          "    max_replans: 1\n"
