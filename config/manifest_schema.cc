@@ -172,8 +172,9 @@ SchemaPtr TriggerSchema() {
           .Default("detector", Enum({"cusum", "window"}), "cusum",
                    "cusum: Bernoulli CUSUM on the thumbs-down rate; window: accuracy of the last `window` "
                    "tasks below `threshold`.")
-          .Default("false_alarm_rate", Double(0.0, 0.5, true), 0.0001,
-                   "cusum: target false alarms per task; sets the detection threshold.")
+          .Default("false_alarm_rate", Double(0.0, 0.5, true), 0.000001,
+                   "cusum: false alarms per rated task under no change (measured, not a bound); the detection "
+                   "threshold is calibrated to it when the baseline is learnt.")
           .Default("min_shift", Double(0.0, 1.0, true), 0.1,
                    "cusum: the smallest rise of the thumbs-down rate worth detecting.")
           .Default("window", Int(10, 1000000), 200, "window: number of recent tasks considered.")
