@@ -80,15 +80,24 @@ CusumCalibration CalibrateBernoulliCusum(double p0, double p1, double false_alar
     hi *= 2;
     arl_hi = arl(hi);
   }
-  int64_t lo = 0;  // ARL(lo) < target; threshold 0 alarms at once
-  while (hi - lo > 1) {
-    const int64_t mid = lo + (hi - lo) / 2;
+  // ln ARL0 grows almost linearly in the threshold, so interpolating it
+  // lands near the answer; every other step bisects, so the bracket at least
+  // halves every two solves whatever the shape.
+  int64_t lo = 0;  // ARL(lo) < target: threshold 0 alarms at the first rating (ARL 1)
+  double arl_lo = 1;
+  for (int step = 0; hi - lo > 1; ++step) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (step % 2 == 0) {
+      const double f = (std::log(target) - std::log(arl_lo)) / (std::log(arl_hi) - std::log(arl_lo));
+      mid = std::clamp<int64_t>(lo + static_cast<int64_t>(std::ceil(f * static_cast<double>(hi - lo))), lo + 1, hi - 1);
+    }
     const double m = arl(mid);
     if (m >= target) {
       hi = mid;
       arl_hi = m;
     } else {
       lo = mid;
+      arl_lo = m;
     }
   }
   c.threshold = hi;
