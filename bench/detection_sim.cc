@@ -1,5 +1,8 @@
 #include "bench/detection_sim.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "agents/stats/bernoulli_cusum.h"
 #include "agents/stats/window_detector.h"
 #include "bench/rng.h"
@@ -9,7 +12,13 @@ namespace {
 
 class CusumDetector : public Detector {
  public:
-  CusumDetector(double p0, double rate, double min_shift) : cusum_(Options(rate, min_shift)) { cusum_.SetBaseline(p0); }
+  // Calibrated once per factory; each detector is a copy.
+  explicit CusumDetector(const stats::BernoulliCusum& calibrated) : cusum_(calibrated) {}
+  static stats::BernoulliCusum Calibrated(double p0, double rate, double min_shift) {
+    stats::BernoulliCusum c(Options(rate, min_shift));
+    c.SetBaseline(p0);
+    return c;
+  }
   bool Observe(bool down) override { return cusum_.Observe(down); }
   void Restart() override { cusum_.ClearStatistic(); }
 
@@ -22,6 +31,20 @@ class CusumDetector : public Detector {
     return o;
   }
   stats::BernoulliCusum cusum_;
+};
+
+class LordenCusum : public Detector {
+ public:
+  LordenCusum(double p0, double rate, double min_shift)
+      : down_(std::log((p0 + min_shift) / p0)), up_(std::log((1 - p0 - min_shift) / (1 - p0))), h_(-std::log(rate)) {}
+  bool Observe(bool down) override {
+    s_ = std::max(0.0, s_ + (down ? down_ : up_));
+    return s_ >= h_;
+  }
+  void Restart() override { s_ = 0; }
+
+ private:
+  double down_, up_, h_, s_ = 0;
 };
 
 class WindowRule : public Detector {
@@ -38,7 +61,13 @@ class WindowRule : public Detector {
 }  // namespace
 
 DetectorFactory CusumFactory(double p0, double false_alarm_rate, double min_shift) {
-  return [=] { return std::make_unique<CusumDetector>(p0, false_alarm_rate, min_shift); };
+  auto calibrated = std::make_shared<const stats::BernoulliCusum>(
+      CusumDetector::Calibrated(p0, false_alarm_rate, min_shift));
+  return [calibrated] { return std::make_unique<CusumDetector>(*calibrated); };
+}
+
+DetectorFactory LordenCusumFactory(double p0, double false_alarm_rate, double min_shift) {
+  return [=] { return std::make_unique<LordenCusum>(p0, false_alarm_rate, min_shift); };
 }
 
 DetectorFactory WindowFactory(int64_t window, int64_t k) {

@@ -20,9 +20,13 @@ class Detector {
 };
 using DetectorFactory = std::function<std::unique_ptr<Detector>()>;
 
-// BernoulliCusum with a known baseline p0 (no warm-up), its threshold set by
-// the false_alarm_rate knob (h = ln(1/rate)) and min_shift as given.
+// BernoulliCusum as the product runs it, with a known baseline p0 (no
+// warm-up): false_alarm_rate and min_shift as in a manifest, the threshold
+// calibrated by the CUSUM itself (in-control ARL by a Markov chain).
 DetectorFactory CusumFactory(double p0, double false_alarm_rate, double min_shift);
+// The rule before calibration, for comparison: a real-valued CUSUM with
+// h = ln(1 / false_alarm_rate) (Lorden's bound), known baseline p0.
+DetectorFactory LordenCusumFactory(double p0, double false_alarm_rate, double min_shift);
 // WindowDetector over `window` ratings that alarms on more than `k` downs
 // (accuracy threshold (window - k) / window).
 DetectorFactory WindowFactory(int64_t window, int64_t k);
