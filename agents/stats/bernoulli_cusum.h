@@ -15,7 +15,8 @@
 // Stoumbos 1999). So on a stream that stays at p0, restarting after each
 // alarm, false alarms per observation are close to and not above
 // false_alarm_rate (measured in bench/ and tests). The statistic runs on the
-// same lattice (the increments rounded to it, < 1/32 of the smaller step), so
+// same lattice (the increments rounded to half a unit, 1/32 of the smaller
+// step; 1/12 at worst for tiny shifts), so
 // the calibration is of the chart that runs. It costs a few ms (p0 0.1, p1
 // 0.2, 1e-4), once per baseline.
 //
