@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   libcli11-dev
   libcpp-httplib-dev
+  chromium            # tests: the HTML report is opened headless and screenshotted
 )
 
 # `install-deps.sh fuzz`: also clang and libFuzzer, for `make fuzz`.
