@@ -5,101 +5,14 @@
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 
-#include "runtime/base/sha256.h"
-#include "runtime/store/store.h"
+#include "tests/faults/fault_helpers.h"
 #include "tests/integration/cluster_harness.h"
 
-using kaizen::testing::ScenarioManifest;
-using kaizen::testing::TestCluster;
-using kaizen::testing::WaitFor;
+using namespace kaizen::testing;
 using json = nlohmann::json;
-namespace fs = std::filesystem;
-
-namespace {
-
-std::string Stage(TestCluster& c) {
-  json s = c.Status();
-  if (s.is_null() || !s["cycle"].is_object()) return "";
-  return s["cycle"].value("stage", "");
-}
-
-pid_t PidOf(TestCluster& c, const std::string& agent) {
-  json a = c.Agent(agent);
-  return a.is_object() && a["pid"].is_number() ? static_cast<pid_t>(a["pid"].get<int64_t>()) : 0;
-}
-
-// Waits for the cycle to reach `stage`, then sends `victim()` the signal
-// (SIGKILL: a crash; SIGSTOP: a hang, which the heartbeats must catch).
-void KillAt(TestCluster& c, const std::string& stage, const std::string& what, const std::function<pid_t()>& victim,
-            int sig = SIGKILL) {
-  auto t0 = std::chrono::steady_clock::now();
-  REQUIRE(WaitFor([&] { return Stage(c) == stage; }, 120000));
-  pid_t pid = victim();
-  REQUIRE(pid > 0);
-  REQUIRE(::kill(pid, sig) == 0);
-  double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("fault: %s %s (pid %d) during %s, %.1f s into the wait\n", sig == SIGSTOP ? "hung" : "killed",
-              what.c_str(), static_cast<int>(pid), stage.c_str(), at);
-}
-
-json WaitSummary(TestCluster& c) {
-  const std::string path = c.state_dir() + "/summary.json";
-  bool done = WaitFor([&] { (void)c.Status(); return fs::exists(path); }, 240000);
-  json s;
-  if (done) {
-    std::ifstream in(path);
-    s = json::parse(in, nullptr, false);
-  }
-  return s;
-}
-
-void PrintAccounting(const std::string& name, const json& s) {
-  const json& t = s["tasks"];
-  std::printf("%s: submitted %lld = answered %lld, lost %lld, duplicated %lld; cycles:", name.c_str(),
-              t.value("submitted", -1LL), t.value("answered", -1LL), t.value("lost", -1LL), t.value("duplicated", -1LL));
-  for (const auto& c : s["cycles"]) std::printf(" %s %s;", c.value("id", "").c_str(), c.value("outcome", "").c_str());
-  std::printf("\n");
-}
-
-void CheckAccounting(const json& s) {
-  CHECK(s["tasks"]["lost"] == 0);
-  CHECK(s["tasks"]["duplicated"] == 0);
-  CHECK(s["tasks"]["submitted"] == s["tasks"]["answered"]);
-}
-
-// The store is intact and every registered artifact still hashes to its name.
-void CheckStore(const std::string& state_dir) {
-  auto store = kaizen::store::Store::Open(state_dir + "/state.db", kaizen::store::Store::Mode::kReadOnly);
-  REQUIRE(store.ok());
-  auto integrity = (*store)->IntegrityCheck();
-  REQUIRE(integrity.ok());
-  CHECK(*integrity == "ok");
-  auto models = (*store)->ListModels();
-  REQUIRE(models.ok());
-  for (const auto& m : *models) {
-    auto sha = kaizen::Sha256File(m.uri.substr(std::string("file://").size()));
-    REQUIRE(sha.ok());
-    CHECK(*sha == m.sha256);
-  }
-  for (const char* kind : {"models", "datasets"}) {
-    fs::path dir = fs::path(state_dir) / "artifacts" / kind;
-    if (!fs::exists(dir)) continue;
-    for (const auto& f : fs::directory_iterator(dir)) {
-      auto sha = kaizen::Sha256File(f.path().string());
-      REQUIRE(sha.ok());
-      CHECK(f.path().stem().string() == *sha);
-    }
-  }
-}
-
-}  // namespace
 
 TEST_CASE("the runtime killed mid-cycle comes back, resumes the cycle and still promotes", "[faults]") {
   TestCluster c("fault-runtime");
