@@ -223,7 +223,11 @@ SchemaPtr PlanningSchema() {
                "What happens when the approval times out.")
       .Default("strategies",
                ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}), 1, true),
-               json::array({"teacher_samples"}), "Strategies the planner may choose from.")
+               json::array({"teacher_samples"}),
+               "Strategies the planner may choose from, in order of preference (the rule planner takes the first "
+               "of teacher_samples and human_demonstrations it finds).")
+      .Default("human_labels", Int(1, 100000), 20,
+               "Labels a human_demonstrations plan asks people for (through `kaizen feedback`).")
       .Default("teacher_budget", budget, json::object(), "Teacher budget per cycle.")
       .Default("acceptance", acceptance, json::object(), "Acceptance metrics.")
       .Build();

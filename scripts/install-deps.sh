@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   libcli11-dev
   libcpp-httplib-dev
+  tmux                # tests: `kaizen feedback` is driven in a real terminal
   chromium            # tests: the HTML report is opened headless and screenshotted
 )
 

@@ -12,6 +12,7 @@
 
 #include "agents/datagen/candidate_selector.h"
 #include "agents/datagen/dataset_writer.h"
+#include "agents/datagen/human_job.h"
 #include "agents/sdk/artifacts.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
@@ -71,6 +72,7 @@ Status DatagenAgent::OnStart() {
   Handle(Envelope::kDataRequest, [this](const Envelope& e) { OnDataRequest(e); });
   Handle(Envelope::kReplayBatch, [this](const Envelope& e) { OnReplayBatch(e); });
   Handle(Envelope::kError, [this](const Envelope& e) { OnRuntimeError(e); });
+  Handle(Envelope::kLabelAnswer, [this](const Envelope& e) { OnLabelAnswer(e); });
 
   auto spec = FirstTeacher(settings());
   if (!spec.ok()) {
@@ -90,6 +92,10 @@ Status DatagenAgent::OnStart() {
 
 void DatagenAgent::OnDrain() {
   draining_ = true;
+  if (human_job_) {  // people's answers cannot be waited for; the request is re-sent after the restart
+    WithdrawLabelRequests("datagen is stopping");
+    human_job_.reset();
+  }
   // Labeling finishes and is answered first; a collection is simply dropped
   // (the runtime re-sends the request to the restarted agent).
   if (!job_ || !job_->labeling.valid()) FinishDrain();
@@ -105,7 +111,7 @@ void DatagenAgent::PollTeacher() {
     teacher_ = std::make_shared<const Teacher>(std::move(*t));
     spdlog::info("datagen: teacher {} ready", teacher_->spec().name);
   }
-  if (!job_) SetState(v1::AGENT_STATE_IDLE, teacher_ ? "teacher " + teacher_->spec().name + " ready" : "no teacher");
+  if (!job_ && !human_job_) SetState(v1::AGENT_STATE_IDLE, teacher_ ? "teacher " + teacher_->spec().name + " ready" : "no teacher");
 }
 
 void DatagenAgent::OnDataRequest(const Envelope& request) {
@@ -117,6 +123,8 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
     Reply(request, it->second);
     return;
   }
+  if (HumanBusyWith(request, key)) return;
+  const bool human = data.plan().strategy() == kHumanStrategy;
   if (job_ && job_->key == key) {
     spdlog::info("datagen: request for cycle {} attempt {} is already in progress; duplicate ignored",
                  request.cycle_id(), data.attempt());
@@ -139,7 +147,7 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
     Reply(request, std::move(err));
     return;
   }
-  if (!teacher_ && !teacher_training_.valid()) {
+  if (!human && !teacher_ && !teacher_training_.valid()) {
     Envelope err;
     err.mutable_error()->set_code(v1::Error::BAD_REQUEST);
     err.mutable_error()->set_message(teacher_status_.ok() ? "no teacher" : teacher_status_.message());
@@ -229,13 +237,14 @@ void DatagenAgent::Decide() {
   const auto wanted = static_cast<std::size_t>(j.data.plan().teacher_calls());
   const int64_t now = MonoMs();
   const bool enough = j.qualifying >= wanted || now >= j.deadline_ms;
-  if (!enough || !teacher_) {
+  const bool human = j.data.plan().strategy() == kHumanStrategy;  // people label: no teacher needed
+  if (!enough || (!teacher_ && !human)) {
     if (!teacher_ && !teacher_training_.valid()) {
       FailJob(v1::Error::UNAVAILABLE, "teacher unavailable: " + teacher_status_.message());
       return;
     }
     std::string detail =
-        teacher_ ? fmt::format("collecting inputs for cycle {}: {}/{} failures or low-confidence answers, {} inputs "
+        teacher_ || human ? fmt::format("collecting inputs for cycle {}: {}/{} failures or low-confidence answers, {} inputs "
                                "(waiting up to {} s more)",
                                j.request.cycle_id(), j.qualifying, wanted, j.candidates,
                                std::max<int64_t>(0, (j.deadline_ms - now) / 1000))
@@ -256,7 +265,7 @@ void DatagenAgent::Decide() {
   opts.focus.assign(plan.focus().begin(), plan.focus().end());
   opts.limit = wanted;
   // Never spend more than the plan allows, whatever the plan's call count says.
-  const double cost = teacher_->spec().cost_per_call;
+  const double cost = human ? 0.0 : teacher_->spec().cost_per_call;
   if (plan.max_cost() > 0 && cost > 0) {
     opts.limit = std::min<std::size_t>(opts.limit, static_cast<std::size_t>(std::floor(plan.max_cost() / cost + 1e-9)));
   }
@@ -272,6 +281,12 @@ void DatagenAgent::Decide() {
   }
   spdlog::info("cycle {}: selected {} of {} inputs ({} qualifying) by {}", j.request.cycle_id(),
                j.selection.rows.size(), j.candidates, j.qualifying, j.selection.policy);
+  if (human) {
+    StartHumanLabeling(j.request, j.data, j.key, j.selection.policy, std::move(j.selection.rows),
+                       std::move(j.selection.counts), j.candidates, j.qualifying);
+    job_.reset();
+    return;
+  }
   StartLabeling();
 }
 
@@ -378,6 +393,7 @@ void DatagenAgent::FailJob(v1::Error::Code code, const std::string& message) {
 
 void DatagenAgent::Tick() {
   PollTeacher();
+  TickHuman();
   if (!job_) return;
   Job& j = *job_;
   if (j.labeling.valid()) {

@@ -7,6 +7,8 @@
 //   2. select plan.teacher_calls of them by the plan's selection policy;
 //   3. label them with the teacher (threads, bounded concurrency, rate limit);
 //   4. split train/validation, write the JSONL artifact and reply.
+// With plan.strategy human_demonstrations, step 3 asks people instead
+// (label requests to attached `kaizen feedback` agents: datagen_human.cc).
 // Steps 3-4 run on a thread; the loop thread only moves messages and reports
 // progress. The teacher model is trained (or loaded from its cache) on a
 // thread at start; requests that come before it is ready wait for it.
@@ -18,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "agents/datagen/candidate_selector.h"
 #include "agents/datagen/teacher.h"
 #include "agents/sdk/agent.h"
 
@@ -43,11 +46,23 @@ class DatagenAgent : public sdk::Agent {
   void FinishLabeling();
   void FailJob(v1::Error::Code code, const std::string& message);
 
+  // Human demonstrations (datagen_human.cc).
+  struct HumanJob;
+  bool HumanBusyWith(const sdk::Envelope& request, const std::string& key);
+  void StartHumanLabeling(const sdk::Envelope& request, const v1::DataRequest& data, const std::string& key,
+                          const std::string& policy, std::vector<SelectedCandidate> rows,
+                          std::map<std::string, int64_t> counts, std::size_t candidates, std::size_t qualifying);
+  void OnLabelAnswer(const sdk::Envelope& answer);
+  void TickHuman();
+  void WithdrawLabelRequests(const std::string& reason);
+  void FinishHumanLabeling(const std::string& shrunk);
+
   std::optional<TeacherSpec> teacher_spec_;
   Status teacher_status_;  // why there is no teacher, once known
   std::future<Result<Teacher>> teacher_training_;
   std::shared_ptr<const Teacher> teacher_;
   std::unique_ptr<Job> job_;
+  std::unique_ptr<HumanJob> human_job_;  // people are labeling; job_ is done with
   std::map<std::string, sdk::Envelope> answered_;  // cycle/attempt -> the reply sent, for re-sent requests
   bool draining_ = false;
 };

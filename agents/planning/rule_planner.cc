@@ -55,6 +55,23 @@ std::vector<std::string> RulePlanner::FocusOf(const v1::Diagnosis& diagnosis, st
 }
 
 Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
+  const std::vector<std::string> strategies =
+      settings_.value("strategies", std::vector<std::string>{"teacher_samples"});
+  // The first strategy of the list that this planner implements: the list's order is the preference.
+  std::string strategy;
+  for (const auto& s : strategies) {
+    if (s == "teacher_samples" || s == "human_demonstrations") {
+      strategy = s;
+      break;
+    }
+  }
+  if (strategy.empty()) {
+    return Status::FailedPrecondition(
+        "no strategy available: the rule planner implements teacher_samples and human_demonstrations, and "
+        "spec.planning.strategies allows neither");
+  }
+  if (strategy == "human_demonstrations") return HumanPlan(request);
+
   const json& spec = Section(Section(settings_, "cluster"), "spec");
   const json teachers = spec.value("teachers", json::array());
   if (!teachers.is_array() || teachers.empty()) {
@@ -63,13 +80,6 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   const json& teacher = teachers[0];
   const std::string teacher_name = teacher.value("name", "teacher");
   const double cost_per_call = teacher.value("cost_per_call", 0.001);
-
-  const std::vector<std::string> strategies =
-      settings_.value("strategies", std::vector<std::string>{"teacher_samples"});
-  if (std::find(strategies.begin(), strategies.end(), "teacher_samples") == strategies.end()) {
-    return Status::FailedPrecondition(
-        "no strategy available: only teacher_samples is implemented and spec.planning.strategies does not allow it");
-  }
 
   const int attempt = std::max(1, request.attempt());
   const int max_replans = settings_.value("max_replans", 1);

@@ -4,7 +4,10 @@
 // every rule is unit-tested; the agent only moves messages.
 //
 // Rules (docs/cycle-agents-data.md):
-//   - strategy teacher_samples, from the first teacher of spec.teachers;
+//   - strategy: the first of spec.planning.strategies it implements;
+//     teacher_samples from the first teacher of spec.teachers, or
+//     human_demonstrations: planning.human_labels labels asked of people
+//     (human_plan.cc), needing approval above auto_approve.max_teacher_calls;
 //   - calls wanted: teacher_budget.max_calls on attempt 1, twice the last
 //     plan's calls on a replan; then cut by teacher_budget.max_calls and by
 //     teacher_budget.max_cost / cost_per_call, each cut recorded in
@@ -41,6 +44,7 @@ class RulePlanner {
   static std::vector<std::string> FocusOf(const v1::Diagnosis& diagnosis, std::size_t max);
 
  private:
+  Result<v1::Plan> HumanPlan(const v1::PlanRequest& request) const;
   nlohmann::json settings_;
 };
 

@@ -24,7 +24,16 @@ std::string RoleRefusal(const std::string& role, const Envelope& envelope) {
           // a peer sending them anywhere is acting as the runtime.
           return "command " + v1::Command::Kind_Name(envelope.command().kind()) + " is only sent by the runtime";
       }
+    case Envelope::kLabelAnswer:
+      if (role == kRoleAgent || !IsAuthRole(role)) return "a label answer needs a feedback or admin key, not " + role;
+      return "";
     case Envelope::kHello:
+      if (envelope.hello().role() == "feedback") {
+        if (role == kRoleAgent || !IsAuthRole(role)) {
+          return "attaching as a person (feedback) needs a feedback or admin key, not " + role;
+        }
+        return "";
+      }
       if (envelope.hello().role() != "cli" && role != kRoleAgent) {
         return "registering as agent role '" + envelope.hello().role() + "' needs an agent key, not " + role;
       }

@@ -20,7 +20,8 @@ bool IsAuthRole(const std::string& role);
 // may. Only people approve plans (ApprovalDecision: feedback, admin); only
 // the operator commands the cluster (Command SHUTDOWN, DRAIN, PROMOTE,
 // ROLLBACK: admin); only agent keys register as one of the manifest's agents
-// (a Hello with a role other than "cli").
+// (a Hello with a role other than "cli" or "feedback"); only people (feedback,
+// admin) attach as "feedback" and answer label requests.
 std::string RoleRefusal(const std::string& role, const Envelope& envelope);
 
 }  // namespace kaizen::bus

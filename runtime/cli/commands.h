@@ -82,6 +82,20 @@ struct AgentOptions {
 };
 int RunAgentCommand(const AgentOptions& o);
 
+// Attaches a person as a human feedback agent (docs/feedback.md): a live feed
+// of approvals, label requests and answers to rate, answered by single keys,
+// or with --batch by lines read from stdin.
+struct FeedbackOptions {
+  std::string state_dir;
+  std::string key_file;       // CURVE: the person's key (role feedback)
+  std::string name;           // who is answering; default $USER
+  bool batch = false;
+  double wait_s = 60;         // --batch: how long `next` waits for an item
+  int sample_every = 100;     // rate one answer in this many
+  double low_confidence = 0.5;
+};
+int RunFeedback(const FeedbackOptions& o);
+
 // Writes DIR/NAME.key (secret, 0600) and DIR/NAME.pub; prints the public key.
 struct KeysOptions {
   std::string name;

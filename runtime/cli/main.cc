@@ -89,6 +89,21 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--server-key", agent.server_key, "The runtime's CURVE public key (Z85)");
   agent_cmd->callback([&] { code = RunAgentCommand(agent); });
 
+  FeedbackOptions fb;
+  auto* fb_cmd = app.add_subcommand("feedback", "Attach as a person: rate answers, label, approve (docs/feedback.md)");
+  fb_cmd->add_option("--state-dir", fb.state_dir, "State directory of the cluster");
+  fb_cmd->add_option("--key-file", fb.key_file, "CURVE key file of this person (role feedback); default as for status");
+  fb_cmd->add_option("--as", fb.name, "Who is answering (default $USER); the bus identity is NAME.PID");
+  fb_cmd->add_flag("--batch", fb.batch, "Read answers from stdin, one per line, and print results as JSON lines");
+  fb_cmd->add_option("--wait", fb.wait_s, "--batch: seconds `next` waits for an item")->capture_default_str();
+  fb_cmd->add_option("--sample-every", fb.sample_every, "Offer one answer in N to rate (0 = none)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  fb_cmd->add_option("--low-confidence", fb.low_confidence, "Offer answers below this confidence to rate (0 = none)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  fb_cmd->callback([&] { code = RunFeedback(fb); });
+
   KeysOptions keys;
   auto* keys_cmd = app.add_subcommand("keys", "Make a CURVE key pair: NAME.key (secret) and NAME.pub");
   keys_cmd->add_option("name", keys.name, "Key name (file names NAME.key, NAME.pub)")->required();

@@ -33,15 +33,17 @@ Status Runtime::Start() {
   if (!lock.ok()) return lock.status();
   lock_.emplace(std::move(lock.value()));
 
-  auto store = store::Store::Open(paths_.db);
-  if (!store.ok()) return store.status().WithContext("opening " + paths_.db);
-  store_ = std::move(store.value());
-
-  // Signals become poll events; SIGCHLD must be blocked before the first fork.
+  // Signals become poll events; SIGCHLD must be blocked before the first fork
+  // and before the first thread (the store's checkpointer): a thread started
+  // earlier keeps them unblocked, takes SIGCHLD itself, and no child is reaped.
   auto signals = SignalFd::Create({SIGTERM, SIGINT, SIGCHLD, SIGHUP});
   if (!signals.ok()) return signals.status();
   signals_.emplace(std::move(signals.value()));
   std::signal(SIGPIPE, SIG_IGN);
+
+  auto store = store::Store::Open(paths_.db);
+  if (!store.ok()) return store.status().WithContext("opening " + paths_.db);
+  store_ = std::move(store.value());
 
   bus::Broker::Options bopts;
   bopts.control_endpoint = manifest_.runtime.control_endpoint;
@@ -205,6 +207,7 @@ Status Runtime::StartAgentProcess(const AgentEntry& a, const config::RestartSpec
 void Runtime::OnTick(int64_t now) {
   CheckLiveness(now);
   CycleTick(now);
+  HumanTick(now);
   // Heartbeats to every connected agent; a runtime that falls silent makes
   // agents reconnect.
   for (auto& [id, a] : agents_) {

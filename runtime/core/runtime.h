@@ -19,6 +19,7 @@
 #include "runtime/bus/broker.h"
 #include "runtime/bus/cluster_keys.h"
 #include "runtime/core/flood_guard.h"
+#include "runtime/core/human_requests.h"
 #include "runtime/core/journal.h"
 #include "runtime/core/state_dir.h"
 #include "runtime/cycle/cycle_record.h"
@@ -105,6 +106,14 @@ class Runtime {
   void InstanceGone(const std::string& instance);
   nlohmann::json RouterJson() const;
 
+  // Label requests from datagen to people (runtime_human.cc).
+  void OnPersonAttached(const std::string& person);
+  void OnLabelRequest(const bus::Broker::Incoming& in);
+  void OnLabelAnswer(const bus::Broker::Incoming& in);
+  void OnRequestClosed(const bus::Broker::Incoming& in);
+  void PublishClosed(const std::string& cycle_id, const v1::RequestClosed& closed);
+  void HumanTick(int64_t now_mono);
+
   // Models and the improvement cycle (runtime_cycle.cc).
   void LoadRegistry();
   void ResumeCycle();
@@ -146,6 +155,7 @@ class Runtime {
   int64_t next_tick_ms_ = 0;
   std::map<std::string, ReplyHandler> pending_replies_;
   std::unique_ptr<FloodGuard> flood_;  // by the request's message id
+  HumanRequests human_;                // open label requests and attached people
 
   // Serving: who serves which model, and how tasks are split.
   std::string worker_id_;                           // the manifest's worker

@@ -52,6 +52,7 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
     agent->second.last_seen_wall = WallMs();
   } else {
     clients_[in.identity] = now;
+    if (human_.IsPerson(in.identity)) human_.Seen(in.identity, now);
   }
 
   if (!e.recipient().empty() && e.recipient() != kRuntimeId) {
@@ -113,6 +114,15 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
     case bus::Envelope::kScenarioReport:
       OnScenarioReport(in);
       return;
+    case bus::Envelope::kLabelRequest:
+      OnLabelRequest(in);
+      return;
+    case bus::Envelope::kLabelAnswer:
+      OnLabelAnswer(in);
+      return;
+    case bus::Envelope::kRequestClosed:
+      OnRequestClosed(in);
+      return;
     case bus::Envelope::kAck:
       (void)TakeReply(e);  // an Ack nobody waits for needs nothing
       return;
@@ -141,13 +151,15 @@ void Runtime::OnHello(bus::Broker::Incoming& in) {
   w->set_state_dir(paths_.dir);
   w->set_last_seq(journal_->last_seq());
 
-  if (hello.role() == "cli") {
+  // A person (`kaizen feedback`) is a client too, one that answers label requests.
+  if (hello.role() == "cli" || hello.role() == "feedback") {
     if (agents_.count(in.identity)) {
       ReplyError(in, v1::Error::FORBIDDEN, "identity '" + in.identity + "' belongs to an agent");
       return;
     }
     clients_[in.identity] = MonoMs();
     broker_->Send(in.identity, reply);
+    if (hello.role() == "feedback") OnPersonAttached(in.identity);
     return;
   }
   auto it = agents_.find(in.identity);

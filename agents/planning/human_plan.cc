@@ -1,0 +1,69 @@
+// RulePlanner, strategy human_demonstrations: ask people (attached
+// `kaizen feedback` agents) for planning.human_labels labels on the inputs
+// datagen selects, failures first. Labels cost no money; a plan asking for
+// more than auto_approve.max_teacher_calls labels waits for an approval.
+#include <algorithm>
+
+#include <spdlog/fmt/fmt.h>
+
+#include "agents/planning/rule_planner.h"
+
+namespace kaizen::agents {
+
+Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
+  using json = nlohmann::json;
+  auto section = [](const json& j, const char* key) -> json {
+    auto it = j.find(key);
+    return it != j.end() && it->is_object() ? *it : json::object();
+  };
+  const int attempt = std::max(1, request.attempt());
+  const int max_replans = settings_.value("max_replans", 1);
+  const bool replan = attempt >= 2;
+  if (replan && attempt - 1 > max_replans) {
+    return Status::FailedPrecondition(fmt::format("replans exhausted: attempt {} would be replan {} but max_replans is {}",
+                                                  attempt, attempt - 1, max_replans));
+  }
+  const int64_t labels = settings_.value("human_labels", int64_t{20});
+  if (labels < 1) return Status::FailedPrecondition("planning.human_labels is 0: the plan would ask people for nothing");
+
+  v1::Plan plan;
+  plan.set_strategy("human_demonstrations");
+  plan.set_teacher("human");
+  plan.set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(labels, INT32_MAX)));
+  plan.set_max_cost(0);
+  const json auto_approve = section(settings_, "auto_approve");
+  plan.set_needs_approval(labels > auto_approve.value("max_teacher_calls", int64_t{2000}));
+  const json acceptance = section(settings_, "acceptance");
+  plan.mutable_acceptance()->set_min_accuracy_gain(acceptance.value("min_accuracy_gain", 0.02));
+  plan.mutable_acceptance()->set_max_category_regression(acceptance.value("max_category_regression", 0.05));
+
+  std::vector<std::string> focus = FocusOf(request.trigger().diagnosis(), kMaxFocus);
+  if (focus.empty() && replan) focus.assign(request.last_plan().focus().begin(), request.last_plan().focus().end());
+  for (const auto& f : focus) plan.add_focus(f);
+  std::string where;
+  for (const auto& f : focus) where += (where.empty() ? ", worst in " : ", ") + f;
+
+  if (!replan) {
+    plan.set_selection_policy("failures_first");
+    const v1::Trigger& t = request.trigger();
+    std::string why = t.reason().empty() ? "the " + (t.policy().empty() ? std::string("improvement") : t.policy()) +
+                                               " trigger fired"
+                                         : t.reason();
+    plan.set_rationale(fmt::format("Because {}{}, ask people for {} labels on recent failures first.", why, where,
+                                   labels));
+  } else {
+    const auto& policies = SelectionPolicies();
+    auto it = std::find(policies.begin(), policies.end(), request.last_plan().selection_policy());
+    std::size_t next = it == policies.end() ? 1 : (static_cast<std::size_t>(it - policies.begin()) + 1) % policies.size();
+    plan.set_selection_policy(policies[next]);
+    plan.set_rationale(fmt::format("Replan {} of {}: the last candidate was rejected ({}), so ask people for {} labels "
+                                   "on inputs selected by {}.",
+                                   attempt - 1, max_replans,
+                                   request.last_report().verdict().empty() ? std::string("it did not pass evaluation")
+                                                                           : request.last_report().verdict(),
+                                   labels, policies[next]));
+  }
+  return plan;
+}
+
+}  // namespace kaizen::agents
