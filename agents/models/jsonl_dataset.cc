@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -25,10 +26,33 @@ const std::string* StringField(const nlohmann::json& obj, const char* key) {
   return it->get_ptr<const std::string*>();
 }
 
+// Reads one line (without its '\n') into `line`, keeping at most `max`
+// bytes: the rest of a longer line is read past and `too_long` set. False at
+// the end of the input.
+bool ReadLine(std::istream& in, std::string& line, std::size_t max, bool& too_long) {
+  line.clear();
+  too_long = false;
+  std::streambuf* buf = in.rdbuf();
+  bool any = false;
+  for (int c = buf->sbumpc(); c != std::char_traits<char>::eof(); c = buf->sbumpc()) {
+    any = true;
+    if (c == '\n') return true;
+    if (line.size() < max) {
+      line.push_back(static_cast<char>(c));
+    } else {
+      too_long = true;
+    }
+  }
+  in.setstate(std::ios::eofbit);
+  return any;
+}
+
 }  // namespace
 
 Result<JsonlDataset> LoadJsonlExamples(const std::string& path, std::string_view split,
                                        const std::vector<std::string>& domains) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Status::InvalidArgument("dataset " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
@@ -45,8 +69,13 @@ Result<JsonlDataset> LoadJsonlExamples(const std::string& path, std::string_view
   };
 
   std::string line;
-  while (std::getline(in, line)) {
+  bool too_long = false;
+  while (ReadLine(in, line, kMaxJsonlLineBytes, too_long)) {
     ++out.lines;
+    if (too_long) {
+      note(out.too_long, "longer than " + std::to_string(kMaxJsonlLineBytes) + " bytes");
+      continue;
+    }
     if (IsBlank(line)) {
       ++out.empty_lines;
       continue;

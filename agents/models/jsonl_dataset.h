@@ -14,6 +14,10 @@
 
 namespace kaizen::models {
 
+// A record is a sentence or two; a longer line is a broken file (a missing
+// newline, a binary file), so it is skipped without being held in memory.
+inline constexpr std::size_t kMaxJsonlLineBytes = 1 << 20;
+
 struct JsonlDataset {
   std::vector<Example> examples;
   std::size_t lines = 0;           // lines read, including skipped ones
@@ -22,9 +26,10 @@ struct JsonlDataset {
   std::size_t bad_utf8 = 0;        // not valid UTF-8
   std::size_t bad_json = 0;        // not a JSON object
   std::size_t bad_record = 0;      // JSON object without a string text and non-empty label
+  std::size_t too_long = 0;        // longer than kMaxJsonlLineBytes (read past, never held whole)
   std::vector<std::string> errors;  // the first few problems, "line N: what", for logs
 
-  std::size_t skipped() const { return empty_lines + bad_utf8 + bad_json + bad_record; }
+  std::size_t skipped() const { return empty_lines + bad_utf8 + bad_json + bad_record + too_long; }
 };
 
 // Keeps the records of `split` (all when empty) whose "domain" is one of `domains` (all

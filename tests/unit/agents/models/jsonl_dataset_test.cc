@@ -72,3 +72,40 @@ TEST_CASE("the shipped CLINC150 copy reads cleanly", "[models][jsonl]") {
   REQUIRE(five.ok());
   CHECK(five->examples.size() == 5 * 15 * 30);
 }
+
+TEST_CASE("hostile data files: huge lines, deep nesting, binary bytes and a directory", "[models][jsonl]") {
+  ScratchDir dir;
+  const std::string path = dir.File("hostile.jsonl");
+  const std::string good = "{\"text\": \"pay my bill\", \"intent\": \"pay_bill\"}\n";
+  std::string bytes = good;
+  bytes += "{\"text\": \"" + std::string(kMaxJsonlLineBytes + 10, 'a') + "\", \"intent\": \"huge\"}\n";  // too long
+  bytes += std::string(3 * kMaxJsonlLineBytes, 'x');  // a huge line without a newline, not at the end
+  bytes += "\n" + good;
+  bytes += std::string(200000, '[') + std::string(200000, ']') + "\n";  // deep nesting, not an object
+  const char nul_line[] = "{\"text\": \"nul\0byte\", \"intent\": \"nul\"}\n";  // a raw NUL: not JSON
+  bytes += std::string(nul_line, sizeof nul_line - 1);
+  bytes += "{\"text\": \"\xff\xfe binary\", \"intent\": \"bin\"}\n";             // bad UTF-8
+  bytes += "{\"text\": \"cut off\", \"inte";                                   // truncated last line
+  WriteBytes(path, bytes);
+
+  auto r = LoadJsonlExamples(path);
+  REQUIRE(r.ok());
+  CHECK(r->examples.size() == 2);
+  CHECK(r->lines == 8);
+  CHECK(r->too_long == 2);
+  CHECK(r->bad_json == 3);
+  CHECK(r->bad_utf8 == 1);
+  CHECK(r->skipped() == 6);
+  REQUIRE_FALSE(r->errors.empty());
+  CHECK(r->errors[0] == "line 2: longer than 1048576 bytes");
+
+  auto d = LoadJsonlExamples(dir.File(""));
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().message().find("is a directory") != std::string::npos);
+
+  WriteBytes(path, "");
+  auto empty = LoadJsonlExamples(path);
+  REQUIRE(empty.ok());
+  CHECK(empty->lines == 0);
+  CHECK(empty->examples.empty());
+}
