@@ -312,3 +312,25 @@ TEST_CASE("the HTML report is self-contained: inline SVG charts, the story's tab
     CHECK(html.find(s) != std::string::npos);
   }
 }
+
+TEST_CASE("a store with no events and no cycles still gives a report: empty charts say 'no data'") {
+  store::testing::TempDir dir;
+  const std::string db = (dir.path() / "state.db").string();
+  { REQUIRE(store::Store::Open(db).ok()); }
+  auto ro = store::Store::Open(db, store::Store::Mode::kReadOnly);
+  REQUIRE(ro.ok());
+  auto cycles = report::ListCycleSummaries(**ro);
+  REQUIRE(cycles.ok());
+  CHECK(cycles->empty());
+  auto tl = report::LoadTimeline(**ro, {});
+  REQUIRE(tl.ok());
+  report::ReportInput in;
+  in.cluster = "empty";
+  in.timeline = *tl;
+  in.cycles = *cycles;
+  in.story = nullptr;
+  const std::string html = report::RenderHtmlReport(in);
+  CHECK(html.find("No improvement cycle has run.") != std::string::npos);
+  CHECK(html.find(">no data<") != std::string::npos);
+  CHECK(html.find("</html>") != std::string::npos);
+}
