@@ -107,8 +107,10 @@ void Runtime::OnTask(const bus::Broker::Incoming& in) {
   switch (router_->Submit(in.identity, in.envelope.message_id(), std::move(task), MonoMs(), &row.index)) {
     case router::TaskRouter::Submitted::kAccepted:
       // Durable with this turn's commit, before any answer to it can be.
-      if (Status s = journal_->Batch(); s.ok()) s = store_->AddTask(row);
-      else spdlog::error("task {} is not stored: {}", id, s.ToString());
+      if (Status s = journal_->Batch().ok() ? store_->AddTask(row) : Status::IOError("no transaction"); !s.ok()) {
+        // It still runs and is answered; only a crash before its answer would lose it.
+        spdlog::error("task {} is not stored: {}", id, s.ToString());
+      }
       break;
     case router::TaskRouter::Submitted::kPending:
       break;  // its answer will come to this submitter
