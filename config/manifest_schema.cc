@@ -103,6 +103,11 @@ SchemaPtr RuntimeSchema() {
                    "Keys admitted besides the runtime's own: <state_dir>/keys/agent.key (role agent, used by the "
                    "agents it starts) and <state_dir>/keys/admin.key (role admin, used by the local CLI).")
           .Build();
+  auto metrics = ObjectBuilder("HTTP endpoint for Prometheus: GET /metrics (text format) and GET /healthz.")
+                     .Default("port", Int(0, 65535), 0, "TCP port to serve on; 0 turns the endpoint off.")
+                     .Default("bind", String(), "127.0.0.1",
+                              "Address to listen on; 0.0.0.0 exposes it to the network (it has no authentication).")
+                     .Build();
   return ObjectBuilder("The runtime process: state, sockets, timing, logging and restart policy.")
       .Optional("state_dir", String(),
                 "Directory for the journal, registry, logs and artifacts. A relative path resolves against the "
@@ -117,6 +122,7 @@ SchemaPtr RuntimeSchema() {
                "Log level of the runtime and the agents.")
       .Default("restart", RestartSchema(false), json::object(), "Default restart policy of every agent.")
       .Default("security", security, json::object(), "Security settings.")
+      .Default("metrics", metrics, json::object(), "Metrics endpoint (off unless a port is set).")
       .Build();
 }
 
@@ -281,7 +287,13 @@ SchemaPtr DeploymentSchema() {
       .Default("min_samples_per_step", Int(1, 10000000), 200, "Feedback samples per arm before leaving a step.")
       .Default("max_samples", Int(1, 1000000000), 20000, "Stop the test (and keep the incumbent) after this many.")
       .Default("guardrails", guardrails, json::object(), "Guardrails.")
-      .Default("require_approval", Bool(), false, "A human must approve the promotion.")
+      .Default("require_approval", Bool(), false,
+               "A human must approve the promotion: after a successful A/B test the cycle waits at "
+               "awaiting_approval (kaizen approve|reject).")
+      .Default("approval_timeout_s", Int(1, 7 * kDay), 3600, "How long a promotion waits for a human approval.")
+      .Default("approval_timeout_policy", Enum({"reject", "approve", "wait"}), "reject",
+               "What happens when the promotion's approval times out: reject rolls back, approve promotes, wait "
+               "waits on.")
       .Build();
 }
 

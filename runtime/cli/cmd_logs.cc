@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <regex>
 
 #include "runtime/base/clock.h"
@@ -27,21 +28,47 @@ Result<int64_t> ParseSince(const std::string& s) {
 
 class Printer {
  public:
-  Printer(const LogsOptions& o, int64_t since_ms) : o_(o), since_ms_(since_ms) {}
+  // `roles`: agent id -> role, as the store knows them; state changes add clones.
+  Printer(const LogsOptions& o, int64_t since_ms, std::map<std::string, std::string> roles)
+      : o_(o), since_ms_(since_ms), roles_(std::move(roles)), min_level_(o.level.empty() ? 0 : LevelRank(o.level)) {}
   void Print(const bus::Envelope& e) {
+    if (e.has_state_change()) roles_[e.state_change().agent_id()] = e.state_change().role();
     if (!IsStateLogEvent(e)) return;
     if (since_ms_ && e.timestamp_ms() < since_ms_) return;
     if (!o_.agent.empty() && EventAgent(e) != o_.agent) return;
     if (!o_.cycle.empty() && e.cycle_id() != o_.cycle) return;
+    if (!o_.role.empty() && RoleOf(e) != o_.role) return;
+    if (min_level_ > 0 && LevelRank(EventLevel(e)) < min_level_) return;
     std::string line = o_.output == "json" ? EventToJson(e).dump() : EventToText(e);
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   }
 
  private:
+  // The role of the agent an event concerns; "runtime" for the runtime's own events.
+  std::string RoleOf(const bus::Envelope& e) const {
+    if (e.has_state_change()) return e.state_change().role();
+    const std::string agent = EventAgent(e);
+    if (agent.empty()) return "runtime";
+    auto it = roles_.find(agent);
+    return it == roles_.end() ? "" : it->second;
+  }
   const LogsOptions& o_;
   int64_t since_ms_;
+  std::map<std::string, std::string> roles_;
+  int min_level_;
 };
+
+// Agent id -> role from the store (works whether the cluster runs or not).
+std::map<std::string, std::string> KnownRoles(const std::string& state_dir) {
+  std::map<std::string, std::string> roles;
+  auto store = store::Store::Open(state_dir + "/state.db", store::Store::Mode::kReadOnly);
+  if (!store.ok()) return roles;
+  auto rows = (*store)->ListAgents();
+  if (!rows.ok()) return roles;
+  for (const auto& a : *rows) roles[a.id] = a.role;
+  return roles;
+}
 
 int HistoryFromStore(const std::string& state_dir, Printer& printer, int64_t since_ms) {
   auto store = store::Store::Open(state_dir + "/state.db", store::Store::Mode::kReadOnly);
@@ -155,7 +182,7 @@ int RunLogs(const LogsOptions& o) {
     std::fprintf(stderr, "kaizen logs: %s\n", since.status().message().c_str());
     return kExitInvalid;
   }
-  Printer printer(o, *since);
+  Printer printer(o, *since, KnownRoles(*dir));
   if (o.follow) return Follow(*dir, o.key_file, printer);
   return HistoryFromStore(*dir, printer, *since);
 }

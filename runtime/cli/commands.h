@@ -72,8 +72,24 @@ struct LogsOptions {
   std::string cycle;
   std::string since;             // "10m", "2h", "30s", or an ISO-8601 UTC time
   std::string output = "text";   // text | json
+  std::string role;              // only events about agents of this role ("runtime" for the runtime's own)
+  std::string level;             // "" | info | warn | error: this level and above
 };
 int RunLogs(const LogsOptions& o);
+
+// An operator's decisions, sent as the CLI's admin identity (cmd_approve.cc).
+// approve/reject answer the approval waiting for `id` (a cycle id, as
+// `kaizen status` shows it); promote/rollback end a running A/B test (or a
+// promotion waiting for its approval) by hand, `id` optional.
+struct DecisionOptions {
+  enum class Kind { kApprove, kReject, kPromote, kRollback };
+  Kind kind = Kind::kApprove;
+  std::string id;
+  std::string reason;
+  std::string state_dir;
+  std::string key_file;
+};
+int RunDecision(const DecisionOptions& o);
 
 struct AgentOptions {
   std::string role, id, connect;

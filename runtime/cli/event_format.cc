@@ -35,6 +35,50 @@ bool IsStateLogEvent(const bus::Envelope& e) {
   }
 }
 
+std::string EventLevel(const bus::Envelope& e) {
+  switch (e.body_case()) {
+    case bus::Envelope::kStateChange:
+      if (e.state_change().to() == v1::AGENT_STATE_FAILED) return "error";
+      return "info";
+    case bus::Envelope::kClusterEvent: {
+      const std::string& what = e.cluster_event().what();
+      if (what == "clone_failed") return "error";
+      if (what == "metrics_failed") return "warn";
+      if (what == "restart_scheduled" || what == "stop_grace_expired" || what == "operator_rollback" ||
+          what == "operator_promote") {
+        return "warn";
+      }
+      return "info";
+    }
+    case bus::Envelope::kCycleTransition:
+      if (e.cycle_transition().to() == v1::CYCLE_STAGE_ABORTED) return "error";
+      if (e.cycle_transition().to() == v1::CYCLE_STAGE_ROLLED_BACK ||
+          e.cycle_transition().to() == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
+        return "warn";
+      }
+      return "info";
+    case bus::Envelope::kEvalReport:
+      return e.eval_report().pass() ? "info" : "warn";
+    case bus::Envelope::kRolloutDecision:
+      return e.rollout_decision().outcome() == v1::RolloutDecision::PROMOTE ? "info" : "warn";
+    case bus::Envelope::kApprovalRequest:
+      return "warn";  // a person must act
+    case bus::Envelope::kApprovalDecision:
+      return e.approval_decision().approved() ? "info" : "warn";
+    case bus::Envelope::kError:
+      return "error";
+    default:
+      return "info";
+  }
+}
+
+int LevelRank(const std::string& level) {
+  if (level == "info") return 0;
+  if (level == "warn") return 1;
+  if (level == "error") return 2;
+  return -1;
+}
+
 namespace {
 
 std::string StageName(v1::CycleStage s) {
@@ -70,9 +114,13 @@ std::pair<std::string, std::string> CycleEventText(const bus::Envelope& e) {
     case bus::Envelope::kRolloutDecision:
       return {v1::RolloutDecision::Outcome_Name(e.rollout_decision().outcome()), e.rollout_decision().reason()};
     case bus::Envelope::kApprovalRequest:
-      return {"approval_request", e.approval_request().summary()};
+      return {"approval_request", fmt::format("{} waits ({}): {}; answer with kaizen approve|reject {} --reason ...",
+                                              e.approval_request().subject(), e.approval_request().request_id(),
+                                              e.approval_request().summary(), e.approval_request().request_id())};
     case bus::Envelope::kApprovalDecision:
-      return {e.approval_decision().approved() ? "approved" : "rejected", e.approval_decision().reason()};
+      return {e.approval_decision().approved() ? "approved" : "rejected",
+            "by " + e.approval_decision().decided_by() +
+                (e.approval_decision().reason().empty() ? "" : ": " + e.approval_decision().reason())};
     default:
       return {bus::BodyName(e), ""};
   }
@@ -82,7 +130,7 @@ std::pair<std::string, std::string> CycleEventText(const bus::Envelope& e) {
 
 nlohmann::json EventToJson(const bus::Envelope& e) {
   nlohmann::json j = {{"seq", e.seq()}, {"time", FormatIsoMs(e.timestamp_ms())}, {"ts_ms", e.timestamp_ms()},
-                      {"kind", bus::BodyName(e)}};
+                      {"kind", bus::BodyName(e)}, {"level", EventLevel(e)}};
   if (!e.cycle_id().empty()) j["cycle"] = e.cycle_id();
   if (e.has_state_change()) {
     const auto& sc = e.state_change();

@@ -22,4 +22,12 @@ std::string EventAgent(const bus::Envelope& event);
 // notices, cycle stages and decisions; not every task, rating or progress tick.
 bool IsStateLogEvent(const bus::Envelope& event);
 
+// How much an event asks of an operator, for `kaizen logs --level`:
+// "error" (an agent failed, a cycle aborted, a restart given up), "warn"
+// (restarts, lost or rolled-back work, failed evaluations, rejections and
+// approvals waiting for a person), else "info".
+std::string EventLevel(const bus::Envelope& event);
+// 0 info, 1 warn, 2 error; -1 for a name that is none of these.
+int LevelRank(const std::string& level);
+
 }  // namespace kaizen::cli

@@ -51,10 +51,37 @@ int main(int argc, char** argv) {
   logs_cmd->add_flag("-f,--follow", logs.follow, "Keep printing new events live");
   logs_cmd->add_option("--agent", logs.agent, "Only events about this agent id");
   logs_cmd->add_option("--cycle", logs.cycle, "Only events of this cycle id");
+  logs_cmd->add_option("--role", logs.role, "Only events about agents of this role (runtime: the runtime's own)");
+  logs_cmd->add_option("--level", logs.level, "Only events at this level or above: info, warn, error")
+      ->check(CLI::IsMember({"info", "warn", "error"}));
   logs_cmd->add_option("--since", logs.since, "Only events newer than 30s, 10m, 2h, 1d or a UTC time");
   logs_cmd->add_option("-o,--output", logs.output, "text or json (one object per line)")
       ->check(CLI::IsMember({"text", "json"}));
   logs_cmd->callback([&] { code = RunLogs(logs); });
+
+  // Operator decisions: approvals waiting (see `kaizen status`) and the A/B override.
+  DecisionOptions decision;
+  auto add_decision = [&](const char* name, const char* help, DecisionOptions::Kind kind, bool id_required) {
+    auto* c = app.add_subcommand(name, help);
+    auto* id = c->add_option("id", decision.id, id_required ? "Approval id: the cycle id `kaizen status` shows"
+                                                             : "Cycle id (default: the running cycle)");
+    if (id_required) id->required();
+    c->add_option("--reason", decision.reason, "Why (kept in the journal, shown by `kaizen logs`)")->required();
+    c->add_option("--state-dir", decision.state_dir, "State directory of the cluster");
+    c->add_option("--key-file", decision.key_file, kKeyFileHelp);
+    c->callback([&, kind] {
+      decision.kind = kind;
+      code = RunDecision(decision);
+    });
+  };
+  add_decision("approve", "Approve what waits for a person: a plan or a promotion", DecisionOptions::Kind::kApprove,
+               true);
+  add_decision("reject", "Reject what waits for a person: the cycle aborts or rolls back",
+               DecisionOptions::Kind::kReject, true);
+  add_decision("promote", "End the running A/B test now: promote the candidate", DecisionOptions::Kind::kPromote,
+               false);
+  add_decision("rollback", "End the running A/B test now: roll back to the incumbent",
+               DecisionOptions::Kind::kRollback, false);
 
   CyclesOptions cycles;
   auto* cycles_cmd = app.add_subcommand("cycles", "The improvement cycles: trigger, outcome, stage durations, versions");

@@ -107,6 +107,8 @@ Status Runtime::Start() {
   RestoreTasks();
   LoadRegistry();
   traffic_.SetSingle(worker_id_);
+  s = StartMetrics();  // a port in use is logged (metrics_failed) and the cluster runs without metrics
+  if (!s.ok()) return s;
   for (const auto& spec : manifest_.agents) {
     s = StartAgentProcess(agents_.at(spec.id), spec.restart);
     if (!s.ok()) {
@@ -218,6 +220,7 @@ void Runtime::OnTick(int64_t now) {
   }
   // Forget CLI peers idle for five minutes.
   std::erase_if(clients_, [now](const auto& kv) { return now - kv.second > 300000; });
+  PublishMetrics();
 }
 
 void Runtime::BeginShutdown(const std::string& reason) {

@@ -23,6 +23,8 @@
 #include "runtime/core/journal.h"
 #include "runtime/core/state_dir.h"
 #include "runtime/cycle/cycle_record.h"
+#include "runtime/metrics/metrics_registry.h"
+#include "runtime/metrics/metrics_server.h"
 #include "runtime/router/task_router.h"
 #include "runtime/router/traffic_policy.h"
 #include "runtime/store/store.h"
@@ -130,11 +132,23 @@ class Runtime {
   void FinishCycle(v1::CycleStage outcome, const std::string& reason);
   void BeginRollout();
   void OnApprovalDecision(const bus::Broker::Incoming& in);
+  // Approvals: a plan (planning.auto_approve) or a promotion (deployment.require_approval).
+  bool AwaitingPromotion() const;
+  const nlohmann::json& ApprovalSection() const;  // spec.planning or spec.deployment: the timeout policy
+  void RequestApproval(const std::string& subject, const std::string& summary);
+  void DecideApproval(bool approved, const std::string& why);
   void PersistCycle();
   void CycleTick(int64_t now);
   std::string NextModelVersion() const;
   nlohmann::json CycleStatusJson() const;
   nlohmann::json Summary() const;
+
+  // Metrics (runtime_metrics.cc): spec.runtime.metrics serves them over HTTP.
+  Status StartMetrics();
+  void PublishMetrics();  // a snapshot for the HTTP thread; once per tick
+  void CountAnswer(const v1::TaskResult& result, const v1::Task& task);
+  void CountFeedback(const v1::Feedback& feedback);
+  void CountTransition(v1::CycleStage to);
 
   config::Manifest manifest_;
   Options options_;
@@ -169,6 +183,7 @@ class Runtime {
   std::optional<cycle::CycleRecord> cycle_;
   std::string stage_request_id_;                    // the request the current stage waits on
   std::vector<std::string> cycle_ids_;              // every cycle of this run, in order
+  std::optional<v1::ApprovalRequest> pending_approval_;  // what the waiting approval asks (for status)
   bool clone_draining_ = false;
   int64_t clone_drain_since_ = 0;
   bool scenario_done_ = false;
@@ -182,6 +197,12 @@ class Runtime {
   };
   std::unordered_map<std::string, RecentAnswer> recent_answers_;  // task id -> its answer, for feedback
   std::deque<std::string> recent_order_;
+
+  metrics::MetricsRegistry metrics_;                  // written by this loop only
+  std::unique_ptr<metrics::MetricsServer> metrics_server_;  // null when metrics are off
+  std::map<std::string, std::pair<uint64_t, uint64_t>> thumbs_;  // model version -> (up, down)
+  int64_t teacher_calls_done_ = 0;                    // finished cycles of this runtime
+  double teacher_cost_done_ = 0;
 
   bool stopping_ = false;
   bool killed_ = false;

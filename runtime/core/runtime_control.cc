@@ -291,15 +291,27 @@ void Runtime::OnCommand(const bus::Broker::Incoming& in) {
     }
     case v1::Command::PROMOTE:
     case v1::Command::ROLLBACK: {
-      if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT) {
-        ReplyError(in, v1::Error::BAD_REQUEST, "no cycle is rolling out; nothing to promote or roll back");
+      // A running A/B test, or a promotion waiting for its approval, can be ended by hand.
+      if (!cycle_ || (cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT && !AwaitingPromotion())) {
+        ReplyError(in, v1::Error::BAD_REQUEST,
+                   "no cycle is rolling out; nothing to promote or roll back" +
+                       (cycle_ ? " (cycle " + cycle_->id + " is at " + cycle::StageName(cycle_->stage) + ")"
+                               : std::string()));
+        return;
+      }
+      if (!cmd.argument().empty() && cmd.argument() != cycle_->id) {
+        ReplyError(in, v1::Error::BAD_REQUEST,
+                   "cycle '" + cmd.argument() + "' is not rolling out; the running cycle is " + cycle_->id);
         return;
       }
       bool promote = cmd.kind() == v1::Command::PROMOTE;
-      std::string why = std::string("operator ") + (promote ? "promoted" : "rolled back") + " (" + in.identity + ")" +
+      std::string why = std::string("operator ") + (promote ? "promoted" : "rolled back") + " (" + in.identity +
+                        (in.auth_role.empty() ? "" : ", key role " + in.auth_role) + ")" +
                         (cmd.reason().empty() ? "" : ": " + cmd.reason());
-      ack.mutable_ack()->set_detail(why);
+      ack.mutable_ack()->set_detail(why + " [cycle " + cycle_->id + "]");
       broker_->Send(in.identity, ack);
+      pending_approval_.reset();
+      RecordClusterEvent(promote ? "operator_promote" : "operator_rollback", why + " [cycle " + cycle_->id + "]");
       FinishCycle(promote ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK, why);
       return;
     }

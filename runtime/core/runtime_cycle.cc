@@ -230,6 +230,7 @@ void Runtime::Transition(v1::CycleStage to, const std::string& reason) {
   }
   cycle_->Enter(to, WallMs());
   if (cycle::IsTerminal(to)) cycle_->outcome_reason = reason;
+  CountTransition(to);
   stage_request_id_.clear();
   bus::Envelope e = bus::MakeEnvelope(kRuntimeId, "");
   e.set_cycle_id(cycle_->id);
@@ -443,18 +444,55 @@ void Runtime::CycleTick(int64_t now) {
     SendCommand(worker_id_, v1::Command::IMPROVE, "", "cycle " + cycle_->id + ": " + clone_id_ + " serves meanwhile");
   }
   if (cycle_->stage == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
-    const json& planning = manifest_.spec.at("planning");
-    const int64_t timeout_ms = planning.value("approval_timeout_s", int64_t{600}) * 1000;
-    const std::string policy = planning.value("approval_timeout_policy", "reject");
+    // A plan waits on planning's timeout policy, a promotion on deployment's.
+    const json& section = ApprovalSection();
+    const int64_t timeout_ms = section.value("approval_timeout_s", int64_t{600}) * 1000;
+    const std::string policy = section.value("approval_timeout_policy", "reject");
     const int64_t waited = WallMs() - cycle_->stages.back().started_ms;
     if (waited > timeout_ms && policy != "wait") {
-      if (policy == "approve") {
-        Transition(v1::CYCLE_STAGE_GENERATING_DATA, "approval timed out; approved by approval_timeout_policy");
-        SendStageRequest();
-      } else {
-        FinishCycle(v1::CYCLE_STAGE_ABORTED, "approval timed out; rejected by approval_timeout_policy");
-      }
+      const std::string key = AwaitingPromotion() ? "deployment" : "planning";
+      DecideApproval(policy == "approve", "approval timed out; " + std::string(policy == "approve" ? "approved" : "rejected") +
+                                              " by " + key + ".approval_timeout_policy");
     }
+  }
+}
+
+bool Runtime::AwaitingPromotion() const {
+  // A promotion waits with the deployment's decision in hand; a plan before it.
+  return cycle_ && cycle_->stage == v1::CYCLE_STAGE_AWAITING_APPROVAL && !cycle_->decision.empty();
+}
+
+const json& Runtime::ApprovalSection() const {
+  static const json kEmpty = json::object();
+  auto it = manifest_.spec.find(AwaitingPromotion() ? "deployment" : "planning");
+  return it != manifest_.spec.end() && it->is_object() ? *it : kEmpty;
+}
+
+void Runtime::RequestApproval(const std::string& subject, const std::string& summary) {
+  bus::Envelope req = bus::MakeEnvelope(kRuntimeId, "");
+  req.set_cycle_id(cycle_->id);
+  auto* ar = req.mutable_approval_request();
+  ar->set_request_id(cycle_->id);  // the id operators see in `kaizen status` and `kaizen logs`
+  ar->set_subject(subject);
+  ar->set_summary(summary);
+  const json& section = ApprovalSection();
+  if (section.value("approval_timeout_policy", "reject") != "wait") {
+    ar->set_expires_ms(WallMs() + section.value("approval_timeout_s", int64_t{600}) * 1000);
+  }
+  pending_approval_ = *ar;
+  (void)journal_->Record("approval_request", "", "cycle", &req);
+}
+
+void Runtime::DecideApproval(bool approved, const std::string& why) {
+  if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_AWAITING_APPROVAL) return;
+  pending_approval_.reset();
+  if (AwaitingPromotion()) {
+    FinishCycle(approved ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK, why);
+  } else if (approved) {
+    Transition(v1::CYCLE_STAGE_GENERATING_DATA, why);
+    SendStageRequest();
+  } else {
+    FinishCycle(v1::CYCLE_STAGE_ABORTED, why);
   }
 }
 
@@ -496,14 +534,7 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       for (const auto& b : p.bound_actions()) what += "; " + b;
       if (p.needs_approval()) {
         Transition(v1::CYCLE_STAGE_AWAITING_APPROVAL, "plan needs a human approval: " + what);
-        bus::Envelope req = bus::MakeEnvelope(kRuntimeId, "");
-        req.set_cycle_id(c.id);
-        auto* ar = req.mutable_approval_request();
-        ar->set_request_id(c.id);
-        ar->set_subject("plan");
-        ar->set_summary(what + ". " + p.rationale());
-        ar->set_expires_ms(WallMs() + manifest_.spec.at("planning").value("approval_timeout_s", int64_t{600}) * 1000);
-        (void)journal_->Record("approval_request", "", "cycle", &req);
+        RequestApproval("plan", what + ". " + p.rationale());
       } else {
         Transition(v1::CYCLE_STAGE_GENERATING_DATA, "plan: " + what);
         SendStageRequest();
@@ -601,6 +632,14 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       const v1::RolloutDecision& d = e.rollout_decision();
       c.decision = ToJson(d);
       (void)journal_->Record("rollout", in.identity, "deployment", &event);
+      const json& deployment = manifest_.spec.contains("deployment") ? manifest_.spec["deployment"] : json::object();
+      if (d.outcome() == v1::RolloutDecision::PROMOTE && deployment.value("require_approval", false)) {
+        // The A/B split stays as it is while a person decides.
+        Transition(v1::CYCLE_STAGE_AWAITING_APPROVAL, "promotion needs a human approval: " + d.reason());
+        RequestApproval("promotion", "promote " + c.candidate.version + " over " + c.incumbent.version + ": " +
+                                         d.reason());
+        return;
+      }
       FinishCycle(d.outcome() == v1::RolloutDecision::PROMOTE ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK,
                   d.reason());
       return;
@@ -667,6 +706,11 @@ void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
     serving_ = c.candidate;
     assigned_[worker_id_] = c.candidate;
     traffic_.SetSingle(worker_id_);
+    // A promotion approved after a runtime restart finds the worker without the candidate.
+    const AgentEntry& w = agents_.at(worker_id_);
+    if (w.connected && w.model_version != c.candidate.version) {
+      SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.candidate.ToJson().dump(), "promoted " + c.candidate.version);
+    }
     SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + c.candidate.version);
     DrainClone();
     return;
@@ -691,25 +735,35 @@ void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
 
 void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
   const auto& d = in.envelope.approval_decision();
-  if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_AWAITING_APPROVAL || d.request_id() != cycle_->id) {
-    ReplyError(in, v1::Error::BAD_REQUEST, "no approval is waiting for '" + d.request_id() + "'");
+  if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_AWAITING_APPROVAL) {
+    ReplyError(in, v1::Error::BAD_REQUEST,
+               "nothing is waiting for an approval" +
+                   (cycle_ ? " (cycle " + cycle_->id + " is at " + cycle::StageName(cycle_->stage) + ")"
+                           : std::string(" (no cycle has run)")));
     return;
   }
+  if (d.request_id() != cycle_->id) {
+    ReplyError(in, v1::Error::BAD_REQUEST,
+               "no approval '" + d.request_id() + "' is waiting; waiting: " + cycle_->id + " (" +
+                   (AwaitingPromotion() ? "promotion" : "plan") + ")");
+    return;
+  }
+  // Who decided: the bus identity, and the person the client names (the CLI sends $USER).
+  std::string who = in.identity;
+  if (!d.decided_by().empty() && d.decided_by() != in.identity) who = d.decided_by() + " (" + in.identity + ")";
+  if (!in.auth_role.empty()) who += " [key role " + in.auth_role + "]";
+  const std::string subject = AwaitingPromotion() ? "promotion" : "plan";
   bus::Envelope event = in.envelope;
   event.set_recipient("");
-  event.mutable_approval_decision()->set_decided_by(in.identity);
+  event.set_cycle_id(cycle_->id);
+  event.mutable_approval_decision()->set_decided_by(who);
   (void)journal_->Record("approval_decision", in.identity, "", &event);
   bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
-  ack.mutable_ack()->set_detail(std::string(d.approved() ? "approved" : "rejected") + " plan of cycle " + cycle_->id);
+  ack.mutable_ack()->set_detail(std::string(d.approved() ? "approved" : "rejected") + " the " + subject + " of cycle " +
+                                cycle_->id);
   broker_->Send(in.identity, ack);
-  std::string why = (d.approved() ? "approved by " : "rejected by ") + in.identity +
-                    (d.reason().empty() ? "" : ": " + d.reason());
-  if (d.approved()) {
-    Transition(v1::CYCLE_STAGE_GENERATING_DATA, why);
-    SendStageRequest();
-  } else {
-    FinishCycle(v1::CYCLE_STAGE_ABORTED, why);
-  }
+  DecideApproval(d.approved(), subject + (d.approved() ? " approved by " : " rejected by ") + who +
+                                   (d.reason().empty() ? "" : ": " + d.reason()));
 }
 
 // ---- status and summary ----------------------------------------------------
@@ -727,6 +781,16 @@ json Runtime::CycleStatusJson() const {
             {"teacher_cost", c.teacher_cost},
             {"traffic", traffic_.Describe()}};
   if (c.stage == v1::CYCLE_STAGE_TRAINING) j["progress"] = training_progress_;
+  if (c.stage == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
+    // What an operator needs to decide: `kaizen approve|reject <id> --reason ...`.
+    json a = {{"id", c.id}, {"subject", AwaitingPromotion() ? "promotion" : "plan"}};
+    if (pending_approval_) {
+      a["summary"] = pending_approval_->summary();
+      a["expires_ms"] = pending_approval_->expires_ms();
+    }
+    a["timeout_policy"] = ApprovalSection().value("approval_timeout_policy", "reject");
+    j["approval"] = a;
+  }
   if (c.finished()) j["outcome_reason"] = c.outcome_reason;
   return j;
 }

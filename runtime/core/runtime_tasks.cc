@@ -147,6 +147,7 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   full->set_task_index(done->index);
   if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
   (void)journal_->Append("task_result", in.identity, "worker", &event);
+  CountAnswer(*full, done->task);
 
   // Remember what feedback will need; bounded.
   RecentAnswer& ra = recent_answers_[r.task_id()];
@@ -201,6 +202,7 @@ void Runtime::OnFeedback(const bus::Broker::Incoming& in) {
   }
   if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
   (void)journal_->Append("feedback", f->worker_id(), "", &event);
+  CountFeedback(*f);
 }
 
 nlohmann::json Runtime::RouterJson() const {

@@ -45,7 +45,10 @@ bool TransitionAllowed(v1::CycleStage from, v1::CycleStage to) {
     case S::CYCLE_STAGE_PLANNING:
       return to == S::CYCLE_STAGE_AWAITING_APPROVAL || to == S::CYCLE_STAGE_GENERATING_DATA;
     case S::CYCLE_STAGE_AWAITING_APPROVAL:
-      return to == S::CYCLE_STAGE_GENERATING_DATA;
+      // A plan waits before generating_data; a promotion (deployment.require_approval)
+      // waits after the A/B test and ends promoted or rolled back.
+      return to == S::CYCLE_STAGE_GENERATING_DATA || to == S::CYCLE_STAGE_PROMOTED ||
+             to == S::CYCLE_STAGE_ROLLED_BACK;
     case S::CYCLE_STAGE_GENERATING_DATA:
       return to == S::CYCLE_STAGE_TRAINING;
     case S::CYCLE_STAGE_TRAINING:
@@ -53,7 +56,8 @@ bool TransitionAllowed(v1::CycleStage from, v1::CycleStage to) {
     case S::CYCLE_STAGE_EVALUATING:
       return to == S::CYCLE_STAGE_ROLLING_OUT || to == S::CYCLE_STAGE_PLANNING;
     case S::CYCLE_STAGE_ROLLING_OUT:
-      return to == S::CYCLE_STAGE_PROMOTED || to == S::CYCLE_STAGE_ROLLED_BACK;
+      return to == S::CYCLE_STAGE_PROMOTED || to == S::CYCLE_STAGE_ROLLED_BACK ||
+             to == S::CYCLE_STAGE_AWAITING_APPROVAL;
     default:
       return false;
   }

@@ -11,6 +11,11 @@ TEST_CASE("the cycle state machine allows the designed transitions only", "[cycl
   CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_PLANNING, S::CYCLE_STAGE_AWAITING_APPROVAL));
   CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_EVALUATING, S::CYCLE_STAGE_PLANNING));  // replan
   CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_ROLLING_OUT, S::CYCLE_STAGE_ROLLED_BACK));
+  // deployment.require_approval: the promotion waits for a person.
+  CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_ROLLING_OUT, S::CYCLE_STAGE_AWAITING_APPROVAL));
+  CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_AWAITING_APPROVAL, S::CYCLE_STAGE_PROMOTED));
+  CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_AWAITING_APPROVAL, S::CYCLE_STAGE_ROLLED_BACK));
+  CHECK_FALSE(cycle::TransitionAllowed(S::CYCLE_STAGE_AWAITING_APPROVAL, S::CYCLE_STAGE_TRAINING));
   CHECK(cycle::TransitionAllowed(S::CYCLE_STAGE_TRAINING, S::CYCLE_STAGE_ABORTED));
   CHECK_FALSE(cycle::TransitionAllowed(S::CYCLE_STAGE_PLANNING, S::CYCLE_STAGE_TRAINING));
   CHECK_FALSE(cycle::TransitionAllowed(S::CYCLE_STAGE_TRAINING, S::CYCLE_STAGE_PROMOTED));

@@ -1,0 +1,168 @@
+// An operator's tools against a real cluster: the metrics endpoint scraped
+// with libcurl over 127.0.0.1, a promotion waiting for `kaizen approve`
+// (deployment.require_approval), the CLI's errors, and `kaizen logs` filters.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <curl/curl.h>
+
+#include "tests/integration/cluster_harness.h"
+#include "tests/unit/metrics/exposition_check.h"
+
+using namespace kaizen::testing;
+using kaizen::metrics::testing::CheckExposition;
+using kaizen::metrics::testing::SampleValue;
+
+namespace {
+
+struct HttpResult {
+  long status = 0;
+  std::string body, content_type;
+};
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+HttpResult Get(const std::string& url) {
+  HttpResult r;
+  CURL* curl = curl_easy_init();
+  REQUIRE(curl != nullptr);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+    char* ct = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
+    if (ct) r.content_type = ct;
+  }
+  curl_easy_cleanup(curl);
+  return r;
+}
+
+// A port nobody listens on right now (the kernel's pick).
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  auto at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+
+std::string CycleStage(TestCluster& c) {
+  auto s = c.Status();
+  if (!s.is_object() || !s["cycle"].is_object()) return "";
+  return s["cycle"].value("stage", "");
+}
+
+}  // namespace
+
+TEST_CASE("metrics over HTTP, a promotion approved by hand, and the operator's CLI", "[integration]") {
+  const int port = FreePort();
+  std::string manifest = ScenarioManifest("operator", 0.0, 300, 8000, 1500);
+  manifest = Replace(manifest, "  runtime:\n", "  runtime:\n    metrics: {port: " + std::to_string(port) + "}\n");
+  manifest = Replace(manifest, "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100}\n",
+                     "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100, require_approval: true, "
+                     "approval_timeout_policy: wait}\n");
+  TestCluster cluster("operator", "");
+  {
+    FILE* f = std::fopen(cluster.manifest_path().c_str(), "w");
+    REQUIRE(f);
+    std::fputs(manifest.c_str(), f);
+    std::fclose(f);
+  }
+  const std::string dir = " --state-dir " + cluster.state_dir();
+  REQUIRE(cluster.Up().exit_code == 0);
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+
+  // /healthz: 200 and a short JSON body while the runtime serves.
+  HttpResult health;
+  REQUIRE(WaitFor([&] { return (health = Get(base + "/healthz")).status == 200; }, 10000));
+  auto h = nlohmann::json::parse(health.body, nullptr, false);
+  REQUIRE(h.is_object());
+  CHECK(h["status"] == "serving");
+  CHECK(h["cluster"] == "operator");
+
+  // /metrics twice: valid exposition text, and the task counters move.
+  HttpResult first;
+  REQUIRE(WaitFor([&] {
+    first = Get(base + "/metrics");
+    return first.status == 200 && SampleValue(first.body, "kaizen_tasks_submitted_total") > 0;
+  }, 15000));
+  CHECK(first.content_type.find("text/plain; version=0.0.4") == 0);
+  {
+    const auto problems = CheckExposition(first.body);
+    INFO((problems.empty() ? std::string() : problems.front()));
+    CHECK(problems.empty());
+  }
+  const double submitted1 = SampleValue(first.body, "kaizen_tasks_submitted_total");
+  const double answered1 = SampleValue(first.body, "kaizen_tasks_answered_total");
+  HttpResult second;
+  REQUIRE(WaitFor([&] {
+    second = Get(base + "/metrics");
+    return SampleValue(second.body, "kaizen_tasks_answered_total") > answered1;
+  }, 10000));
+  CHECK(SampleValue(second.body, "kaizen_tasks_submitted_total") > submitted1);
+  CHECK(SampleValue(second.body, "kaizen_task_latency_seconds_count{model_version=\"v1\"}") > 0);
+  CHECK(SampleValue(second.body, "kaizen_agent_up{agent=\"worker\",role=\"worker\"}") == 1);
+  CHECK(second.body.find("kaizen_bus_dropped_total{reason=\"malformed\"}") != std::string::npos);
+  CHECK(CheckExposition(second.body).empty());
+
+  // Nothing waits yet: approve and promote say so.
+  auto early = Kaizen("approve c1 --reason early" + dir);
+  CHECK(early.exit_code == 1);
+
+  // The A/B test passes; the promotion waits for a person.
+  REQUIRE(WaitFor([&] { return CycleStage(cluster) == "awaiting_approval"; }, 90000));
+  auto st = cluster.Status();
+  REQUIRE(st["cycle"].contains("approval"));
+  const std::string id = st["cycle"]["approval"]["id"];
+  CHECK(st["cycle"]["approval"]["subject"] == "promotion");
+  CHECK(SampleValue(Get(base + "/metrics").body, "kaizen_approvals_waiting") == 1);
+
+  auto unknown = Kaizen("approve nope --reason typo" + dir);
+  CHECK(unknown.exit_code == 1);
+  auto no_reason = Kaizen("approve " + id + dir);
+  CHECK(no_reason.exit_code == 2);
+  auto approved = Kaizen("approve " + id + " --reason \"A/B looks right, shipping\"" + dir);
+  CHECK(approved.exit_code == 0);
+  CHECK(approved.out.find("approved the promotion of cycle " + id) != std::string::npos);
+  REQUIRE(WaitFor([&] { return CycleStage(cluster) == "promoted"; }, 10000));
+  CHECK(Kaizen("rollback --reason late" + dir).exit_code == 1);  // nothing rolls out any more
+
+  // Who approved what and why is in the journal, and the filters find it.
+  auto warn = Kaizen("logs --level warn" + dir);
+  CHECK(warn.out.find("approval_request") != std::string::npos);
+  CHECK(warn.out.find("starting -> idle") == std::string::npos);  // info lines are left out
+  auto cycle_log = Kaizen("logs --cycle " + id + dir);
+  CHECK(cycle_log.out.find("approved") != std::string::npos);
+  CHECK(cycle_log.out.find("A/B looks right, shipping") != std::string::npos);
+  auto worker = Kaizen("logs --role worker" + dir);
+  CHECK(worker.out.find("worker ") != std::string::npos);
+  CHECK(worker.out.find("planning ") == std::string::npos);
+  auto after = Get(base + "/metrics").body;
+  CHECK(SampleValue(after, "kaizen_cycles_finished_total{outcome=\"promoted\"}") == 1);
+  CHECK(SampleValue(after, "kaizen_approvals_waiting") == 0);
+
+  REQUIRE(cluster.Down().exit_code == 0);
+  CHECK(Get(base + "/healthz").status == 0);  // nothing listens once the runtime is gone
+  auto down = Kaizen("approve " + id + " --reason gone" + dir);
+  CHECK(down.exit_code == 3);
+}
