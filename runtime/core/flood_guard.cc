@@ -5,9 +5,29 @@
 
 namespace kaizen::core {
 
-bool FloodGuard::Admit(const std::string& peer, int64_t now_ms) {
+bool FloodGuard::Take(Bucket& b, bool fresh, int64_t now_ms) const {
+  if (fresh) {
+    b.tokens = burst_;
+  } else {
+    b.tokens = std::min(burst_, b.tokens + static_cast<double>(now_ms - b.last_ms) * rate_ / 1000.0);
+  }
+  b.last_ms = now_ms;
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  return true;
+}
+
+bool FloodGuard::Admit(const std::string& peer, int64_t now_ms, bool known) {
   if (rate_ <= 0) return true;
-  // Forget peers idle long enough to have refilled: identities are cheap to make.
+  if (!known) {
+    const bool fresh = !unknown_started_;
+    unknown_started_ = true;
+    if (Take(unknown_, fresh, now_ms)) return true;
+    ++limited_;
+    ++limited_unknown_;
+    return false;
+  }
+  // Forget peers idle long enough to have refilled.
   if (now_ms - last_prune_ms_ > 60000) {
     last_prune_ms_ = now_ms;
     const int64_t full_ms = static_cast<int64_t>(burst_ / rate_ * 1000) + 1;
@@ -16,17 +36,7 @@ bool FloodGuard::Admit(const std::string& peer, int64_t now_ms) {
     }
   }
   auto [it, fresh] = buckets_.try_emplace(peer);
-  Bucket& b = it->second;
-  if (fresh) {
-    b.tokens = burst_;
-  } else {
-    b.tokens = std::min(burst_, b.tokens + static_cast<double>(now_ms - b.last_ms) * rate_ / 1000.0);
-  }
-  b.last_ms = now_ms;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return true;
-  }
+  if (Take(it->second, fresh, now_ms)) return true;
   ++limited_;
   return false;
 }

@@ -167,7 +167,7 @@ void Runtime::Loop() {
         auto in = broker_->Receive(&read);
         if (!read) break;
         if (!in) continue;
-        if (!flood_->Admit(in->identity, now)) {
+        if (!flood_->Admit(in->identity, now, KnownPeer(in->identity))) {
           if (flood_->ShouldLog()) {
             spdlog::warn("bus: '{}' sends faster than {} messages/s; its messages are dropped ({} so far)",
                          in->identity, manifest_.runtime.max_messages_per_s, flood_->limited());
