@@ -56,6 +56,13 @@ std::string CycleText(const json& cy, bool compact) {
   o += line + "\n";
   if (compact) o += fmt::format("  teacher: {} calls, ${:.2f}\n", cy.value("teacher_calls", 0LL), cy.value("teacher_cost", 0.0));
   if (cy.contains("outcome_reason")) o += "  " + cy["outcome_reason"].get<std::string>() + "\n";
+  if (cy.contains("approval") && cy["approval"].is_object()) {
+    // What waits for a person, and how to answer it.
+    const json& a = cy["approval"];
+    o += fmt::format("  approval waiting: {} ({}, on timeout: {}): kaizen approve|reject {} --reason ...\n",
+                     a.value("id", ""), a.value("subject", ""), a.value("timeout_policy", ""), a.value("id", ""));
+    if (!compact && !a.value("summary", "").empty()) o += "    " + a.value("summary", "") + "\n";
+  }
   return o;
 }
 

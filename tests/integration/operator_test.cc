@@ -135,6 +135,7 @@ TEST_CASE("metrics over HTTP, a promotion approved by hand, and the operator's C
   REQUIRE(st["cycle"].contains("approval"));
   const std::string id = st["cycle"]["approval"]["id"];
   CHECK(st["cycle"]["approval"]["subject"] == "promotion");
+  CHECK(Kaizen("status" + dir).out.find("approval waiting: " + id + " (promotion") != std::string::npos);
   CHECK(SampleValue(Get(base + "/metrics").body, "kaizen_approvals_waiting") == 1);
 
   auto unknown = Kaizen("approve nope --reason typo" + dir);
