@@ -305,7 +305,7 @@ void DatagenAgent::StartLabeling() {
   Job* job = &j;  // the job outlives its future: it is reset only once the future is done
   j.labeling = std::async(std::launch::async, [=]() {
     Job::Outcome out;
-    auto labels = teacher->LabelAll(texts, concurrency, seed, &job->labeled);
+    auto labels = teacher->LabelAll(texts, concurrency, seed, &job->labeled, "datagen:" + job->key);
     std::vector<DatasetRow> rows;
     for (std::size_t i = 0; i < labels.size(); ++i) {
       if (labels[i].empty()) continue;
@@ -344,7 +344,9 @@ void DatagenAgent::FinishLabeling() {
   }
   const auto& spec = teacher_->spec();
   const auto calls = static_cast<int64_t>(j.total);
-  const double cost = static_cast<double>(calls) * spec.cost_per_call;
+  // An LLM teacher's cost is what its calls for this job cost (tokens priced).
+  const auto usage = teacher_->usage_for("datagen:" + j.key);
+  const double cost = teacher_->is_llm() ? usage.cost : static_cast<double>(calls) * spec.cost_per_call;
   json provenance = {{"teacher", spec.name},
                      {"cost_per_call", spec.cost_per_call},
                      {"teacher_calls", calls},
@@ -361,6 +363,12 @@ void DatagenAgent::FinishLabeling() {
                      {"attempt", j.data.attempt()},
                      {"selected_by", j.selection.counts},
                      {"validation_fraction", settings().value("validation_fraction", 0.2)}};
+  if (teacher_->is_llm()) {
+    provenance["teacher_prompt_tokens"] = usage.prompt_tokens;
+    provenance["teacher_completion_tokens"] = usage.completion_tokens;
+    provenance["teacher_retries"] = usage.retries;
+    provenance["teacher_failures"] = usage.failures;
+  }
   Envelope reply;
   auto* ready = reply.mutable_dataset_ready();
   ready->set_dataset_id(out.artifact.sha256);

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agents/models/jsonl_dataset.h"
+#include "agents/models/llm/prompt_config.h"
 #include "runtime/base/sha256.h"
 
 namespace kaizen::agents {
@@ -64,8 +65,15 @@ Result<TeacherSpec> FirstTeacher(const json& settings) {
   s.max_concurrency = std::max(1, t.value("max_concurrency", 8));
   s.rate_limit_per_s = t.value("rate_limit_per_s", 0.0);
   s.noise = std::clamp(t.value("noise", 0.0), 0.0, 1.0);
+  s.entry = t;
+  s.data = spec.value("data", json::object());
+  s.config_hash = Sha256Hex(t.dump());
+  if (s.backend == "openai") {
+    if (!t.contains("openai")) return Status::FailedPrecondition("teacher " + s.name + " has no openai endpoint");
+    return s;
+  }
   if (s.backend != "builtin-classifier") {
-    return Status::FailedPrecondition("teacher " + s.name + ": backend " + s.backend + " is not available yet");
+    return Status::FailedPrecondition("teacher " + s.name + ": backend " + s.backend + " is not available");
   }
   if (!t.contains("train")) {
     return Status::FailedPrecondition("teacher " + s.name + " has no train data (spec.teachers[0].train)");
@@ -84,6 +92,25 @@ Result<TeacherSpec> FirstTeacher(const json& settings) {
 }
 
 Result<Teacher> Teacher::LoadOrTrain(const TeacherSpec& spec, const std::string& state_dir) {
+  if (spec.backend == "openai") {
+    const std::string where = "spec.teachers[" + spec.name + "]";
+    auto config = models::llm::ChatConfigFromJson(spec.entry.value("openai", json()), where + ".openai");
+    if (!config.ok()) return config.status();
+    config->max_concurrency = std::min(config->max_concurrency, spec.max_concurrency);
+    if (spec.rate_limit_per_s > 0 &&
+        (config->rate_limit_per_s <= 0 || spec.rate_limit_per_s < config->rate_limit_per_s)) {
+      config->rate_limit_per_s = spec.rate_limit_per_s;
+    }
+    config->cost_per_call = spec.cost_per_call;
+    auto prompt = models::llm::PromptFromManifest(spec.entry, spec.data, where);
+    if (!prompt.ok()) return prompt.status();
+    auto client = models::llm::ChatClient::Create(*config);
+    if (!client.ok()) return client.status().WithContext("teacher " + spec.name);
+    spdlog::info("teacher {}: LLM {} at {} ({} labels, {} examples in its prompt)", spec.name, config->model,
+                 config->base_url, prompt->labels.size(), prompt->examples.size());
+    return Teacher(spec, std::shared_ptr<models::llm::ChatClient>(std::move(*client)),
+                   std::make_shared<const models::llm::PromptModel>(std::move(*prompt)));
+  }
   const fs::path dir = fs::path(state_dir) / "artifacts" / "teachers";
   const fs::path cache = dir / (spec.name + "-" + spec.config_hash + ".kzm");
   std::error_code ec;
@@ -112,18 +139,42 @@ Result<Teacher> Teacher::LoadOrTrain(const TeacherSpec& spec, const std::string&
   return Teacher(spec, std::make_shared<const models::TextClassifier>(std::move(*model)));
 }
 
-std::string Teacher::Label(const std::string& text, uint64_t draw) const {
-  const auto& labels = model_->labels();
+std::string Teacher::Label(const std::string& text, uint64_t draw, const std::string& tag) const {
+  const auto& labels = client_ ? prompt_->labels : model_->labels();
   if (spec_.noise > 0 && !labels.empty()) {
     uint64_t r = Mix(draw);
     double u = static_cast<double>(r >> 11) * 0x1.0p-53;
     if (u < spec_.noise) return labels[Mix(r) % labels.size()];
   }
+  if (client_) {
+    auto answer = models::llm::Answer(*client_, *prompt_, text, tag);
+    if (!answer.ok()) {
+      spdlog::warn("teacher {}: no label for an input: {}", spec_.name, answer.status().message());
+      return "";
+    }
+    return *answer;
+  }
   return model_->Predict(text).label;
 }
 
+Result<std::string> Teacher::Ask(const std::string& request, const std::string& tag) const {
+  if (!client_) return Status::FailedPrecondition("teacher " + spec_.name + " is not an LLM");
+  std::vector<models::llm::ChatMessage> messages;
+  if (!prompt_->system_prompt.empty()) messages.push_back({"system", prompt_->system_prompt});
+  messages.push_back({"user", request});
+  auto reply = client_->Complete(messages, tag, prompt_->base_model);
+  if (!reply.ok()) return reply.status().WithContext("teacher " + spec_.name);
+  return reply->text;
+}
+
+models::llm::Usage Teacher::usage() const { return client_ ? client_->TotalUsage() : models::llm::Usage{}; }
+
+models::llm::Usage Teacher::usage_for(const std::string& tag) const {
+  return client_ ? client_->UsageFor(tag) : models::llm::Usage{};
+}
+
 std::vector<std::string> Teacher::LabelAll(const std::vector<std::string>& texts, int concurrency, uint64_t seed,
-                                           std::atomic<std::size_t>* done) const {
+                                           std::atomic<std::size_t>* done, const std::string& tag) const {
   std::vector<std::string> labels(texts.size());
   std::atomic<std::size_t> next{0};
   RateLimiter limiter(spec_.rate_limit_per_s);
@@ -131,7 +182,7 @@ std::vector<std::string> Teacher::LabelAll(const std::vector<std::string>& texts
   auto work = [&] {
     for (std::size_t i = next++; i < texts.size(); i = next++) {
       limiter.Wait();
-      labels[i] = Label(texts[i], seed ^ Mix(i));
+      labels[i] = Label(texts[i], seed ^ Mix(i), tag);
       if (done) ++*done;
     }
   };

@@ -3,6 +3,14 @@
 // under <state_dir>/artifacts/teachers/ by a hash of its configuration) and
 // answers with its prediction, except that with probability `noise` it answers
 // a uniformly random label of its own (a bad teacher has noise 1.0).
+//
+// An openai teacher asks an OpenAI-compatible LLM (teachers[i].openai) with the
+// prompt built from teachers[i].prompt and .train (agents/models/llm/
+// prompt_config.h); calls are tagged "datagen". Its ChatClient is bounded by
+// the tighter of the teacher's and the openai block's max_concurrency and
+// rate_limit_per_s, and each call costs cost_per_call plus its token prices.
+// A failed call or a reply that is no label of the set answers "" (datagen
+// skips it). Noise applies to both backends.
 #pragma once
 
 #include <atomic>
@@ -13,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/models/llm/chat_client.h"
+#include "agents/models/llm/prompt_model.h"
 #include "agents/models/text_classifier.h"
 #include "runtime/base/result.h"
 
@@ -28,6 +38,8 @@ struct TeacherSpec {
   std::string data_path, split;
   std::vector<std::string> domains;
   std::string config_hash;      // sha256 of the teacher entry and its data path
+  nlohmann::json entry;         // the manifest entry (openai backend: openai, prompt, train)
+  nlohmann::json data;          // spec.data, for the openai prompt's train data
 };
 
 // The first entry of settings["cluster"]["spec"]["teachers"]. FailedPrecondition
@@ -36,23 +48,39 @@ Result<TeacherSpec> FirstTeacher(const nlohmann::json& settings);
 
 class Teacher {
  public:
-  // Loads the cached model, or trains it and writes the cache.
+  // Loads the cached model, or trains it and writes the cache; for openai,
+  // builds the prompt and the client (no network call yet).
   static Result<Teacher> LoadOrTrain(const TeacherSpec& spec, const std::string& state_dir);
   Teacher(TeacherSpec spec, std::shared_ptr<const models::TextClassifier> model)
       : spec_(std::move(spec)), model_(std::move(model)) {}
+  Teacher(TeacherSpec spec, std::shared_ptr<models::llm::ChatClient> client,
+          std::shared_ptr<const models::llm::PromptModel> prompt)
+      : spec_(std::move(spec)), client_(std::move(client)), prompt_(std::move(prompt)) {}
 
   const TeacherSpec& spec() const { return spec_; }
   // One answer. `draw` makes the noise reproducible: the same draw, the same answer.
-  std::string Label(const std::string& text, uint64_t draw) const;
+  std::string Label(const std::string& text, uint64_t draw, const std::string& tag = "datagen") const;
 
   // Labels every text with at most `concurrency` threads and the teacher's rate
   // limit; `done` counts answers as they come (for progress).
+  // An openai teacher's calls are tagged `tag` (e.g. "datagen:<cycle id>").
   std::vector<std::string> LabelAll(const std::vector<std::string>& texts, int concurrency, uint64_t seed,
-                                    std::atomic<std::size_t>* done) const;
+                                    std::atomic<std::size_t>* done, const std::string& tag = "datagen") const;
+
+  // openai teacher: one free-text request (e.g. the prompt trainer's rewrite
+  // request), sent as the user message after the teacher's system prompt,
+  // tagged `tag`. FailedPrecondition for a builtin-classifier teacher.
+  Result<std::string> Ask(const std::string& request, const std::string& tag = "training") const;
+  // LLM calls, tokens and cost so far (zero for builtin-classifier).
+  models::llm::Usage usage() const;
+  models::llm::Usage usage_for(const std::string& tag) const;
+  bool is_llm() const { return client_ != nullptr; }
 
  private:
   TeacherSpec spec_;
   std::shared_ptr<const models::TextClassifier> model_;
+  std::shared_ptr<models::llm::ChatClient> client_;  // openai
+  std::shared_ptr<const models::llm::PromptModel> prompt_;
 };
 
 }  // namespace kaizen::agents

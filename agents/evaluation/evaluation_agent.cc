@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agents/evaluation/model_comparison.h"
+#include "agents/evaluation/model_predictor.h"
 #include "agents/evaluation/validation_set.h"
 #include "agents/models/text_classifier.h"
 #include "agents/sdk/artifacts.h"
@@ -64,7 +65,8 @@ void EvaluationAgent::OnEvalRequest(const Envelope& request) {
   job_->key = key;
   job_->request = request;
   job_->progress = progress;
-  job_->result = std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence, progress);
+  nlohmann::json spec = settings().value("cluster", nlohmann::json::object()).value("spec", nlohmann::json::object());
+  job_->result = std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence, progress, std::move(spec));
   SetState(v1::AGENT_STATE_BUSY, "evaluating " + req.candidate() + " vs " + req.incumbent());
 }
 
@@ -109,16 +111,11 @@ void EvaluationAgent::Answer(const Envelope& request, const Result<v1::EvalRepor
 }
 
 Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double confidence,
-                                                 std::shared_ptr<Progress> progress) {
-  auto load = [](const std::string& what, const std::string& uri) -> Result<models::TextClassifier> {
+                                                 std::shared_ptr<Progress> progress, nlohmann::json spec) {
+  auto load = [&spec](const std::string& what, const std::string& uri) -> Result<std::unique_ptr<ModelPredictor>> {
     auto path = sdk::PathFromUri(uri);
     if (!path.ok()) return path.status();
-    auto model = models::TextClassifier::Load(*path);
-    if (!model.ok()) {
-      return Status::InvalidArgument("cannot load the " + what + " model from " + *path + ": " +
-                                     model.status().message());
-    }
-    return model;
+    return LoadModelPredictor(what, *path, spec);
   };
   auto candidate = load("candidate " + req.candidate(), req.candidate_uri());
   if (!candidate.ok()) return candidate.status();
@@ -134,12 +131,28 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
                                    std::to_string(set->lines) + " lines, " + std::to_string(set->skipped) +
                                    " unreadable)");
   }
-  progress->total = static_cast<int64_t>(set->rows.size());
+  progress->total = 2 * static_cast<int64_t>(set->rows.size());
+  std::vector<std::string> inputs, truths;
+  for (const auto& row : set->rows) inputs.push_back(row.text), truths.push_back(row.label);
+  std::vector<std::string> by_candidate = (*candidate)->PredictAll(inputs, &progress->done);
+  std::vector<std::string> by_incumbent = (*incumbent)->PredictAll(inputs, &progress->done);
+  if ((*candidate)->free_text() || (*incumbent)->free_text()) {
+    // Free text: a judged-right answer counts as the reference, any other as a miss.
+    auto grader = Grader::Create(spec);
+    if (!grader.ok()) return grader.status();
+    for (auto* answers : {&by_candidate, &by_incumbent}) {
+      auto right = (*grader)->GradeAll(inputs, truths, *answers);
+      for (std::size_t i = 0; i < right.size(); ++i) (*answers)[i] = right[i] ? truths[i] : "(judged wrong) " + (*answers)[i];
+    }
+    spdlog::info("evaluation: judge usage {}", (*grader)->usage().ToJson().dump());
+  }
+  for (const auto* p : {candidate->get(), incumbent->get()}) {
+    if (p->usage().calls + p->usage().failures > 0) spdlog::info("evaluation: llm usage {}", p->usage().ToJson().dump());
+  }
   std::vector<PairedPrediction> items;
   items.reserve(set->rows.size());
-  for (const auto& row : set->rows) {
-    items.push_back({row.label, row.domain, candidate->Predict(row.text).label, incumbent->Predict(row.text).label});
-    progress->done++;
+  for (std::size_t i = 0; i < set->rows.size(); ++i) {
+    items.push_back({set->rows[i].label, set->rows[i].domain, by_candidate[i], by_incumbent[i]});
   }
   ComparisonOptions options;
   options.confidence = confidence;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "agents/sdk/agent.h"
 #include "cycle.pb.h"
 #include "runtime/base/result.h"
@@ -40,7 +42,10 @@ class EvaluationAgent : public sdk::Agent {
   void Answer(const sdk::Envelope& request, const Result<v1::EvalReport>& report);
 
   // Runs on the background thread.
-  static Result<v1::EvalReport> Evaluate(v1::EvalRequest req, double confidence, std::shared_ptr<Progress> progress);
+  // `spec` is the cluster spec: LLM candidates use spec.worker.skill.openai and
+  // free-text ones spec.evaluation.judge (model_predictor.h).
+  static Result<v1::EvalReport> Evaluate(v1::EvalRequest req, double confidence, std::shared_ptr<Progress> progress,
+                                         nlohmann::json spec);
 
   std::optional<Job> job_;
   // Jobs of an older cycle replaced by a new request: finished, then dropped.

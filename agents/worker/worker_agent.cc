@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agents/models/jsonl_dataset.h"
+#include "agents/models/llm/prompt_config.h"
 #include "agents/sdk/artifacts.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
@@ -41,7 +42,12 @@ Result<TrainSource> InitialTrainSource(const json& settings) {
 
 Status WorkerAgent::OnStart() {
   const std::string backend = settings().value("skill", json::object()).value("backend", "builtin-classifier");
-  if (backend != "builtin-classifier") {
+  if (backend == "openai") {
+    auto skill = LlmSkill::Create(settings());
+    if (!skill.ok()) return skill.status();
+    llm_ = std::move(*skill);
+    Every(2, [this] { SendLlmAnswers(); });
+  } else if (backend != "builtin-classifier") {
     return Status::InvalidArgument("skill backend '" + backend + "' is not available in this version");
   }
   Handle(sdk::Envelope::kTask, [this](const sdk::Envelope& e) { OnTask(e); });
@@ -49,6 +55,7 @@ Status WorkerAgent::OnStart() {
   Handle(sdk::Envelope::kAck, [this](const sdk::Envelope& e) {
     if (e.correlation_id() != registration_id_ || !pending_) return;
     model_ = pending_->model;
+    if (llm_) llm_->SetModel(pending_->prompt);
     pending_.reset();
     SetModelVersion(e.ack().detail());
     SetState(v1::AGENT_STATE_IDLE, ServingDetail());
@@ -78,6 +85,15 @@ Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri
   }
   auto path = sdk::PathFromUri(uri);
   if (!path.ok()) return path.status();
+  if (llm_) {
+    auto prompt = models::llm::LoadPromptModel(*path);
+    if (!prompt.ok()) return prompt.status().WithContext("loading model " + version + " from " + *path);
+    llm_->SetModel(std::make_shared<const models::llm::PromptModel>(std::move(*prompt)));
+    SetModelVersion(version);
+    spdlog::info("serving prompt model {} ({} labels, {} examples) from {}", version, llm_->model()->labels.size(),
+                 llm_->model()->examples.size(), *path);
+    return Status::OK();
+  }
   auto model = models::TextClassifier::Load(*path);
   if (!model.ok()) return model.status().WithContext("loading model " + version + " from " + *path);
   model_ = std::make_shared<const models::TextClassifier>(std::move(*model));
@@ -87,6 +103,44 @@ Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri
 }
 
 void WorkerAgent::StartInitialTraining() {
+  if (llm_) {
+    // An LLM needs no training: its first version is the manifest's prompt.
+    SetState(v1::AGENT_STATE_STARTING, "writing the initial prompt");
+    const json spec = settings().value("cluster", json::object()).value("spec", json::object());
+    const json skill = settings().value("skill", json::object());
+    const std::string state = state_dir();
+    const std::string tmp_dir = state + "/artifacts/tmp";
+    const std::string tmp = tmp_dir + "/initial-" + id() + "-" + NewId() + ".json";
+    training_ = std::async(std::launch::async, [skill, spec, state, tmp_dir, tmp]() {
+      Trained t;
+      auto prompt = models::llm::PromptFromManifest(skill, spec.value("data", json::object()), "spec.worker.skill");
+      if (!prompt.ok()) {
+        t.status = prompt.status();
+        return t;
+      }
+      std::error_code ec;
+      std::filesystem::create_directories(tmp_dir, ec);
+      t.status = models::llm::SavePromptModel(tmp, *prompt);
+      if (!t.status.ok()) return t;
+      auto art = sdk::StoreArtifactFile(state, "models", "json", tmp);
+      if (!art.ok()) {
+        t.status = art.status();
+        return t;
+      }
+      t.uri = art->uri;
+      t.sha256 = art->sha256;
+      t.metrics_json = json{{"backend", "openai"},
+                            {"base_model", prompt->base_model},
+                            {"task", models::llm::TaskKindName(prompt->task)},
+                            {"labels", prompt->labels.size()},
+                            {"examples", prompt->examples.size()}}
+                           .dump();
+      t.prompt = std::make_shared<const models::llm::PromptModel>(std::move(*prompt));
+      return t;
+    });
+    training_timer_ = Every(50, [this] { PollInitialTraining(); });
+    return;
+  }
   auto src = InitialTrainSource(settings());
   if (!src.ok()) {
     SetState(v1::AGENT_STATE_FAILED, src.status().message());
@@ -161,6 +215,7 @@ void WorkerAgent::PollInitialTraining() {
 }
 
 void WorkerAgent::OnTask(const sdk::Envelope& e) {
+  if (llm_) return OnLlmTask(e);
   const auto& task = e.task();
   sdk::Envelope reply;
   auto* r = reply.mutable_task_result();
@@ -181,6 +236,53 @@ void WorkerAgent::OnTask(const sdk::Envelope& e) {
   }
   ++served_;
   (void)Reply(e, std::move(reply));
+}
+
+void WorkerAgent::OnLlmTask(const sdk::Envelope& e) {
+  ++llm_in_flight_;
+  ++served_;
+  const std::string version = model_version();
+  llm_->Submit(e.task().input(), [this, e, version](LlmAnswer a) {
+    sdk::Envelope reply;
+    auto* r = reply.mutable_task_result();
+    r->set_task_id(e.task().task_id());
+    r->set_worker_id(id());
+    r->set_model_version(version);
+    r->set_latency_us(a.latency_us);
+    r->set_ok(a.status.ok());
+    if (a.status.ok()) {
+      r->set_output(a.output);
+      r->set_confidence(a.confidence);
+    } else {
+      r->set_error(a.status.message());
+    }
+    std::lock_guard<std::mutex> lock(answers_mu_);
+    answers_.emplace_back(e, std::move(reply));
+  });
+}
+
+void WorkerAgent::SendLlmAnswers() {
+  std::vector<std::pair<sdk::Envelope, sdk::Envelope>> ready;
+  {
+    std::lock_guard<std::mutex> lock(answers_mu_);
+    ready.swap(answers_);
+  }
+  for (auto& [request, reply] : ready) {
+    --llm_in_flight_;
+    (void)Reply(request, std::move(reply));
+  }
+  if (!ready.empty() && !draining_ && state() != v1::AGENT_STATE_STARTING && served_ % 50 == 0) {
+    SetState(improving_ ? v1::AGENT_STATE_IMPROVING : v1::AGENT_STATE_IDLE, ServingDetail());
+  }
+  if (draining_ && llm_in_flight_ == 0) {
+    draining_ = false;
+    FinishDrain();
+  }
+}
+
+void WorkerAgent::OnDrain() {
+  if (!llm_ || llm_in_flight_ == 0) return FinishDrain();
+  draining_ = true;  // SendLlmAnswers finishes the drain once the last answer is sent
 }
 
 void WorkerAgent::OnCommand(const sdk::Envelope& e) {
@@ -219,7 +321,13 @@ void WorkerAgent::OnCommand(const sdk::Envelope& e) {
 }
 
 std::string WorkerAgent::ServingDetail() const {
-  return model_version().empty() ? "no model" : "serving " + model_version();
+  std::string detail = model_version().empty() ? "no model" : "serving " + model_version();
+  if (llm_) {
+    const auto u = llm_->usage();
+    detail += fmt::format(" · llm {} calls, {} tokens, cost {:.4f}", u.calls + u.failures,
+                          u.prompt_tokens + u.completion_tokens, u.cost);
+  }
+  return detail;
 }
 
 }  // namespace kaizen::agents
