@@ -135,13 +135,67 @@ SchemaPtr DataSchema() {
   return MapOf(entry, kDatasetPattern, kDatasetWhy);
 }
 
+// An OpenAI-compatible chat completions endpoint (agents/models/llm/chat_client.h).
+SchemaPtr OpenAiSchema() {
+  return ObjectBuilder("An OpenAI-compatible chat completions endpoint: vLLM, llama.cpp server, Ollama or a hosted API "
+                       "(docs/backends.md).")
+      .Required("base_url", Pattern("https?://.+", "http://HOST:PORT/v1 or https://..."),
+                "The API root including /v1; /chat/completions is appended.")
+      .Required("model", String(), "The model name sent with each request.")
+      .Optional("api_key_env", Pattern("[A-Za-z_][A-Za-z0-9_]*", "an environment variable name"),
+                "The NAME of the environment variable holding the API key (the key itself never goes in the "
+                "manifest, the journal or the logs); sent as a Bearer token.",
+                "no key sent")
+      .Default("temperature", Double(0.0, 2.0), 0.0, "Sampling temperature.")
+      .Default("max_tokens", Int(1, 1000000), 256, "Longest reply, in tokens.")
+      .Default("json_response", Bool(), false, "Ask for a JSON object reply (response_format json_object).")
+      .Default("timeout_ms", Int(1, 3600000), 30000, "Per-attempt limit on a request.")
+      .Default("connect_timeout_ms", Int(1, 600000), 5000, "Limit on connecting.")
+      .Default("max_retries", Int(0, 100), 3,
+               "Retries after a 429, a 5xx, a connection error, a timeout or an unreadable reply.")
+      .Default("backoff_initial_ms", Int(0, 3600000), 200,
+               "Retry wait: uniform in [0, min(backoff_max_ms, backoff_initial_ms * 2^retry)] (full jitter).")
+      .Default("backoff_max_ms", Int(0, 3600000), 10000, "Upper bound of the retry wait.")
+      .Default("retry_after_max_ms", Int(0, 86400000), 60000,
+               "A server's Retry-After (seconds or HTTP date) replaces the backoff, cut to this.")
+      .Default("max_concurrency", Int(1, 1024), 4, "Requests in flight at once, at most.")
+      .Default("rate_limit_per_s", Double(0.0, std::nullopt), 0.0,
+               "Requests started per second, at most (token bucket); 0 means unlimited.")
+      .Default("price_per_1k_prompt_tokens", Double(0.0, std::nullopt), 0.0, "Money per 1000 prompt tokens.")
+      .Default("price_per_1k_completion_tokens", Double(0.0, std::nullopt), 0.0,
+               "Money per 1000 completion tokens.")
+      .Build();
+}
+
+// The initial prompt of an LLM skill (agents/models/llm/prompt_model.h).
+SchemaPtr PromptSchema() {
+  auto example = ObjectBuilder("A few-shot example.")
+                     .Required("input", String(), "The input text.")
+                     .Required("output", String(), "The answer: a label, or free text for task text.")
+                     .Build();
+  return ObjectBuilder("The prompt an openai backend starts from; the prompt trainer improves it.")
+      .Default("task", Enum({"label", "text"}), "label",
+               "label: answer one label of the label set (parsed from {\"label\": ...} or a bare label); text: "
+               "free text.")
+      .Default("system_prompt", String(), "", "The system prompt (instructions).")
+      .Default("labels", ListOf(String(), 0, true), json::array(),
+               "The labels allowed; empty: the labels of the skill's train data (and of the examples).")
+      .Default("examples", ListOf(example), json::array(), "Few-shot examples, in order.")
+      .Default("shots", Int(0, 1000), 0,
+               "Few-shot examples added from the skill's train data (one per label in turn), after `examples`.")
+      .Build();
+}
+
 SchemaPtr WorkerSchema() {
   auto skill = ObjectBuilder("The skill backend that answers tasks.")
                    .Default("backend", Enum({"builtin-classifier", "openai"}), "builtin-classifier",
                             "builtin-classifier: the fast built-in text classifier; openai: an OpenAI-compatible "
                             "chat completions server.")
                    .Optional("train", TrainSchema("Training data of the initial model.", "train"),
-                             "Data the initial model is trained on; required for builtin-classifier.")
+                             "Data the initial model is trained on; required for builtin-classifier. For openai: "
+                             "the label set and few-shot pool of the initial prompt.")
+                   .Optional("openai", OpenAiSchema(), "The endpoint; required with backend openai.")
+                   .Default("prompt", PromptSchema(), json::object(), "backend openai: the initial prompt.")
                    .Build();
   return RoleSection("worker", "The worker: serves tasks with a skill; the agent that gets improved.")
       .Default("during_improvement", Enum({"clone", "pause"}), "clone",
@@ -155,7 +209,12 @@ SchemaPtr TeacherSchema() {
       .Required("name", Pattern(kNamePattern, kNameWhy), "Unique name of the teacher.")
       .Default("backend", Enum({"builtin-classifier", "openai"}), "builtin-classifier", "The teacher's backend.")
       .Optional("train", TrainSchema("Training data of a builtin-classifier teacher.", "train"),
-                "Data the teacher is trained on; required for builtin-classifier.")
+                "Data the teacher is trained on; required for builtin-classifier. For openai: the label set and "
+                "few-shot pool of its prompt.")
+      .Optional("openai", OpenAiSchema(),
+                "The endpoint; required with backend openai. The teacher's max_concurrency and rate_limit_per_s "
+                "also bound it; cost = cost_per_call + token prices.")
+      .Default("prompt", PromptSchema(), json::object(), "backend openai: the teacher's prompt.")
       .Default("cost_per_call", Double(0.0, std::nullopt), 0.001, "Money charged per labeled input.")
       .Default("max_concurrency", Int(1, 1024), 8, "Calls in flight at once, at most.")
       .Default("rate_limit_per_s", Double(0.0, std::nullopt), 0.0, "Calls per second, at most; 0 means unlimited.")
@@ -273,6 +332,16 @@ SchemaPtr EvaluationSchema() {
   return RoleSection("evaluation", "Evaluation: benchmarks the candidate against the incumbent.")
       .Default("confidence", Double(0.5, 1.0, false, true), 0.95, "Confidence level of the reported intervals.")
       .Default("paired_test", Enum({"mcnemar"}), "mcnemar", "Paired significance test on the same examples.")
+      .Optional("judge",
+                ObjectBuilder("An LLM judge: scores free-text answers against the reference, 0 to 1.")
+                    .Required("openai", OpenAiSchema(), "The judge's endpoint.")
+                    .Default("system_prompt", String(),
+                             "You are a strict judge. Score how well the Answer matches the Reference for the Input, "
+                             "from 0 (wrong) to 1 (equivalent). Reply with JSON: {\"score\": <number>}.",
+                             "The judge's instructions.")
+                    .Default("pass_score", Double(0.0, 1.0), 0.5, "A score at least this counts as a correct answer.")
+                    .Build(),
+                "Judge of free-text tasks (worker.skill.prompt.task: text).", "none: exact match")
       .Build();
 }
 
