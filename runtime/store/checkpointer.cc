@@ -1,5 +1,8 @@
 #include "runtime/store/checkpointer.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <spdlog/spdlog.h>
 
 namespace kaizen::store {
@@ -15,7 +18,13 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(Database& writer, int 
   std::unique_ptr<Checkpointer> c(new Checkpointer(writer, std::move(own.value()), pages));
   // Replaces SQLite's automatic checkpoint (itself a wal_hook) on the writer.
   sqlite3_wal_hook(writer.handle(), &Checkpointer::OnCommit, c.get());
+  // The thread takes no signals (it inherits this mask): a process that
+  // turns signals into poll events (signalfd) must get every one of them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   c->thread_ = std::thread([p = c.get()] { p->Run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return c;
 }
 

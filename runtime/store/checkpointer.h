@@ -6,6 +6,8 @@
 // this thread, which checkpoints PASSIVE on its own connection: it never
 // blocks the writer or readers, and the WAL restarts from its beginning at
 // the writer's next transaction once a checkpoint has caught up.
+// The thread blocks every signal, so signals still reach the process's own
+// threads (e.g. the runtime's signalfd for SIGCHLD).
 #pragma once
 
 #include <sqlite3.h>

@@ -1,6 +1,10 @@
 // Checkpointer: WAL checkpoints on their own thread and connection.
 #include "runtime/store/checkpointer.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -69,4 +73,20 @@ TEST_CASE("checkpointer: a read-write store checkpoints off its thread and reade
   all.limit = 0;
   CHECK((*reader)->ReadEvents(all)->size() == 2000);
   CHECK(*(*store)->IntegrityCheck() == "ok");
+}
+
+TEST_CASE("checkpointer: its thread takes no signals, so a signal blocked later by the owner still reaches it",
+          "[store][wal]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.file("state.db"));  // starts the thread while SIGUSR1 is unblocked here
+  REQUIRE(store.ok());
+  // As the runtime does for signalfd: block, then wait for it.
+  sigset_t usr1, old;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  REQUIRE(pthread_sigmask(SIG_BLOCK, &usr1, &old) == 0);
+  REQUIRE(::kill(::getpid(), SIGUSR1) == 0);  // a thread that took it would die of it (default action)
+  timespec wait{2, 0};
+  CHECK(sigtimedwait(&usr1, nullptr, &wait) == SIGUSR1);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
