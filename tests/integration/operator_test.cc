@@ -72,22 +72,28 @@ std::string CycleStage(TestCluster& c) {
   return s["cycle"].value("stage", "");
 }
 
+// The reduced scenario with deployment.require_approval and `deployment_extra` (more flow-map keys).
+void WriteApprovalManifest(const TestCluster& cluster, const std::string& name, const std::string& deployment_extra,
+                           int metrics_port = 0) {
+  std::string manifest = ScenarioManifest(name, 0.0, 300, 8000, 1500);
+  if (metrics_port) {
+    manifest = Replace(manifest, "  runtime:\n", "  runtime:\n    metrics: {port: " + std::to_string(metrics_port) + "}\n");
+  }
+  manifest = Replace(manifest, "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100}\n",
+                     "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100, require_approval: true, " +
+                         deployment_extra + "}\n");
+  FILE* f = std::fopen(cluster.manifest_path().c_str(), "w");
+  REQUIRE(f);
+  std::fputs(manifest.c_str(), f);
+  std::fclose(f);
+}
+
 }  // namespace
 
 TEST_CASE("metrics over HTTP, a promotion approved by hand, and the operator's CLI", "[integration]") {
   const int port = FreePort();
-  std::string manifest = ScenarioManifest("operator", 0.0, 300, 8000, 1500);
-  manifest = Replace(manifest, "  runtime:\n", "  runtime:\n    metrics: {port: " + std::to_string(port) + "}\n");
-  manifest = Replace(manifest, "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100}\n",
-                     "  deployment: {steps: [0.1, 0.5], min_samples_per_step: 100, require_approval: true, "
-                     "approval_timeout_policy: wait}\n");
   TestCluster cluster("operator", "");
-  {
-    FILE* f = std::fopen(cluster.manifest_path().c_str(), "w");
-    REQUIRE(f);
-    std::fputs(manifest.c_str(), f);
-    std::fclose(f);
-  }
+  WriteApprovalManifest(cluster, "operator", "approval_timeout_policy: wait", port);
   const std::string dir = " --state-dir " + cluster.state_dir();
   REQUIRE(cluster.Up().exit_code == 0);
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
@@ -166,4 +172,42 @@ TEST_CASE("metrics over HTTP, a promotion approved by hand, and the operator's C
   CHECK(Get(base + "/healthz").status == 0);  // nothing listens once the runtime is gone
   auto down = Kaizen("approve " + id + " --reason gone" + dir);
   CHECK(down.exit_code == 3);
+}
+
+TEST_CASE("kaizen rollback ends a promotion waiting for its approval and the incumbent keeps serving", "[integration]") {
+  TestCluster cluster("rollback", "");
+  WriteApprovalManifest(cluster, "rollback", "approval_timeout_policy: wait");
+  const std::string dir = " --state-dir " + cluster.state_dir();
+  REQUIRE(cluster.Up().exit_code == 0);
+  CHECK(Kaizen("promote --reason early" + dir).exit_code == 1);  // no A/B test yet
+  REQUIRE(WaitFor([&] { return CycleStage(cluster) == "awaiting_approval"; }, 90000));
+  const std::string id = cluster.Status()["cycle"]["id"];
+  CHECK(Kaizen("rollback other --reason typo" + dir).exit_code == 1);  // not the running cycle
+  auto rb = Kaizen("rollback " + id + " --reason \"support tickets up\"" + dir);
+  CHECK(rb.exit_code == 0);
+  REQUIRE(WaitFor([&] { return CycleStage(cluster) == "rolled_back"; }, 10000));
+  auto st = cluster.Status();
+  CHECK(st["cycle"]["outcome_reason"].get<std::string>().find("support tickets up") != std::string::npos);
+  CHECK(st["router"]["serving"] == "v1");
+  auto warn = Kaizen("logs --level warn --cycle " + id + dir);
+  CHECK(warn.out.find("rolled_back") != std::string::npos);
+  CHECK(Kaizen("logs --level warn" + dir).out.find("operator_rollback") != std::string::npos);
+  REQUIRE(cluster.Down().exit_code == 0);
+}
+
+TEST_CASE("a promotion nobody approves in time is rolled back by deployment.approval_timeout_policy", "[integration]") {
+  TestCluster cluster("timeout", "");
+  WriteApprovalManifest(cluster, "timeout", "approval_timeout_s: 1, approval_timeout_policy: reject");
+  REQUIRE(cluster.Up().exit_code == 0);
+  std::string stage;
+  REQUIRE(WaitFor([&] {
+    stage = CycleStage(cluster);
+    return stage == "rolled_back" || stage == "promoted" || stage == "aborted";
+  }, 90000));
+  CHECK(stage == "rolled_back");
+  auto st = cluster.Status();
+  CHECK(st["cycle"]["outcome_reason"].get<std::string>().find("deployment.approval_timeout_policy") !=
+        std::string::npos);
+  CHECK(st["router"]["serving"] == "v1");
+  REQUIRE(cluster.Down().exit_code == 0);
 }
