@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bus/curve_keys.h"
 #include "tests/integration/cluster_harness.h"
 
 using kaizen::testing::Kaizen;
@@ -161,5 +162,37 @@ TEST_CASE("a person in a terminal (tmux) approves the plan and answers label req
   }
   keys("q");
   CHECK(WaitFor([&] { return pane().find("detached.") != std::string::npos; }, 5000));
+  CHECK(cluster.Down().exit_code == 0);
+}
+
+TEST_CASE("with CURVE a person attaches with a feedback key; an agent key or an unlisted key cannot", "[integration]") {
+  TestCluster cluster("fb-curve");
+  const std::string dir = fs::path(cluster.manifest_path()).parent_path().string();
+  REQUIRE(Kaizen("keys alice --dir " + dir).exit_code == 0);
+  REQUIRE(Kaizen("keys stranger --dir " + dir).exit_code == 0);
+  const std::string alice_pub = *kaizen::bus::ReadPublicKeyFile(dir + "/alice.pub");
+  std::string yaml = kaizen::testing::TestManifest("fb-curve", "");
+  yaml.replace(yaml.find("  runtime:\n"), 11,
+               "  runtime:\n"
+               "    security:\n"
+               "      curve: true\n"
+               "      clients:\n"
+               "        - {name: alice, role: feedback, public_key: \"" + alice_pub + "\"}\n");
+  std::ofstream(cluster.manifest_path()) << yaml;
+  REQUIRE(cluster.Up().exit_code == 0);
+  auto attach = [&](const std::string& key) {
+    return Shell("echo 'sleep 0.2' | " + std::string(KAIZEN_BINARY) + " feedback --batch --as alice --key-file " + key +
+                 " --state-dir " + cluster.state_dir() + " 2>&1; echo \"exit=$?\"");
+  };
+  std::string ok = attach(dir + "/alice.key");
+  INFO(ok);
+  CHECK(ok.find("exit=0") != std::string::npos);
+  std::string agent = attach(cluster.state_dir() + "/keys/agent.key");
+  INFO(agent);
+  CHECK(agent.find("needs a feedback or admin key") != std::string::npos);
+  CHECK(agent.find("exit=0") == std::string::npos);
+  std::string stranger = attach(dir + "/stranger.key");
+  INFO(stranger);
+  CHECK(stranger.find("exit=3") != std::string::npos);
   CHECK(cluster.Down().exit_code == 0);
 }
