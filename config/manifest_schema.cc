@@ -310,6 +310,22 @@ SchemaPtr DatagenSchema() {
 }
 
 SchemaPtr TrainingSchema() {
+  auto prompt =
+      ObjectBuilder("prompt backend: how candidate prompts are proposed and scored (docs/backends.md).")
+          .Optional("teacher", Pattern(kNamePattern, kNameWhy),
+                    "The teacher (an entry of spec.teachers with backend openai) that rewrites the instructions "
+                    "from the failures.",
+                    "the first teacher with backend openai; none: no rewrites")
+          .Default("rewrites", Int(0, 20), 2, "Instruction rewrites asked of the teacher, each scored as a candidate.")
+          .Default("few_shot_sets", Int(0, 20), 2,
+                   "Few-shot sets chosen from the new dataset (failing labels first), each scored as a candidate.")
+          .Default("shots", Int(0, 10000), 8,
+                   "Examples in a few-shot set, at most (mind the model's context window).")
+          .Default("max_validation_rows", Int(1, 1000000), 200,
+                   "Validation rows each candidate is scored on, at most (each row is one call to the worker's "
+                   "model).")
+          .Default("max_failures_shown", Int(1, 1000), 20, "Failures shown to the teacher in a rewrite request.")
+          .Build();
   return RoleSection("training", "Training: turns a base model and a dataset into a candidate model.")
       .Default("backend", Enum({"builtin", "command", "prompt"}), "builtin",
                "builtin: the built-in classifier trainer; command: an external command; prompt: prompt and "
@@ -325,6 +341,7 @@ SchemaPtr TrainingSchema() {
       .Default("epochs", Int(1, 1000), 5, "Passes over the training data.")
       .Default("timeout_s", Int(1, 7 * kDay), 600,
                "A training run taking longer is stopped (its process group killed) and fails.")
+      .Default("prompt", prompt, json::object(), "Settings of the prompt backend.")
       .Build();
 }
 

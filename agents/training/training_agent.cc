@@ -10,7 +10,9 @@
 #include "agents/sdk/artifacts.h"
 #include "agents/training/command_trainer.h"
 #include "agents/training/progress_line.h"
+#include "agents/training/prompt_trainer.h"
 #include "agents/training/trainer_process.h"
+#include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
 
 namespace kaizen::agents {
@@ -47,14 +49,31 @@ struct TrainingAgent::Run {
   std::unique_ptr<TrainerProcess> process;
   uint64_t timer = 0;
   std::string log_path;
-  std::string output_tmp;  // builtin: the model file the child writes
+  std::string output_tmp;  // builtin, prompt: the model file written
   CommandJob job;          // command: its work dir and split files
   json result;             // the child's last "result" line
   json last_progress;      // the last progress line's numbers
+  // prompt: the search on its thread, and what it reports.
+  std::shared_ptr<PromptTrainProgress> prompt_progress;
+  std::future<Result<json>> prompt_result;
+  int64_t started_ms = 0, deadline_ms = 0;
 };
 
 TrainingAgent::TrainingAgent() = default;
-TrainingAgent::~TrainingAgent() = default;  // Run's TrainerProcess kills a child still running
+TrainingAgent::~TrainingAgent() {
+  StopRun();  // a child is killed; a prompt search is cancelled
+  for (auto& f : abandoned_) f.wait();
+}
+
+void TrainingAgent::StopRun() {
+  if (!run_) return;
+  if (run_->prompt_progress) {
+    run_->prompt_progress->cancel = true;
+    if (run_->prompt_result.valid()) abandoned_.push_back(std::move(run_->prompt_result));
+  }
+  Cancel(run_->timer);
+  run_.reset();  // the TrainerProcess kills its child
+}
 
 Status TrainingAgent::OnStart() {
   Handle(Envelope::kTrainRequest, [this](const Envelope& e) { OnTrainRequest(e); });
@@ -67,7 +86,7 @@ void TrainingAgent::OnDrain() {
   // request to the restarted agent, which trains again from scratch.
   if (run_) {
     spdlog::warn("draining: stopping the training run for {}", run_->key);
-    run_.reset();
+    StopRun();
   }
   FinishDrain();
 }
@@ -96,12 +115,13 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
   if (run_) {
     // One cycle at a time: a new request means the runtime gave up on the old one.
     spdlog::warn("training run {} superseded by {}", run_->key, key);
-    Cancel(run_->timer);
-    run_.reset();
+    StopRun();
   }
+  std::erase_if(abandoned_,
+                [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
 
   const std::string backend = settings().value("backend", "builtin");
-  if (backend != "builtin" && backend != "command") {
+  if (backend != "builtin" && backend != "command" && backend != "prompt") {
     ReplyError(request, v1::Error::BAD_REQUEST, "training backend " + backend + " is not available yet");
     return;
   }
@@ -127,7 +147,9 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
   run->key = key;
   run->backend = backend;
   run->log_path = state_dir() + "/logs/train-" + req.output_version() + ".log";
-  Status started = backend == "command" ? StartCommand(*run, *base, *dataset) : StartBuiltin(*run, *base, *dataset);
+  Status started = backend == "command"  ? StartCommand(*run, *base, *dataset)
+                   : backend == "prompt" ? StartPrompt(*run, *base, *dataset)
+                                         : StartBuiltin(*run, *base, *dataset);
   if (!started.ok()) {
     spdlog::error("cycle {}: {}", request.cycle_id(), started.message());
     ReplyError(request,
@@ -137,8 +159,9 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
                started.message());
     return;
   }
-  spdlog::info("cycle {}: training {} from {} on {} with backend {} (pid {}, log {})", request.cycle_id(),
-               req.output_version(), req.base_model(), req.dataset_id(), backend, run->process->pid(), run->log_path);
+  spdlog::info("cycle {}: training {} from {} on {} with backend {} ({}, log {})", request.cycle_id(),
+               req.output_version(), req.base_model(), req.dataset_id(), backend,
+               run->process ? "pid " + std::to_string(run->process->pid()) : std::string("a thread"), run->log_path);
   SetState(v1::AGENT_STATE_BUSY, "training " + req.output_version() + ": starting");
   run_ = std::move(run);
   run_->timer = Every(kPollMs, [this] { Poll(); });
@@ -204,6 +227,71 @@ Status TrainingAgent::StartCommand(Run& run, const std::string& base, const std:
   return Status::OK();
 }
 
+Status TrainingAgent::StartPrompt(Run& run, const std::string& base, const std::string& dataset) {
+  const auto& req = run.request.train_request();
+  PromptTrainJob job;
+  job.base_model_path = base;
+  job.base_version = req.base_model();
+  job.dataset_path = dataset;
+  const std::string tmp = state_dir() + "/artifacts/tmp";
+  std::error_code ec;
+  fs::create_directories(tmp, ec);
+  job.output_path = tmp + "/prompt-" + req.output_version() + "-" + NewId() + ".json";
+  run.output_tmp = job.output_path;
+  job.version = req.output_version();
+  job.cycle_id = run.request.cycle_id();
+  job.log_path = run.log_path;
+  job.spec = settings().value("cluster", json::object()).value("spec", json::object());
+  job.prompt = settings().value("prompt", json::object());
+  LogNote(run.log_path, fmt::format("cycle {}: prompt search for {} from {}", job.cycle_id, job.version,
+                                    job.base_version));
+  run.prompt_progress = std::make_shared<PromptTrainProgress>();
+  // The thread owns copies of what it uses: the job and the shared progress.
+  run.prompt_result = std::async(std::launch::async, [job, progress = run.prompt_progress] {
+    return RunPromptTraining(job, *progress);
+  });
+  run.started_ms = MonoMs();
+  run.deadline_ms = run.started_ms + int64_t{1000} * settings().value("timeout_s", 600);
+  return Status::OK();
+}
+
+void TrainingAgent::PollPrompt() {
+  Run& r = *run_;
+  std::deque<PromptTrainProgress::Event> events;
+  {
+    std::lock_guard<std::mutex> lock(r.prompt_progress->mu);
+    events.swap(r.prompt_progress->events);
+  }
+  for (const auto& ev : events) {
+    Envelope e;
+    e.set_cycle_id(r.request.cycle_id());
+    e.mutable_train_progress()->set_fraction(ev.fraction);
+    e.mutable_train_progress()->set_message(ev.message);
+    if (Status s = Send("runtime", std::move(e)); !s.ok()) spdlog::warn("progress not sent: {}", s.ToString());
+    SetState(v1::AGENT_STATE_BUSY,
+             fmt::format("training {}: {}", r.request.train_request().output_version(), ev.message));
+  }
+  if (r.prompt_result.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    Result<json> metrics = r.prompt_result.get();
+    if (!metrics.ok()) {
+      Fail(metrics.status().code() == Status::Code::kInvalidArgument ? v1::Error::BAD_REQUEST : v1::Error::INTERNAL,
+           "prompt training for " + r.request.train_request().output_version() + " failed: " +
+               metrics.status().message());
+      return;
+    }
+    r.result = *metrics;
+    Finish();
+    return;
+  }
+  if (MonoMs() >= r.deadline_ms) {
+    r.prompt_progress->cancel = true;
+    abandoned_.push_back(std::move(r.prompt_result));
+    Fail(v1::Error::INTERNAL, fmt::format("training {} took longer than training.timeout_s ({} s) and was stopped",
+                                          r.request.train_request().output_version(),
+                                          settings().value("timeout_s", 600)));
+  }
+}
+
 void TrainingAgent::OnLine(const std::string& line) {
   Run& r = *run_;
   if (auto result = ParseResultLine(line)) {
@@ -232,6 +320,10 @@ void TrainingAgent::OnLine(const std::string& line) {
 
 void TrainingAgent::Poll() {
   if (!run_) return;
+  if (run_->prompt_progress) {
+    PollPrompt();
+    return;
+  }
   TrainerProcess& p = *run_->process;
   switch (p.Poll([this](const std::string& line) { OnLine(line); })) {
     case TrainerProcess::State::kRunning:
@@ -259,7 +351,9 @@ void TrainingAgent::Finish() {
   Run& r = *run_;
   const auto& req = r.request.train_request();
   std::string model_path = r.output_tmp, ext = "kzm";
-  if (r.backend == "command") {
+  if (r.backend == "prompt") {
+    ext = "json";
+  } else if (r.backend == "command") {
     auto found = FindCommandOutput(r.job.output_dir, r.result);
     if (!found.ok()) {
       Fail(v1::Error::INTERNAL, "training command for " + req.output_version() + ": " + found.status().message());
@@ -274,11 +368,12 @@ void TrainingAgent::Finish() {
     return;
   }
   json metrics = r.result.is_object() ? r.result : json::object();
-  metrics["wall_seconds"] = static_cast<double>(r.process->elapsed_ms()) / 1000.0;
+  metrics["wall_seconds"] =
+      static_cast<double>(r.process ? r.process->elapsed_ms() : MonoMs() - r.started_ms) / 1000.0;
   metrics["backend"] = r.backend;
   if (r.backend == "builtin") {
     metrics["replay_fraction"] = settings().value("replay_fraction", 0.5);
-  } else {
+  } else if (r.backend == "command") {
     metrics["train_rows"] = r.job.train_rows;
     metrics["validation_rows"] = r.job.validation_rows;
     metrics["log"] = r.log_path;
@@ -297,9 +392,8 @@ void TrainingAgent::Finish() {
                metrics.dump());
   answered_[r.key] = reply;
   Reply(r.request, std::move(reply));
-  Cancel(r.timer);
   SetState(v1::AGENT_STATE_IDLE, "trained " + req.output_version());
-  run_.reset();
+  StopRun();
 }
 
 void TrainingAgent::Fail(v1::Error::Code code, const std::string& message) {
@@ -315,9 +409,8 @@ void TrainingAgent::Fail(v1::Error::Code code, const std::string& message) {
   if (!r.output_tmp.empty()) fs::remove(r.output_tmp, ec);
   // A command's work dir is kept: what it left there helps to find out why.
   ReplyError(r.request, code, text);
-  Cancel(r.timer);
   SetState(v1::AGENT_STATE_IDLE, "training failed: " + message);
-  run_.reset();
+  StopRun();
 }
 
 }  // namespace kaizen::agents

@@ -56,6 +56,12 @@ std::string FormatSummary(const json& s) {
     out += "  stages: " + stages + "\n";
     out += Line("  teacher: %lld calls, $%.2f   models: %s -> %s", c.value("teacher_calls", 0LL),
                 c.value("teacher_cost", 0.0), c.value("incumbent", "").c_str(), c.value("candidate", "").c_str());
+    const json tr = c.value("training", json::object());
+    if (tr.contains("baseline_score") && tr.contains("candidate_score")) {
+      out += Line("  training (%s): validation score %.3f (incumbent prompt) -> %.3f (%s)",
+                  tr.value("backend", "").c_str(), tr.value("baseline_score", 0.0), tr.value("candidate_score", 0.0),
+                  tr.value("best", "").c_str());
+    }
     const json ev = c.value("evaluation", json::object());
     if (!ev.value("verdict", "").empty()) out += "  evaluation: " + ev.value("verdict", "") + "\n";
     if (!c.value("reason", "").empty()) out += "  decision: " + c.value("reason", "") + "\n";

@@ -827,6 +827,17 @@ json Runtime::Summary() const {
                         {"incumbent_accuracy", c.evaluation.value("incumbent_accuracy", 0.0)},
                         {"verdict", c.evaluation.value("verdict", "")}}},
                       {"rollout", c.decision}});
+    // What the trainer reported, e.g. the prompt search's baseline and candidate validation scores.
+    if (auto m = store_->GetModel(c.candidate.version); !c.candidate.version.empty() && m.ok() && *m) {
+      json metrics = json::parse((*m)->metrics_json, nullptr, false);
+      if (metrics.is_object()) {
+        json t = {{"backend", metrics.value("backend", "")}};
+        for (const char* k : {"baseline_score", "candidate_score", "best", "validation_rows", "wall_seconds", "cost"}) {
+          if (metrics.contains(k)) t[k] = metrics[k];
+        }
+        cycles.back()["training"] = t;
+      }
+    }
   }
   json summary = {{"cluster", manifest_.name}, {"cycles", cycles}, {"serving", serving_.version}};
   if (scenario_.is_object()) {

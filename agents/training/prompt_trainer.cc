@@ -1,0 +1,180 @@
+#include "agents/training/prompt_trainer.h"
+
+#include <chrono>
+#include <fstream>
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include "agents/evaluation/model_predictor.h"
+#include "agents/models/jsonl_dataset.h"
+#include "agents/models/llm/chat_client.h"
+#include "agents/models/llm/prompt_model.h"
+
+namespace kaizen::agents {
+namespace {
+
+using json = nlohmann::json;
+namespace llm = models::llm;
+
+// The teacher entry that rewrites instructions: training.prompt.teacher, else
+// the first openai teacher; null when there is none.
+Result<json> PickTeacher(const json& spec, const json& prompt) {
+  const json teachers = spec.value("teachers", json::array());
+  const std::string wanted = prompt.value("teacher", "");
+  for (const auto& t : teachers) {
+    if (!wanted.empty() && t.value("name", "") != wanted) continue;
+    if (t.value("backend", "") == "openai") return t;
+    if (!wanted.empty()) {
+      return Status::InvalidArgument("training.prompt.teacher " + wanted + " has backend " +
+                                     t.value("backend", "") + "; rewriting instructions needs backend openai");
+    }
+  }
+  if (!wanted.empty()) {
+    return Status::InvalidArgument("training.prompt.teacher " + wanted + " is not an entry of spec.teachers");
+  }
+  return json(nullptr);
+}
+
+llm::PromptModel ToModel(const llm::PromptModel& base, const PromptDraft& d) {
+  llm::PromptModel m = base;
+  m.system_prompt = d.instructions;
+  m.examples = d.examples;
+  m.labels = d.labels;
+  m.origin = d.origin;
+  return m;
+}
+
+}  // namespace
+
+Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  std::ofstream log(job.log_path, std::ios::app);
+  auto note = [&](const std::string& line) {
+    log << line << "\n";
+    log.flush();
+  };
+
+  auto base = llm::LoadPromptModel(job.base_model_path);
+  if (!base.ok()) {
+    return Status::InvalidArgument("base model " + job.base_version + " is not a prompt model (the prompt backend " +
+                                   "improves workers with skill backend openai): " + base.status().message());
+  }
+  auto train = models::LoadJsonlExamples(job.dataset_path, "train");
+  if (!train.ok()) return train.status().WithContext("reading the dataset");
+  auto validation = models::LoadJsonlExamples(job.dataset_path, "validation");
+  if (!validation.ok()) return validation.status().WithContext("reading the dataset");
+
+  const json skill = job.spec.value("worker", json::object()).value("skill", json::object());
+  if (skill.value("backend", "") != "openai" || !skill.contains("openai")) {
+    return Status::InvalidArgument(
+        "training.backend prompt needs an LLM worker: spec.worker.skill.backend openai with an openai block");
+  }
+  auto worker_cfg = llm::ChatConfigFromJson(skill["openai"], "spec.worker.skill.openai");
+  if (!worker_cfg.ok()) return worker_cfg.status();
+  auto worker = llm::ChatClient::Create(*worker_cfg);
+  if (!worker.ok()) return worker.status().WithContext("the worker's endpoint");
+
+  auto teacher_entry = PickTeacher(job.spec, job.prompt);
+  if (!teacher_entry.ok()) return teacher_entry.status();
+  std::unique_ptr<llm::ChatClient> teacher;
+  std::string teacher_name;
+  if (teacher_entry->is_object()) {
+    teacher_name = teacher_entry->value("name", "");
+    auto cfg = llm::ChatConfigFromJson(teacher_entry->value("openai", json::object()),
+                                       "spec.teachers[" + teacher_name + "].openai");
+    if (!cfg.ok()) return cfg.status();
+    cfg->cost_per_call = teacher_entry->value("cost_per_call", 0.0);
+    cfg->max_tokens = std::max(cfg->max_tokens, 1024);  // a whole prompt, not one label
+    auto c = llm::ChatClient::Create(*cfg);
+    if (!c.ok()) return c.status().WithContext("teacher " + teacher_name);
+    teacher = std::move(*c);
+  }
+
+  std::unique_ptr<Grader> grader;
+  if (base->task == llm::TaskKind::kText) {
+    auto g = Grader::Create(job.spec);
+    if (!g.ok()) return g.status();
+    grader = std::move(*g);
+  }
+
+  PromptSearchOptions o;
+  o.rewrites = job.prompt.value("rewrites", 2);
+  o.few_shot_sets = job.prompt.value("few_shot_sets", 2);
+  o.shots = job.prompt.value("shots", 8);
+  o.max_validation_rows = job.prompt.value("max_validation_rows", 200);
+  o.max_failures_shown = job.prompt.value("max_failures_shown", 20);
+  o.concurrency = worker_cfg->max_concurrency;
+  o.seed = std::hash<std::string>{}(job.cycle_id + "/" + job.version);
+
+  const std::string tag = "training:" + job.cycle_id;
+  PromptSearchHooks hooks;
+  hooks.classify = [&](const PromptDraft& d, const std::string& text) -> Result<std::string> {
+    if (progress.cancel.load()) return Status::Unavailable("training cancelled");
+    return llm::Answer(**worker, ToModel(*base, d), text, tag);
+  };
+  if (grader) {
+    hooks.grade = [&](const models::Example& row, const std::string& answer) -> Result<double> {
+      auto ok = grader->GradeAll({row.text}, {row.label}, {answer});
+      return ok.at(0) ? 1.0 : 0.0;
+    };
+  }
+  if (teacher) {
+    hooks.rewrite = [&](const std::string& request) -> Result<std::string> {
+      if (progress.cancel.load()) return Status::Unavailable("training cancelled");
+      auto r = teacher->Complete({{"user", request}}, tag);
+      if (!r.ok()) return r.status();
+      return r->text;
+    };
+  }
+  hooks.progress = [&](double fraction, const std::string& message, const json& values) {
+    note(fmt::format("progress {:.4f} score={:.4f} best={:.4f} {}", fraction, values.value("score", 0.0),
+                     values.value("best", 0.0), message));
+    std::lock_guard<std::mutex> lock(progress.mu);
+    progress.events.push_back({fraction, message});
+  };
+
+  PromptDraft draft;
+  draft.instructions = base->system_prompt;
+  draft.examples = base->examples;
+  draft.labels = base->labels;
+  draft.free_text = base->task == llm::TaskKind::kText;
+  note(fmt::format("prompt search for {} from {}: {} train / {} validation rows, {} few-shot sets, {} rewrites by {}",
+                   job.version, job.base_version, train->examples.size(), validation->examples.size(),
+                   o.few_shot_sets, teacher ? o.rewrites : 0, teacher ? teacher_name : "no teacher"));
+  auto found = SearchPrompt(draft, train->examples, validation->examples, o, hooks);
+  if (!found.ok()) return found.status();
+  if (progress.cancel.load()) return Status::Unavailable("training cancelled");
+
+  llm::PromptModel best = ToModel(*base, found->best);
+  best.origin = fmt::format("{}: {} (validation {:.3f}, baseline {:.3f})", job.version, found->best.origin,
+                            found->best_score.score, found->baseline.score);
+  if (Status s = llm::SavePromptModel(job.output_path, best); !s.ok()) return s;
+
+  json candidates = json::array();
+  for (const auto& c : found->candidates) {
+    candidates.push_back({{"origin", c.origin}, {"score", c.score}, {"correct", c.correct}, {"rows", c.rows},
+                          {"errors", c.errors}});
+  }
+  const llm::Usage wu = (*worker)->UsageFor(tag);
+  const llm::Usage tu = teacher ? teacher->UsageFor(tag) : llm::Usage{};
+  llm::Usage gu = grader ? grader->usage() : llm::Usage{};
+  json metrics = {{"backend", "prompt"},
+                  {"baseline_score", found->baseline.score},
+                  {"candidate_score", found->best_score.score},
+                  {"validation_rows", found->baseline.rows},
+                  {"train_rows", train->examples.size()},
+                  {"best", found->best.origin},
+                  {"candidates", candidates},
+                  {"worker_calls", found->worker_calls},
+                  {"teacher_calls", found->teacher_calls},
+                  {"teacher", teacher_name},
+                  {"usage", {{"worker", wu.ToJson()}, {"teacher", tu.ToJson()}, {"judge", gu.ToJson()}}},
+                  {"cost", wu.cost + tu.cost + gu.cost},
+                  {"notes", found->notes},
+                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+  note("result " + metrics.dump());
+  return metrics;
+}
+
+}  // namespace kaizen::agents
