@@ -15,6 +15,13 @@ v1::Envelope ToRuntime(const FeedItem& item) {
   return e;
 }
 
+// What `closed_` remembers an item by. A cycle's plan approval and its later
+// promotion approval share the request id (the cycle id), so approvals are
+// remembered with their subject.
+std::string ClosedKey(const FeedItem& item) {
+  return item.kind == ItemKind::kApproval ? "approval/" + item.subject + "/" + item.id : item.id;
+}
+
 std::string Trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
@@ -40,7 +47,13 @@ const char* KindName(ItemKind kind) {
 Feed::Feed(std::string me, Options options) : me_(std::move(me)), options_(options) {}
 
 bool Feed::Add(FeedItem item) {
-  if (item.id.empty() || closed_.count(item.id) || items_.count(item.id)) return false;
+  if (item.id.empty() || closed_.count(ClosedKey(item))) return false;
+  if (auto old = items_.find(item.id); old != items_.end()) {
+    // The same id again: a re-send, or a cycle's promotion approval after a
+    // plan approval whose end we missed.
+    if (old->second.kind != ItemKind::kApproval || old->second.subject == item.subject) return false;
+    items_.erase(old);
+  }
   item.order = next_order_++;
   items_[item.id] = std::move(item);
   return true;
@@ -61,7 +74,7 @@ void Feed::TrimRateItems() {
 bool Feed::RemoveApprovalsOfCycle(const std::string& cycle_id, const std::string& why) {
   std::vector<std::string> drop;
   for (const auto& [id, it] : items_) {
-    if (it.kind == ItemKind::kApproval && it.cycle_id == cycle_id && it.subject == "plan") drop.push_back(id);
+    if (it.kind == ItemKind::kApproval && it.cycle_id == cycle_id) drop.push_back(id);
   }
   for (const auto& id : drop) {
     notices_.push_back("approval " + id + " is no longer waiting: " + why);
@@ -200,8 +213,13 @@ void Feed::Skip(const std::string& id) {
 }
 
 void Feed::Remove(const std::string& id) {
-  if (items_.erase(id) == 0 && closed_.count(id)) return;
-  closed_[id] = true;
+  auto it = items_.find(id);
+  if (it != items_.end()) {
+    closed_[ClosedKey(it->second)] = true;
+    items_.erase(it);
+  } else {
+    closed_[id] = true;
+  }
   if (closed_.size() > kClosedKept) closed_.clear();  // rare; a stale re-send could show once more
 }
 

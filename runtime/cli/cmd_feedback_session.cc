@@ -95,6 +95,9 @@ void FeedbackSession::LoadWaitingApprovals() {
     return;
   }
   const std::string cycle_id = cycle.value("id", "");
+  // Requests and decisions in journal order: a cycle may have had a plan
+  // approval (decided) and now a promotion approval with the same id.
+  std::map<uint64_t, v1::Envelope> events;
   for (const char* kind : {"approval_request", "approval_decision"}) {
     uint64_t from = 1;
     for (int pass = 0; pass < 100; ++pass) {
@@ -106,12 +109,13 @@ void FeedbackSession::LoadWaitingApprovals() {
       auto batch = client_->Call(std::move(r), 5000);
       if (!batch.ok() || !batch->has_replay_batch()) return;
       for (const auto& ev : batch->replay_batch().events()) {
-        feed_->Apply(ev);
+        events[ev.seq()] = ev;
         from = std::max(from, ev.seq() + 1);
       }
       if (batch->replay_batch().done() || batch->replay_batch().events_size() == 0) break;
     }
   }
+  for (const auto& [seq, ev] : events) feed_->Apply(ev);
   // A plan approval only waits while its cycle does.
   if (cycle.value("stage", "") != "awaiting_approval") {
     v1::Envelope moved;

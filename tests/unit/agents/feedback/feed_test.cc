@@ -98,6 +98,22 @@ TEST_CASE("an approval decided elsewhere, or whose cycle moved on, is gone", "[f
   CHECK(f.Find("c2") == nullptr);
 }
 
+TEST_CASE("a promotion approval after the cycle's plan approval is shown, though both have the cycle's id",
+          "[feedback]") {
+  Feed f("alice.1", Feed::Options{});
+  f.Apply(Approval("c1"));
+  v1::Envelope d;
+  d.mutable_approval_decision()->set_request_id("c1");
+  d.mutable_approval_decision()->set_approved(true);
+  f.Apply(d);
+  v1::Envelope promo = Approval("c1");
+  promo.mutable_approval_request()->set_subject("promotion");
+  CHECK(f.Apply(promo));
+  REQUIRE(f.Current() != nullptr);
+  CHECK(f.Current()->subject == "promotion");
+  CHECK_FALSE(f.Apply(Approval("c1")));  // the plan approval again (a replay): stays closed
+}
+
 TEST_CASE("sampling offers every Nth answer and every low-confidence one, bounded", "[feedback]") {
   Feed::Options o;
   o.sample_every = 3;
