@@ -198,3 +198,41 @@ TEST_CASE("a cancelled prompt search stops", "[training][llm]") {
 }
 
 }  // namespace kaizen::agents
+
+namespace kaizen::agents {
+
+TEST_CASE("a free-text prompt is graded by the LLM judge and few-shot replies lift it", "[training][llm]") {
+  Fixture f;
+  // The server's judge scores word overlap (F1) with the reference; its text
+  // rule answers with the input's first K words: K from "at most K words"
+  // without examples, else the examples' mean answer length. So one word
+  // fails the judge and examples of six-word replies pass it.
+  llm::PromptModel base;
+  base.base_model = "kaizen-test";
+  base.task = llm::TaskKind::kText;
+  base.system_prompt = "You answer customers in at most 1 words.";
+  REQUIRE(llm::SavePromptModel(f.job.base_model_path, base).ok());
+  std::ofstream out(f.job.dataset_path);
+  for (int i = 0; i < 12; ++i) {
+    const std::string n = std::to_string(1000 + i);
+    out << json{{"text", "order " + n + " shipped track under orders then more filler words here"},
+                {"label", "order " + n + " shipped track under orders"},
+                {"split", i % 3 == 2 ? "validation" : "train"}}
+               .dump()
+        << "\n";
+  }
+  out.close();
+  const json openai = f.job.spec["worker"]["skill"]["openai"];
+  f.job.spec["evaluation"] = {{"judge", {{"openai", openai}, {"pass_score", 0.5}}}};
+  f.job.spec["teachers"] = json::array();
+  PromptTrainProgress progress;
+  auto m = RunPromptTraining(f.job, progress);
+  REQUIRE(m.ok());
+  INFO(m->dump(2));
+  CHECK((*m)["candidates"].size() == 3);  // no labels to add: baseline and 2 few-shot sets
+  CHECK((*m)["usage"]["judge"]["calls"].get<int>() == 3 * 4);
+  CHECK((*m)["baseline_score"] == 0.0);
+  CHECK((*m)["candidate_score"] == 1.0);
+}
+
+}  // namespace kaizen::agents
