@@ -751,7 +751,6 @@ void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
   // Who decided: the bus identity, and the person the client names (the CLI sends $USER).
   std::string who = in.identity;
   if (!d.decided_by().empty() && d.decided_by() != in.identity) who = d.decided_by() + " (" + in.identity + ")";
-  if (!in.auth_role.empty()) who += " [key role " + in.auth_role + "]";
   const std::string subject = AwaitingPromotion() ? "promotion" : "plan";
   bus::Envelope event = in.envelope;
   event.set_recipient("");
@@ -762,7 +761,9 @@ void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
   ack.mutable_ack()->set_detail(std::string(d.approved() ? "approved" : "rejected") + " the " + subject + " of cycle " +
                                 cycle_->id);
   broker_->Send(in.identity, ack);
+  // With CURVE, the role of the key it came with, too (decided_by stays the bus identity's person).
   DecideApproval(d.approved(), subject + (d.approved() ? " approved by " : " rejected by ") + who +
+                                   (in.auth_role.empty() ? "" : " [key role " + in.auth_role + "]") +
                                    (d.reason().empty() ? "" : ": " + d.reason()));
 }
 
