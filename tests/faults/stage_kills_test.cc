@@ -27,6 +27,10 @@ namespace {
 // The reduced scenario; `training` is appended under spec.
 std::string Manifest(const std::string& name, const std::string& training = "", int total_tasks = 5000) {
   std::string m = ScenarioManifest(name, 0.0, 300, total_tasks);
+  // A frozen agent must not be taken for a hung one before the test kills it
+  // (10 s of missed heartbeats instead of 2; nothing here hangs for real).
+  const std::string hb = "heartbeat: {interval_ms: 200, liveness: 10}";
+  m.replace(m.find(hb), hb.size(), "heartbeat: {interval_ms: 200, liveness: 50}");
   if (!training.empty()) m += "  training: " + training + "\n";
   return m;
 }
@@ -97,12 +101,14 @@ void CheckDoneOnce(TestCluster& c, const json& summary) {
 TEST_CASE("the trainer killed mid-training fails the run, the cycle aborts and v1 keeps serving", "[faults]") {
   // Enough epochs that the trainer is still training when the kill lands.
   TestCluster c("fault-trainer");
-  std::ofstream(c.manifest_path()) << Manifest("fault-trainer", "{epochs: 30}");
+  std::ofstream(c.manifest_path()) << Manifest("fault-trainer", "{epochs: 60}");
   pid_t training = Start(c);
   pid_t child = FreezeTrainer(c, training);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  (void)::kill(child, SIGCONT);  // let it report some progress, then kill it
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Let it train until the runtime has its first progress report, freeze it
+  // again, kill it.
+  (void)::kill(child, SIGCONT);
+  CHECK(WaitFor([&] { return TrainingProgress(c) > 0.0; }, 10000));
+  (void)::kill(child, SIGSTOP);
   double progress = TrainingProgress(c);
   Signal(child, SIGKILL, "the trainer `kaizen train-model`",
          "during training at " + std::to_string(static_cast<int>(progress * 100)) + "%");
