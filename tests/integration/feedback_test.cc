@@ -79,7 +79,7 @@ bool ReachedTraining(TestCluster& c) {
 
 }  // namespace
 
-TEST_CASE("kaizen feedback --batch approves the plan and labels; the cycle trains on the answers", "[integration]") {
+TEST_CASE("kaizen feedback --batch approves the plan and labels and the cycle trains on the answers", "[integration]") {
   TestCluster cluster("fb-batch");
   std::ofstream(cluster.manifest_path()) << HumanManifest("fb-batch");
   REQUIRE(cluster.Up().exit_code == 0);
@@ -165,7 +165,7 @@ TEST_CASE("a person in a terminal (tmux) approves the plan and answers label req
   CHECK(cluster.Down().exit_code == 0);
 }
 
-TEST_CASE("with CURVE a person attaches with a feedback key; an agent key or an unlisted key cannot", "[integration]") {
+TEST_CASE("with CURVE a person attaches with a feedback key but not with an agent key or an unlisted one", "[integration]") {
   TestCluster cluster("fb-curve");
   const std::string dir = fs::path(cluster.manifest_path()).parent_path().string();
   REQUIRE(Kaizen("keys alice --dir " + dir).exit_code == 0);

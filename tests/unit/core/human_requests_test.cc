@@ -13,7 +13,7 @@ v1::LabelRequest Req(const std::string& id, int64_t expires = 0) {
   return r;
 }
 
-TEST_CASE("the first answer to a label request wins; a late one hears who was first", "[core]") {
+TEST_CASE("the first answer to a label request wins and a late one hears who was first", "[core]") {
   HumanRequests h;
   REQUIRE(h.Add("datagen", "c1", Req("r1")));
   CHECK_FALSE(h.Add("datagen", "c1", Req("r1")));  // re-sent: still one
@@ -37,7 +37,7 @@ TEST_CASE("an empty label leaves the request open", "[core]") {
   CHECK(h.open_count() == 1);
 }
 
-TEST_CASE("withdrawing closes only the asker's requests; expiry closes the old ones", "[core]") {
+TEST_CASE("withdrawing closes only the asker's requests and expiry closes the old ones", "[core]") {
   HumanRequests h;
   REQUIRE(h.Add("datagen", "c1", Req("a", 1000)));
   REQUIRE(h.Add("datagen", "c1", Req("b", 5000)));

@@ -42,7 +42,7 @@ TEST_CASE("a label batch makes one request per input with what a person needs to
   CHECK(r.task_id() == "t1");
 }
 
-TEST_CASE("answers become rows labeled by the person; repeats, unknown ids and empty labels are ignored",
+TEST_CASE("answers become rows labeled by the person and repeats and unknown ids and empty labels are ignored",
           "[datagen]") {
   HumanLabelBatch b("lr-x", Rows(3), 0);
   CHECK(b.Answer(Ans("lr-x-2", "  balance ", "alice.1")));

@@ -6,7 +6,7 @@
 namespace kaizen::feedback {
 namespace {
 
-TEST_CASE("batch lines parse into verbs, targets and text", "[feedback]") {
+TEST_CASE("batch lines parse into verbs and targets and text", "[feedback]") {
   auto a = ParseBatchLine("approve next looks good to me");
   REQUIRE(a.ok());
   REQUIRE(*a);

@@ -49,7 +49,7 @@ v1::Envelope Closed(const std::string& id, const std::string& by) {
   return e;
 }
 
-TEST_CASE("approvals come first, then label requests, then answers to rate", "[feedback]") {
+TEST_CASE("approvals come first and then label requests and then answers to rate", "[feedback]") {
   Feed f("alice.1", Feed::Options{});
   CHECK(f.Current() == nullptr);
   CHECK(f.Apply(Result("t1", 0.2)));  // low confidence
@@ -78,7 +78,7 @@ TEST_CASE("a request answered by someone else disappears with a notice", "[feedb
   CHECK(f.TakeNotices().empty());
 }
 
-TEST_CASE("an approval decided elsewhere, or whose cycle moved on, is gone", "[feedback]") {
+TEST_CASE("an approval decided elsewhere and or whose cycle moved on and is gone", "[feedback]") {
   Feed f("alice.1", Feed::Options{});
   f.Apply(Approval("c1"));
   v1::Envelope d;
@@ -98,7 +98,7 @@ TEST_CASE("an approval decided elsewhere, or whose cycle moved on, is gone", "[f
   CHECK(f.Find("c2") == nullptr);
 }
 
-TEST_CASE("a promotion approval after the cycle's plan approval is shown, though both have the cycle's id",
+TEST_CASE("a promotion approval after the cycle's plan approval is shown and though both have the cycle's id",
           "[feedback]") {
   Feed f("alice.1", Feed::Options{});
   f.Apply(Approval("c1"));
@@ -114,7 +114,7 @@ TEST_CASE("a promotion approval after the cycle's plan approval is shown, though
   CHECK_FALSE(f.Apply(Approval("c1")));  // the plan approval again (a replay): stays closed
 }
 
-TEST_CASE("sampling offers every Nth answer and every low-confidence one, bounded", "[feedback]") {
+TEST_CASE("sampling offers every Nth answer and every low-confidence one and bounded", "[feedback]") {
   Feed::Options o;
   o.sample_every = 3;
   o.low_confidence = 0.5;
@@ -127,7 +127,7 @@ TEST_CASE("sampling offers every Nth answer and every low-confidence one, bounde
   CHECK(f.Find("t3") == nullptr);  // the oldest went first
 }
 
-TEST_CASE("answers are the runtime's messages, with what is missing refused", "[feedback]") {
+TEST_CASE("answers are the runtime's messages and with what is missing refused", "[feedback]") {
   Feed f("alice.1", Feed::Options{});
   f.Apply(Approval("c1"));
   f.Apply(LabelReq("lr-1"));
@@ -160,7 +160,7 @@ TEST_CASE("answers are the runtime's messages, with what is missing refused", "[
   CHECK(fix->feedback().correction() == "transfer");
 }
 
-TEST_CASE("skip moves an item behind the others; expiry drops it", "[feedback]") {
+TEST_CASE("skip moves an item behind the others and expiry drops it", "[feedback]") {
   Feed f("alice.1", Feed::Options{});
   v1::Envelope a = LabelReq("lr-1");
   a.mutable_label_request()->set_expires_ms(1000);

@@ -37,7 +37,7 @@ TEST_CASE("human_demonstrations first in strategies asks people for human_labels
   CHECK(plan->rationale().find("ask people for 30 labels") != std::string::npos);
 }
 
-TEST_CASE("teacher_samples first keeps the teacher; human only when listed first", "[planning]") {
+TEST_CASE("teacher_samples first keeps the teacher and human only when listed first", "[planning]") {
   RulePlanner p(HumanSettings({"teacher_samples", "human_demonstrations"}, 30, 2000));
   auto plan = p.MakePlan(HumanRequest(1));
   REQUIRE(plan.ok());
@@ -51,7 +51,7 @@ TEST_CASE("a human plan above auto_approve.max_teacher_calls waits for an approv
   CHECK(plan->needs_approval());
 }
 
-TEST_CASE("a human replan changes the selection policy; past max_replans there is none", "[planning]") {
+TEST_CASE("a human replan changes the selection policy and past max_replans there is none", "[planning]") {
   RulePlanner p(HumanSettings({"human_demonstrations"}, 5, 2000));
   v1::PlanRequest r = HumanRequest(2);
   r.mutable_last_plan()->set_selection_policy("failures_first");
