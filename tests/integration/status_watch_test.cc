@@ -109,7 +109,8 @@ TEST_CASE("status --watch redraws in a terminal within 80 columns, stops on Ctrl
   REQUIRE(cluster.WaitAllInState("idle", 30000));
 
   Watcher tty(cluster.state_dir(), true);
-  tty.Drain(1200);
+  // Until a few frames came (a busy machine may be slow to start the first).
+  WaitFor([&] { tty.Drain(20); return Count(tty.out(), "\x1b[H") >= 4; }, 15000);
   REQUIRE(::kill(tty.pid(), SIGINT) == 0);
   CHECK(tty.Wait(5000) == 0);
   const std::string& t = tty.out();
@@ -139,7 +140,7 @@ TEST_CASE("status --watch redraws in a terminal within 80 columns, stops on Ctrl
   CHECK(longest <= 80);
 
   Watcher pipe(cluster.state_dir(), false);
-  pipe.Drain(1000);
+  WaitFor([&] { pipe.Drain(20); return Count(pipe.out(), "Ctrl-C to stop") >= 2; }, 15000);
   REQUIRE(::kill(pipe.pid(), SIGINT) == 0);
   CHECK(pipe.Wait(5000) == 0);
   INFO(pipe.out());
