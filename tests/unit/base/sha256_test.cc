@@ -45,7 +45,7 @@ TEST_CASE("sha256 gives the same digest however the input is split", "[base][sha
   }
 }
 
-TEST_CASE("sha256 of a file streams its contents; a missing file is an error", "[base][sha256]") {
+TEST_CASE("sha256 of a file streams its contents: a missing file is an error", "[base][sha256]") {
   auto path = std::filesystem::temp_directory_path() / ("kz-sha-" + std::to_string(::getpid()));
   std::string contents(200000, 'x');
   contents += "abc";

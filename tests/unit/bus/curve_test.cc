@@ -217,7 +217,7 @@ TEST_CASE("the ZAP handler admits listed keys with their role and refuses the re
   CHECK_FALSE(eavesdropper->ReceiveEvent(300).has_value());
 }
 
-TEST_CASE("roles: agents may not approve or command; only agents register as agents", "[bus][curve]") {
+TEST_CASE("roles: agents may not approve or command: only agents register as agents", "[bus][curve]") {
   bus::Envelope approve = bus::MakeEnvelope("x", "runtime");
   approve.mutable_approval_decision()->set_approved(true);
   CHECK_FALSE(bus::RoleRefusal("agent", approve).empty());

@@ -134,7 +134,7 @@ TEST_CASE("journal: a batch flushes itself at max_batch events", "[core][journal
   CHECK(f.Published() == std::vector<uint64_t>{1, 2, 3, 4, 5});
 }
 
-TEST_CASE("journal: store writes made during a batch commit with it; seqs continue after a reopen", "[core][journal]") {
+TEST_CASE("journal: store writes made during a batch commit with it: seqs continue after a reopen", "[core][journal]") {
   Fixture f;
   {
     core::Journal j(*f.store, *f.broker);

@@ -44,7 +44,7 @@ Run Simulate(RolloutPolicy& p, double cand_rate, double inc_rate, std::mt19937_6
 
 }  // namespace
 
-TEST_CASE("options come from settings; the request's steps win") {
+TEST_CASE("options come from settings: the request's steps win") {
   nlohmann::json s = {{"steps", {0.2, 0.6}}, {"alpha", 0.01}, {"min_samples_per_step", 50},
                       {"max_samples", 999}, {"guardrails", {{"max_error_rate", 0.1}}}};
   auto o = RolloutPolicy::OptionsFromSettings(s, {});

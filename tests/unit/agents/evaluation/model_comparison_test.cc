@@ -69,7 +69,7 @@ TEST_CASE("a drop of a few rows in a small category is noise, not a regression")
   CHECK(r.pass());
 }
 
-TEST_CASE("too small a gain fails; categories fall back to the true label") {
+TEST_CASE("too small a gain fails: categories fall back to the true label") {
   std::vector<PairedPrediction> items;
   for (int i = 0; i < 100; ++i) items.push_back({i % 2 ? "a" : "b", "", "x", "x"});
   items[0].candidate = items[0].truth;  // +0.01

@@ -13,7 +13,7 @@ using namespace kaizen::agents;
 namespace llm = kaizen::models::llm;
 }  // namespace
 
-TEST_CASE("a prompt model file is evaluated through the worker's endpoint; free text by the judge") {
+TEST_CASE("a prompt model file is evaluated through the worker's endpoint: free text by the judge") {
   kaizen::testing::OpenAiTestServer server({});
   REQUIRE(server.Start().ok());
   kaizen::models::testing::ScratchDir dir;

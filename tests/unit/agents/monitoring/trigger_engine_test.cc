@@ -88,7 +88,7 @@ TEST_CASE("a drop triggers soon, with numbers and a diagnosis that ranks the deg
   }
 }
 
-TEST_CASE("never triggers during a cycle; cooldown respected after it ends") {
+TEST_CASE("never triggers during a cycle: cooldown respected after it ends") {
   TriggerEngine e(Cusum(60), 0);
   std::mt19937_64 rng(3);
   int64_t t = 0;
