@@ -1,5 +1,7 @@
 #include "agents/training/training_agent.h"
 
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -49,6 +51,8 @@ struct TrainingAgent::Run {
   std::unique_ptr<TrainerProcess> process;
   uint64_t timer = 0;
   std::string log_path;
+  std::string base, dataset;  // local paths of the request's base model and data set
+  int attempt = 1;            // trainer processes started for this request
   std::string output_tmp;  // builtin, prompt: the model file written
   CommandJob job;          // command: its work dir and split files
   json result;             // the child's last "result" line
@@ -147,6 +151,8 @@ void TrainingAgent::OnTrainRequest(const Envelope& request) {
   run->key = key;
   run->backend = backend;
   run->log_path = state_dir() + "/logs/train-" + req.output_version() + ".log";
+  run->base = *base;
+  run->dataset = *dataset;
   Status started = backend == "command"  ? StartCommand(*run, *base, *dataset)
                    : backend == "prompt" ? StartPrompt(*run, *base, *dataset)
                                          : StartBuiltin(*run, *base, *dataset);
@@ -331,6 +337,8 @@ void TrainingAgent::Poll() {
     case TrainerProcess::State::kExited:
       if (p.succeeded()) {
         Finish();
+      } else if (WIFSIGNALED(p.wait_status()) && run_->attempt <= settings().value("retries", 1)) {
+        Retry(p.DescribeExit());
       } else {
         Fail(v1::Error::INTERNAL,
              fmt::format("the trainer for {} {}", run_->request.train_request().output_version(), p.DescribeExit()));
@@ -345,6 +353,29 @@ void TrainingAgent::Poll() {
       Fail(v1::Error::INTERNAL, "the trainer process vanished (pid not our child any more)");
       return;
   }
+}
+
+void TrainingAgent::Retry(const std::string& how) {
+  Run& r = *run_;
+  const std::string& version = r.request.train_request().output_version();
+  const int retries = settings().value("retries", 1);
+  std::string message = fmt::format("the trainer for {} {}; starting it again (attempt {} of {})", version, how,
+                                    r.attempt + 1, retries + 1);
+  spdlog::warn("cycle {}: {}", r.request.cycle_id(), message);
+  LogNote(r.log_path, message);
+  std::error_code ec;
+  if (!r.output_tmp.empty()) fs::remove(r.output_tmp, ec);
+  if (r.backend == "command") fs::remove_all(r.job.work_dir, ec);
+  r.process.reset();
+  r.result = json();
+  r.last_progress = json();
+  ++r.attempt;
+  Status started = r.backend == "command" ? StartCommand(r, r.base, r.dataset) : StartBuiltin(r, r.base, r.dataset);
+  if (!started.ok()) {
+    Fail(v1::Error::INTERNAL, "restarting the trainer for " + version + " failed: " + started.message());
+    return;
+  }
+  SetState(v1::AGENT_STATE_BUSY, fmt::format("training {}: restarted (attempt {})", version, r.attempt));
 }
 
 void TrainingAgent::Finish() {

@@ -3,8 +3,9 @@
 // Every backend trains in a child process (TrainerProcess), so a crash or a
 // runaway run cannot take the agent down: the agent polls it every 100 ms,
 // turns its progress lines into TrainProgress messages to the runtime and its
-// state detail, kills it after training.timeout_s, and answers an Error with
-// the last log lines when it fails. The log is kept at
+// state detail, kills it after training.timeout_s, starts it again when
+// something else killed it (training.retries: the OOM killer, an operator),
+// and answers an Error with the last log lines when it fails. The log is kept at
 // <state_dir>/logs/train-<output_version>.log.
 //   builtin: `kaizen train-model` (this binary) trains the built-in classifier.
 //   command: the user's command template (command_trainer.h).
@@ -42,6 +43,8 @@ class TrainingAgent : public sdk::Agent {
   void PollPrompt();
   void StopRun();  // kills the child or cancels the prompt search
   void OnLine(const std::string& line);
+  // The trainer was killed from outside (not by our timeout): run it again from scratch.
+  void Retry(const std::string& how);
   void Finish();
   void Fail(v1::Error::Code code, const std::string& message);
   void ReplyError(const sdk::Envelope& request, v1::Error::Code code, const std::string& message);
