@@ -47,6 +47,8 @@ struct RuntimeSpec {
   int liveness = 4;               // missed intervals before a peer is lost
   int64_t max_frame_bytes = 1 << 20;
   int64_t max_messages_per_s = 50000;  // per peer; 0 = unlimited
+  int64_t task_timeout_ms = 10000;             // unanswered this long: sent to another instance
+  int64_t max_in_flight_per_instance = 256;    // 0 = unlimited
   int64_t shutdown_grace_ms = 5000;
   std::string log_level = "info";
   bool curve = false;

@@ -79,6 +79,15 @@ SchemaPtr RuntimeSchema() {
                           "Messages per second one peer may send (bursts of twice that); more are dropped and "
                           "counted. 0 means unlimited.")
                  .Build();
+  auto router = ObjectBuilder("How tasks are handed to worker instances.")
+                    .Default("task_timeout_ms", Int(100, 3600000), 10000,
+                             "A task unanswered this long after it was sent goes to another instance that can "
+                             "serve it (the first answer wins).")
+                    .Default("max_in_flight_per_instance", Int(0, 1000000), 256,
+                             "Tasks sent to one instance and not answered yet; more wait in the runtime's queue "
+                             "(so a slow worker, e.g. an LLM, is not buried and its tasks do not time out and get "
+                             "paid for twice). 0 means no limit.")
+                    .Build();
   auto client = ObjectBuilder("A CURVE public key admitted to the bus, and the role its holder acts as.")
                     .Required("name", Pattern(kNamePattern, kNameWhy), "Who holds the key; unique, named in logs.")
                     .Required("role", Enum({"agent", "feedback", "admin"}),
@@ -116,6 +125,7 @@ SchemaPtr RuntimeSchema() {
       .Default("endpoints", endpoints, json::object(), "Socket addresses.")
       .Default("heartbeat", heartbeat, json::object(), "Heartbeat timing.")
       .Default("bus", bus, json::object(), "Bus limits.")
+      .Default("router", router, json::object(), "Task routing to worker instances.")
       .Default("shutdown_grace_ms", Int(100, 600000), 5000,
                "On shutdown, how long agents get to drain before they are killed.")
       .Default("log_level", Enum({"trace", "debug", "info", "warn", "error"}), "info",
@@ -341,6 +351,9 @@ SchemaPtr TrainingSchema() {
       .Default("epochs", Int(1, 1000), 5, "Passes over the training data.")
       .Default("timeout_s", Int(1, 7 * kDay), 600,
                "A training run taking longer is stopped (its process group killed) and fails.")
+      .Default("retries", Int(0, 10), 1,
+               "A trainer process killed by a signal it did not ask for (OOM killer, an operator's kill) is "
+               "started again from scratch this many times; a trainer that exits with an error is not retried.")
       .Default("prompt", prompt, json::object(), "Settings of the prompt backend.")
       .Build();
 }

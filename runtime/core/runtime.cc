@@ -84,6 +84,8 @@ Status Runtime::Start() {
 
   supervisor_ = std::make_unique<supervisor::Supervisor>([this](const supervisor::ChildEvent& ev) { OnChildEvent(ev); });
   router::TaskRouter::Options ropts;
+  ropts.task_timeout_ms = manifest_.runtime.task_timeout_ms;
+  ropts.max_in_flight_per_instance = static_cast<size_t>(manifest_.runtime.max_in_flight_per_instance);
   router_ = std::make_unique<router::TaskRouter>(
       ropts,
       [this](const v1::Task& task) {

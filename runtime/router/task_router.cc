@@ -59,14 +59,28 @@ void TaskRouter::ContinueAfter(uint64_t last) { next_index_ = std::max(next_inde
 bool TaskRouter::Dispatch(Entry& e, int64_t now_ms) {
   std::string instance = pick_(e.task);
   if (instance.empty()) return false;
+  if (options_.max_in_flight_per_instance > 0 && instance != e.instance &&
+      load_[instance] >= options_.max_in_flight_per_instance) {
+    return false;  // full: it waits (in order) until the instance answers something
+  }
   e.task.set_attempt(e.task.attempt() + 1);
   if (!send_(instance, e.task)) {
     e.task.set_attempt(e.task.attempt() - 1);
     return false;
   }
-  e.instance = instance;
+  Assign(e, instance);
   e.sent_ms = now_ms;
   return true;
+}
+
+void TaskRouter::Assign(Entry& e, const std::string& instance) {
+  if (e.instance == instance) return;
+  if (!e.instance.empty()) {
+    auto it = load_.find(e.instance);
+    if (it != load_.end() && --it->second == 0) load_.erase(it);
+  }
+  e.instance = instance;
+  if (!instance.empty()) ++load_[instance];
 }
 
 std::optional<TaskRouter::Completed> TaskRouter::OnAnswer(const std::string& task_id, const std::string& instance) {
@@ -76,6 +90,7 @@ std::optional<TaskRouter::Completed> TaskRouter::OnAnswer(const std::string& tas
     ++counters_.duplicate_answers;
     return std::nullopt;
   }
+  Assign(it->second, "");
   Completed c{std::move(it->second.client), std::move(it->second.request_id), std::move(it->second.task), instance,
               it->second.index};
   in_flight_.erase(it);
@@ -97,7 +112,7 @@ void TaskRouter::Requeue(const std::string& instance, int64_t now_ms) {
   std::vector<std::string> moved;
   for (auto& [id, e] : in_flight_) {
     if (e.instance != instance) continue;
-    e.instance.clear();
+    Assign(e, "");
     moved.push_back(id);
   }
   if (moved.empty()) return;
@@ -123,20 +138,17 @@ void TaskRouter::Tick(int64_t now_ms) {
   for (auto& [id, e] : in_flight_) {
     if (e.instance.empty() || now_ms - e.sent_ms < options_.task_timeout_ms) continue;
     // The first instance may still answer; whichever answer comes first wins.
-    std::string previous = e.instance;
     if (Dispatch(e, now_ms)) {
       ++counters_.resent;
     } else {
-      e.sent_ms = now_ms;  // nobody else can take it: wait another period
-      e.instance = previous;
+      e.sent_ms = now_ms;  // nobody else can take it: wait another period (e.instance unchanged)
     }
   }
 }
 
 size_t TaskRouter::InFlightOn(const std::string& instance) const {
-  size_t n = 0;
-  for (const auto& [id, e] : in_flight_) n += e.instance == instance;
-  return n;
+  auto it = load_.find(instance);
+  return it == load_.end() ? 0 : it->second;
 }
 
 }  // namespace kaizen::router

@@ -28,6 +28,10 @@ class TaskRouter {
   struct Options {
     int64_t task_timeout_ms = 10000;  // no answer by then: send it to another instance
     size_t remember_answered = 1 << 20;  // answered ids kept to recognise late duplicates
+    // Tasks one instance holds unanswered; beyond it tasks wait here, in
+    // order, so a slow instance is not buried and its queue does not time
+    // out into re-sends (each a second paid call for an LLM). 0 = no limit.
+    size_t max_in_flight_per_instance = 0;
   };
   // The instance that should serve `task` now, or "" when none can.
   using PickFn = std::function<std::string(const v1::Task& task)>;
@@ -93,6 +97,7 @@ class TaskRouter {
     uint64_t index = 0;
   };
   bool Dispatch(Entry& entry, int64_t now_ms);
+  void Assign(Entry& entry, const std::string& instance);  // keeps load_ in step
   void Remember(const std::string& task_id);
 
   Options options_;
@@ -102,6 +107,7 @@ class TaskRouter {
   uint64_t next_index_ = 1;
   std::unordered_map<std::string, Entry> in_flight_;  // includes queued tasks (instance "")
   std::deque<std::string> queue_;                     // task ids waiting for an instance
+  std::unordered_map<std::string, size_t> load_;      // instance -> tasks sent to it, unanswered
   std::unordered_set<std::string> answered_;
   std::deque<std::string> answered_order_;
 };

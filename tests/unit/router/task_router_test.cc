@@ -17,9 +17,10 @@ struct Fleet {
   std::set<std::string> up{"a", "b"};
   std::string prefer = "a";
   std::map<std::string, std::vector<std::string>> sent;
-  TaskRouter Make(int64_t timeout_ms = 1000) {
+  TaskRouter Make(int64_t timeout_ms = 1000, size_t cap = 0) {
     TaskRouter::Options o;
     o.task_timeout_ms = timeout_ms;
+    o.max_in_flight_per_instance = cap;
     return TaskRouter(
         o,
         [this](const kaizen::v1::Task&) -> std::string {
@@ -41,7 +42,7 @@ kaizen::v1::Task T(const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("each task is answered once; a second answer is dropped and counted", "[router]") {
+TEST_CASE("each task is answered once: a second answer is dropped and counted", "[router]") {
   Fleet f;
   auto r = f.Make();
   REQUIRE(r.Submit("client", "m1", T("t1"), 0) == Submitted::kAccepted);
@@ -56,7 +57,7 @@ TEST_CASE("each task is answered once; a second answer is dropped and counted", 
   CHECK(r.counters().duplicate_answers == 1);
 }
 
-TEST_CASE("a task id submitted twice is not run twice; the answer goes to the latest submitter", "[router]") {
+TEST_CASE("a task id submitted twice is not run twice: the answer goes to the latest submitter", "[router]") {
   Fleet f;
   auto r = f.Make();
   uint64_t index = 0;
@@ -142,4 +143,48 @@ TEST_CASE("a task not answered within the timeout is sent again", "[router]") {
   REQUIRE(r.OnAnswer("slow", "b"));
   CHECK_FALSE(r.OnAnswer("slow", "a"));
   CHECK(r.in_flight() == 0);
+}
+
+TEST_CASE("an instance holds at most max_in_flight_per_instance tasks: the rest wait in order, none is re-sent",
+          "[router]") {
+  Fleet f;
+  f.up = {"a"};
+  TaskRouter r = f.Make(1000, 2);
+  for (int i = 1; i <= 5; ++i) r.Submit("client", "m", T("t" + std::to_string(i)), 0);
+  CHECK(f.sent["a"] == std::vector<std::string>{"t1", "t2"});
+  CHECK(r.InFlightOn("a") == 2);
+  CHECK(r.queued() == 3);
+  // Past the timeout the only instance is still full: nothing is sent twice.
+  r.Tick(5000);
+  CHECK(f.sent["a"].size() >= 2);
+  CHECK(r.queued() == 3);
+  REQUIRE(r.OnAnswer("t1", "a"));
+  r.Tick(5001);
+  CHECK(f.sent["a"].back() == "t3");
+  CHECK(r.InFlightOn("a") == 2);
+  for (const char* id : {"t2", "t3"}) REQUIRE(r.OnAnswer(id, "a"));
+  r.Tick(5002);
+  for (const char* id : {"t4", "t5"}) REQUIRE(r.OnAnswer(id, "a"));
+  CHECK(r.InFlightOn("a") == 0);
+  CHECK(r.counters().answered == 5);
+  // Timed-out re-sends to the same instance are the only extra sends.
+  std::set<std::string> distinct(f.sent["a"].begin(), f.sent["a"].end());
+  CHECK(distinct.size() == 5);
+}
+
+TEST_CASE("a lost instance's tasks free its slots and go to another instance", "[router]") {
+  Fleet f;
+  TaskRouter r = f.Make(1000, 1);
+  r.Submit("client", "m", T("x"), 0);
+  r.Submit("client", "m", T("y"), 0);
+  CHECK(f.sent["a"] == std::vector<std::string>{"x"});
+  CHECK(r.queued() == 1);
+  f.up = {"b"};
+  r.Requeue("a", 10);
+  CHECK(r.InFlightOn("a") == 0);
+  CHECK(r.InFlightOn("b") == 1);
+  CHECK(f.sent["b"] == std::vector<std::string>{"x"});
+  REQUIRE(r.OnAnswer("x", "b"));
+  r.Tick(11);
+  CHECK(f.sent["b"].back() == "y");
 }
