@@ -142,7 +142,8 @@ TEST_CASE("metrics over HTTP, a promotion approved by hand, and the operator's C
   const std::string id = st["cycle"]["approval"]["id"];
   CHECK(st["cycle"]["approval"]["subject"] == "promotion");
   CHECK(Kaizen("status" + dir).out.find("approval waiting: " + id + " (promotion") != std::string::npos);
-  CHECK(SampleValue(Get(base + "/metrics").body, "kaizen_approvals_waiting") == 1);
+  // The endpoint serves the snapshot of the runtime's last tick: allow one.
+  CHECK(WaitFor([&] { return SampleValue(Get(base + "/metrics").body, "kaizen_approvals_waiting") == 1; }, 5000));
 
   auto unknown = Kaizen("approve nope --reason typo" + dir);
   CHECK(unknown.exit_code == 1);
