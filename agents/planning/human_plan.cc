@@ -12,17 +12,10 @@ namespace kaizen::agents {
 
 Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
   using json = nlohmann::json;
-  auto section = [](const json& j, const char* key) -> json {
-    auto it = j.find(key);
-    return it != j.end() && it->is_object() ? *it : json::object();
-  };
   const int attempt = std::max(1, request.attempt());
-  const int max_replans = settings_.value("max_replans", 1);
   const bool replan = attempt >= 2;
-  if (replan && attempt - 1 > max_replans) {
-    return Status::FailedPrecondition(fmt::format("replans exhausted: attempt {} would be replan {} but max_replans is {}",
-                                                  attempt, attempt - 1, max_replans));
-  }
+  if (Status s = CheckReplansLeft(request); !s.ok()) return s;
+  const int max_replans = settings_.value("max_replans", 1);
   const int64_t labels = settings_.value("human_labels", int64_t{20});
   if (labels < 1) return Status::FailedPrecondition("planning.human_labels is 0: the plan would ask people for nothing");
 
@@ -31,9 +24,9 @@ Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
   plan.set_teacher("human");
   plan.set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(labels, INT32_MAX)));
   plan.set_max_cost(0);
-  const json auto_approve = section(settings_, "auto_approve");
+  const json& auto_approve = Section(settings_, "auto_approve");
   plan.set_needs_approval(labels > auto_approve.value("max_teacher_calls", int64_t{2000}));
-  const json acceptance = section(settings_, "acceptance");
+  const json& acceptance = Section(settings_, "acceptance");
   plan.mutable_acceptance()->set_min_accuracy_gain(acceptance.value("min_accuracy_gain", 0.02));
   plan.mutable_acceptance()->set_max_category_regression(acceptance.value("max_category_regression", 0.05));
 

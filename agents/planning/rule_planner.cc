@@ -23,13 +23,23 @@ std::string Join(const std::vector<std::string>& v) {
 
 std::string Money(double v) { return fmt::format("${:.2f}", v); }
 
-const json& Section(const json& j, const char* key) {
+}  // namespace
+
+const json& RulePlanner::Section(const json& j, const char* key) {
   static const json empty = json::object();
   auto it = j.find(key);
   return it != j.end() && it->is_object() ? *it : empty;
 }
 
-}  // namespace
+Status RulePlanner::CheckReplansLeft(const v1::PlanRequest& request) const {
+  const int attempt = std::max(1, request.attempt());
+  const int max_replans = settings_.value("max_replans", 1);
+  if (attempt >= 2 && attempt - 1 > max_replans) {
+    return Status::FailedPrecondition(fmt::format("replans exhausted: attempt {} would be replan {} but max_replans is {}",
+                                                  attempt, attempt - 1, max_replans));
+  }
+  return Status::OK();
+}
 
 const std::vector<std::string>& RulePlanner::SelectionPolicies() {
   static const std::vector<std::string> p = {"failures_first", "low_confidence_stratified", "random"};
@@ -82,12 +92,9 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   const double cost_per_call = teacher.value("cost_per_call", 0.001);
 
   const int attempt = std::max(1, request.attempt());
-  const int max_replans = settings_.value("max_replans", 1);
   const bool replan = attempt >= 2;
-  if (replan && attempt - 1 > max_replans) {
-    return Status::FailedPrecondition(fmt::format("replans exhausted: attempt {} would be replan {} but max_replans is {}",
-                                                  attempt, attempt - 1, max_replans));
-  }
+  if (Status s = CheckReplansLeft(request); !s.ok()) return s;
+  const int max_replans = settings_.value("max_replans", 1);
 
   const json& budget = Section(settings_, "teacher_budget");
   // The budget is per cycle: what earlier attempts spent is gone.

@@ -45,6 +45,10 @@ class RulePlanner {
 
  private:
   Result<v1::Plan> HumanPlan(const v1::PlanRequest& request) const;
+  // FailedPrecondition when the request's attempt is past planning.max_replans.
+  Status CheckReplansLeft(const v1::PlanRequest& request) const;
+  // settings_[key] when it is an object, else an empty object.
+  static const nlohmann::json& Section(const nlohmann::json& j, const char* key);
   nlohmann::json settings_;
 };
 

@@ -12,6 +12,7 @@
 
 using kaizen::testing::ScenarioManifest;
 using kaizen::testing::TestCluster;
+using kaizen::testing::ReadFile;
 using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -42,11 +43,6 @@ json RunWithCommand(TestCluster& cluster, const std::string& name, const std::st
   REQUIRE(summary.is_object());
   std::printf("%s: %s\n", name.c_str(), summary.dump().c_str());
   return summary;
-}
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace

@@ -20,16 +20,12 @@
 extern char** environ;
 
 using kaizen::testing::TestCluster;
+using kaizen::testing::ReadFile;
 using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // The test server as a child process; stopped (by its pid) when the test ends.
 class ServerProcess {

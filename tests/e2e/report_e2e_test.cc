@@ -17,18 +17,12 @@
 using kaizen::testing::Kaizen;
 using kaizen::testing::ScenarioManifest;
 using kaizen::testing::TestCluster;
+using kaizen::testing::ReadFile;
 using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Each chart (an outer <svg xmlns> holding one nested plot <svg>) replaced by
 // an empty box of the same size, so the page keeps its layout.

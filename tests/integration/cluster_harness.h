@@ -23,6 +23,8 @@ CommandResult Kaizen(const std::string& args);
 
 // Polls `pred` every 50 ms until true or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms);
+// The whole file, bytes as they are; "" when it cannot be read.
+std::string ReadFile(const std::string& path);
 
 bool ProcessAlive(pid_t pid);
 
