@@ -65,12 +65,6 @@ std::vector<json> HumanRows(const std::string& state_dir) {
   return rows;
 }
 
-std::string Stage(TestCluster& c) {
-  json s = c.Status();
-  if (s.is_null() || !s["cycle"].is_object()) return "";
-  return s["cycle"].value("stage", "");
-}
-
 // The journal's story of cycle c1 reached training (or a later stage).
 bool ReachedTraining(TestCluster& c) {
   auto logs = Kaizen("logs -o json --cycle c1 --state-dir " + c.state_dir());
