@@ -4,14 +4,10 @@
 #include <cstdint>
 #include <sstream>
 
+#include "runtime/base/text.h"
+
 namespace kaizen::config {
 namespace {
-
-std::string Num(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
-}
 
 // A table cell: a '|' would end the cell, a newline the row.
 std::string Cell(std::string s) {
@@ -56,10 +52,10 @@ std::string Allowed(const Schema& s) {
       return "";
     case SchemaType::kDouble: {
       if (s.num_min && s.num_max)
-        return std::string(s.min_exclusive ? "(" : "[") + Num(*s.num_min) + ", " + Num(*s.num_max) +
+        return std::string(s.min_exclusive ? "(" : "[") + ShortNumber(*s.num_min) + ", " + ShortNumber(*s.num_max) +
                (s.max_exclusive ? ")" : "]");
-      if (s.num_min) return (s.min_exclusive ? "> " : ">= ") + Num(*s.num_min);
-      if (s.num_max) return (s.max_exclusive ? "< " : "<= ") + Num(*s.num_max);
+      if (s.num_min) return (s.min_exclusive ? "> " : ">= ") + ShortNumber(*s.num_min);
+      if (s.num_max) return (s.max_exclusive ? "< " : "<= ") + ShortNumber(*s.num_max);
       return "";
     }
     case SchemaType::kBool: return "`true`, `false`";

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <utility>
 
+#include "runtime/base/text.h"
+
 namespace kaizen::config {
 namespace {
 
@@ -11,13 +13,6 @@ std::shared_ptr<Schema> Make(SchemaType type) {
   auto s = std::make_shared<Schema>();
   s->type = type;
   return s;
-}
-
-// Numbers in messages: no trailing zeros ("0.05", "1", "1e-05").
-std::string Num(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
 }
 
 }  // namespace
@@ -67,10 +62,10 @@ std::string Schema::Expected() const {
       return "integer";
     case SchemaType::kDouble:
       if (num_min && num_max)
-        return "number in " + std::string(min_exclusive ? "(" : "[") + Num(*num_min) + ", " + Num(*num_max) +
+        return "number in " + std::string(min_exclusive ? "(" : "[") + ShortNumber(*num_min) + ", " + ShortNumber(*num_max) +
                (max_exclusive ? ")" : "]");
-      if (num_min) return "number " + std::string(min_exclusive ? "> " : ">= ") + Num(*num_min);
-      if (num_max) return "number " + std::string(max_exclusive ? "< " : "<= ") + Num(*num_max);
+      if (num_min) return "number " + std::string(min_exclusive ? "> " : ">= ") + ShortNumber(*num_min);
+      if (num_max) return "number " + std::string(max_exclusive ? "< " : "<= ") + ShortNumber(*num_max);
       return "number";
     case SchemaType::kBool: return "boolean (true or false)";
     case SchemaType::kList: return "list of " + element->Expected();

@@ -118,7 +118,12 @@ void PrintAccounting(const std::string& name, const json& s) {
   const json& t = s["tasks"];
   std::printf("%s: submitted %lld = answered %lld, lost %lld, duplicated %lld; cycles:", name.c_str(),
               t.value("submitted", -1LL), t.value("answered", -1LL), t.value("lost", -1LL), t.value("duplicated", -1LL));
-  for (const auto& c : s["cycles"]) std::printf(" %s %s;", c.value("id", "").c_str(), c.value("outcome", "").c_str());
+  for (const auto& c : s["cycles"]) {
+    std::printf(" %s %s", c.value("id", "").c_str(), c.value("outcome", "").c_str());
+    // Why a cycle did not promote is what a failed CI run most needs to show.
+    if (c.value("outcome", "") != "promoted") std::printf(" (%s)", c.value("reason", "").c_str());
+    std::printf(";");
+  }
   std::printf("\n");
   std::fflush(stdout);
 }

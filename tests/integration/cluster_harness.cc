@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -132,6 +133,11 @@ TestCluster::~TestCluster() {
   // Last resort for a failed test: end what this cluster started, by pid.
   for (pid_t pid : seen_) {
     if (ProcessAlive(pid)) ::kill(pid, SIGKILL);
+  }
+  // KAIZEN_KEEP_TEST_DIRS=1 keeps the state dir (journal, logs) of every cluster for a post-mortem.
+  if (const char* keep = std::getenv("KAIZEN_KEEP_TEST_DIRS"); keep && *keep && std::string(keep) != "0") {
+    std::fprintf(stderr, "kept the test cluster's files in %s\n", dir_.c_str());
+    return;
   }
   std::error_code ec;
   fs::remove_all(dir_, ec);

@@ -14,6 +14,7 @@
 
 #include "agents/models/llm/request_limits.h"
 #include "agents/models/llm/retry_policy.h"
+#include "runtime/base/text.h"
 
 namespace kaizen::models::llm {
 namespace {
@@ -66,11 +67,6 @@ struct CurlHandle {
     if (h) curl_easy_cleanup(h);
   }
 };
-
-std::string Cut(std::string s, std::size_t n = 300) {
-  if (s.size() > n) s = s.substr(0, n) + "...";
-  return s;
-}
 
 }  // namespace
 
@@ -244,7 +240,7 @@ Result<ChatReply> ChatClient::Complete(const std::vector<ChatMessage>& messages,
                  : Status::Unavailable(url + ": " + mask(r.curl_error));
     } else if (r.status == 429 || r.status >= 500) {
       retry_after = ParseRetryAfter(r.retry_after, std::time(nullptr));
-      last = Status::Unavailable(url + ": HTTP " + std::to_string(r.status) + ": " + mask(Cut(r.body)));
+      last = Status::Unavailable(url + ": HTTP " + std::to_string(r.status) + ": " + mask(Abbreviate(r.body, 300)));
     } else if (r.status < 200 || r.status >= 300) {
       std::string msg = r.body;
       try {
@@ -252,7 +248,7 @@ Result<ChatReply> ChatClient::Complete(const std::vector<ChatMessage>& messages,
         if (j.contains("error") && j["error"].is_object()) msg = j["error"].value("message", r.body);
       } catch (const json::exception&) {
       }
-      last = Status::InvalidArgument(url + ": HTTP " + std::to_string(r.status) + ": " + mask(Cut(msg)));
+      last = Status::InvalidArgument(url + ": HTTP " + std::to_string(r.status) + ": " + mask(Abbreviate(msg, 300)));
       retryable = false;
     } else {
       try {
@@ -279,7 +275,7 @@ Result<ChatReply> ChatClient::Complete(const std::vector<ChatMessage>& messages,
         Record(tag, usage);
         return reply;
       } catch (const json::exception&) {
-        last = Status::Corruption(url + ": the reply is not a chat completion: " + mask(Cut(r.body, 120)));
+        last = Status::Corruption(url + ": the reply is not a chat completion: " + mask(Abbreviate(r.body, 120)));
       }
     }
     if (!retryable || attempt == config_.max_retries) break;

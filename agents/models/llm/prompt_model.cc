@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "agents/models/atomic_file.h"
+#include "runtime/base/text.h"
 
 namespace kaizen::models::llm {
 namespace {
@@ -26,8 +27,6 @@ std::string Canonical(const std::string& s) {
   for (unsigned char c : s) out += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(c));
   return out;
 }
-
-std::string Cut(const std::string& s) { return s.size() > 200 ? s.substr(0, 200) + "..." : s; }
 
 std::string LabelJson(const std::string& label) { return json{{"label", label}}.dump(); }
 
@@ -163,13 +162,13 @@ Result<std::string> ParseLabel(const std::string& reply, const std::vector<std::
     }
   }
   candidate = Trim(candidate);
-  if (candidate.empty()) return Status::InvalidArgument("the model's reply holds no label: \"" + Cut(reply) + "\"");
+  if (candidate.empty()) return Status::InvalidArgument("the model's reply holds no label: \"" + Abbreviate(reply, 200) + "\"");
   if (labels.empty()) return candidate;
   const std::string want = Canonical(candidate);
   for (const auto& l : labels) {
     if (Canonical(l) == want) return l;
   }
-  return Status::InvalidArgument("the model answered \"" + Cut(candidate) + "\", which is not one of the " +
+  return Status::InvalidArgument("the model answered \"" + Abbreviate(candidate, 200) + "\", which is not one of the " +
                                  std::to_string(labels.size()) + " labels");
 }
 

@@ -9,23 +9,12 @@
 #include "runtime/base/clock.h"
 #include "runtime/bus/bus_client.h"
 #include "runtime/bus/endpoint.h"
+#include "tests/unit/bus/receive_within.h"
 
 using namespace kaizen;
+using kaizen::testing::ReceiveWithin;
 
 namespace {
-
-// Polls the broker until a valid message arrives or the deadline passes.
-std::optional<bus::Broker::Incoming> ReceiveWithin(bus::Broker& b, int ms) {
-  int64_t deadline = MonoMs() + ms;
-  while (MonoMs() < deadline) {
-    zmq::pollitem_t item{b.control().handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(20));
-    bool read = false;
-    auto in = b.Receive(&read);
-    if (in) return in;
-  }
-  return std::nullopt;
-}
 
 void DrainUntil(bus::Broker& b, uint64_t dropped, int ms) {
   int64_t deadline = MonoMs() + ms;

@@ -14,8 +14,11 @@
 #include "runtime/bus/bus_client.h"
 #include "runtime/bus/cluster_keys.h"
 #include "runtime/bus/curve_keys.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/bus/receive_within.h"
 
 using namespace kaizen;
+using kaizen::testing::ReceiveWithin;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,34 +29,10 @@ unsigned Mode(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-struct TempDir {
-  TempDir() : path((fs::temp_directory_path() / ("kzc-" + NewId())).string()) {
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string path;
-};
-
 bus::CurveKeyPair NewPair() {
   auto p = bus::GenerateCurveKeyPair();
   REQUIRE(p.ok());
   return *p;
-}
-
-// Polls the broker until a valid message arrives or the deadline passes.
-std::optional<bus::Broker::Incoming> ReceiveWithin(bus::Broker& b, int ms) {
-  int64_t deadline = MonoMs() + ms;
-  while (MonoMs() < deadline) {
-    zmq::pollitem_t item{b.control().handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(20));
-    bool read = false;
-    auto in = b.Receive(&read);
-    if (in) return in;
-  }
-  return std::nullopt;
 }
 
 std::unique_ptr<bus::BusClient> CurveClient(zmq::context_t& ctx, const std::string& id, const std::string& endpoint,
@@ -81,9 +60,9 @@ TEST_CASE("libzmq has CURVE and makes Z85 key pairs", "[bus][curve]") {
 }
 
 TEST_CASE("key files: 0600 secret, readable public, no silent overwrite, checked on read", "[bus][curve]") {
-  TempDir dir;
+  testing::TempDir dir{"curve"};
   auto pair = NewPair();
-  const std::string key = dir.path + "/ops.key", pub = dir.path + "/ops.pub";
+  const std::string key = dir.file("ops.key"), pub = dir.file("ops.pub");
   REQUIRE(bus::WriteSecretKeyFile(key, pair, false).ok());
   REQUIRE(bus::WritePublicKeyFile(pub, pair.public_key, false).ok());
   CHECK(Mode(key) == 0600);
@@ -116,14 +95,14 @@ TEST_CASE("key files: 0600 secret, readable public, no silent overwrite, checked
   CHECK(bus::ReadSecretKeyFile(key).status().code() == Status::Code::kCorruption);
   std::ofstream(key, std::ios::trunc) << "public = short\n";
   CHECK_FALSE(bus::ReadSecretKeyFile(key).ok());
-  CHECK_FALSE(bus::ReadSecretKeyFile(dir.path + "/missing.key").ok());
+  CHECK_FALSE(bus::ReadSecretKeyFile(dir.file("missing.key")).ok());
 }
 
 TEST_CASE("cluster keys are made once, owner-only, and listed by role", "[bus][curve]") {
-  TempDir dir;
-  const std::string keys_dir = dir.path + "/state/keys";
+  testing::TempDir dir{"curve"};
+  const std::string keys_dir = dir.file("state/keys");
   auto ops = NewPair();
-  const std::string ops_pub = dir.path + "/ops.pub";
+  const std::string ops_pub = dir.file("ops.pub");
   REQUIRE(bus::WritePublicKeyFile(ops_pub, ops.public_key, false).ok());
   auto alice = NewPair();
   std::vector<bus::ListedKey> clients = {{"alice", "feedback", alice.public_key, ""}, {"ops", "admin", "", ops_pub}};
@@ -153,7 +132,7 @@ TEST_CASE("cluster keys are made once, owner-only, and listed by role", "[bus][c
   clients.push_back({"alice-again", "admin", alice.public_key, ""});
   CHECK_FALSE(bus::PrepareClusterKeys(keys_dir, "", clients).ok());
   clients.pop_back();
-  clients.push_back({"ghost", "admin", "", dir.path + "/ghost.pub"});
+  clients.push_back({"ghost", "admin", "", dir.file("ghost.pub")});
   CHECK_FALSE(bus::PrepareClusterKeys(keys_dir, "", clients).ok());
 }
 

@@ -9,7 +9,7 @@
 #include "runtime/report/html_report.h"
 #include "runtime/report/timeline.h"
 #include "tests/unit/report/xml_check.h"
-#include "tests/unit/store/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 using json = nlohmann::json;
 using namespace kaizen;
@@ -178,7 +178,7 @@ void WriteRun(store::Store& s) {
 }  // namespace
 
 TEST_CASE("a cycle's story is read back from the journal: trigger, plan, data, training, evaluation, A/B, decision") {
-  store::testing::TempDir dir;
+  testing::TempDir dir;
   const std::string db = (dir.path() / "state.db").string();
   {
     auto s = store::Store::Open(db);
@@ -237,7 +237,7 @@ TEST_CASE("a cycle's story is read back from the journal: trigger, plan, data, t
 }
 
 TEST_CASE("the timeline buckets answers and ratings, and marks the drift, the trigger and the promotion") {
-  store::testing::TempDir dir;
+  testing::TempDir dir;
   const std::string db = (dir.path() / "state.db").string();
   {
     auto s = store::Store::Open(db);
@@ -268,7 +268,7 @@ TEST_CASE("the timeline buckets answers and ratings, and marks the drift, the tr
 }
 
 TEST_CASE("the HTML report is self-contained: inline SVG charts, the story's tables, escaped text, no scripts") {
-  store::testing::TempDir dir;
+  testing::TempDir dir;
   const std::string db = (dir.path() / "state.db").string();
   {
     auto s = store::Store::Open(db);
@@ -314,7 +314,7 @@ TEST_CASE("the HTML report is self-contained: inline SVG charts, the story's tab
 }
 
 TEST_CASE("a store with no events and no cycles still gives a report: empty charts say 'no data'") {
-  store::testing::TempDir dir;
+  testing::TempDir dir;
   const std::string db = (dir.path() / "state.db").string();
   { REQUIRE(store::Store::Open(db).ok()); }
   auto ro = store::Store::Open(db, store::Store::Mode::kReadOnly);

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "runtime/store/store.h"
-#include "tests/unit/store/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 using namespace kaizen;
 using namespace kaizen::store;

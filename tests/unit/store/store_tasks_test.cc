@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/store/store.h"
-#include "tests/unit/store/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 using namespace kaizen;
 using namespace kaizen::store;

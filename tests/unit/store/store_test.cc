@@ -12,7 +12,7 @@
 #include <fstream>
 
 #include "runtime/store/database.h"
-#include "tests/unit/store/temp_dir.h"
+#include "tests/support/temp_dir.h"
 
 using namespace kaizen;
 using namespace kaizen::store;

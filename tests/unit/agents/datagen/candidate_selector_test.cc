@@ -5,7 +5,7 @@
 namespace kaizen::agents {
 namespace {
 
-v1::TaskResult Result(const std::string& id, const std::string& text, const std::string& out, double conf,
+v1::TaskResult AnsweredTask(const std::string& id, const std::string& text, const std::string& out, double conf,
                       const std::string& domain) {
   v1::TaskResult r;
   r.set_task_id(id);
@@ -32,10 +32,10 @@ TEST_CASE("NormalizeText lowercases, trims and collapses spaces") {
 TEST_CASE("the pool joins results and feedback by task id in any order and dedupes") {
   CandidatePool pool;
   pool.AddFeedback(Down("t2"), 5);  // feedback before its result
-  pool.AddResult(Result("t1", "Book a flight", "book_flight", 0.9, "travel"), 1);
-  pool.AddResult(Result("t2", "book a  flight ", "book_hotel", 0.7, "travel"), 2);
-  pool.AddResult(Result("t3", "balance please", "balance", 0.4, "banking"), 3);
-  v1::TaskResult failed = Result("t4", "x", "", 0, "banking");
+  pool.AddResult(AnsweredTask("t1", "Book a flight", "book_flight", 0.9, "travel"), 1);
+  pool.AddResult(AnsweredTask("t2", "book a  flight ", "book_hotel", 0.7, "travel"), 2);
+  pool.AddResult(AnsweredTask("t3", "balance please", "balance", 0.4, "banking"), 3);
+  v1::TaskResult failed = AnsweredTask("t4", "x", "", 0, "banking");
   failed.set_ok(false);
   pool.AddResult(failed, 4);
 
@@ -55,16 +55,16 @@ TEST_CASE("failures_first: thumbs-down most recent first, then low confidence, r
   // Ten travel failures and two banking failures: banking must not be starved.
   for (int i = 0; i < 10; ++i) {
     std::string id = "tr" + std::to_string(i);
-    pool.AddResult(Result(id, "travel " + std::to_string(i), "x", 0.9, "travel"), seq++);
+    pool.AddResult(AnsweredTask(id, "travel " + std::to_string(i), "x", 0.9, "travel"), seq++);
     pool.AddFeedback(Down(id), seq++);
   }
   for (int i = 0; i < 2; ++i) {
     std::string id = "bk" + std::to_string(i);
-    pool.AddResult(Result(id, "bank " + std::to_string(i), "x", 0.9, "banking"), seq++);
+    pool.AddResult(AnsweredTask(id, "bank " + std::to_string(i), "x", 0.9, "banking"), seq++);
     pool.AddFeedback(Down(id), seq++);
   }
-  pool.AddResult(Result("low", "unsure", "x", 0.2, "kitchen"), seq++);
-  pool.AddResult(Result("fine", "sure", "x", 0.99, "kitchen"), seq++);
+  pool.AddResult(AnsweredTask("low", "unsure", "x", 0.2, "kitchen"), seq++);
+  pool.AddResult(AnsweredTask("fine", "sure", "x", 0.99, "kitchen"), seq++);
 
   SelectionOptions o;
   o.policy = "failures_first";
@@ -93,11 +93,11 @@ TEST_CASE("failures_first: thumbs-down most recent first, then low confidence, r
 
 TEST_CASE("low_confidence_stratified: lowest confidence first, spread over predicted labels") {
   CandidatePool pool;
-  pool.AddResult(Result("a1", "a1", "A", 0.10, "d"), 1);
-  pool.AddResult(Result("a2", "a2", "A", 0.15, "d"), 2);
-  pool.AddResult(Result("a3", "a3", "A", 0.20, "d"), 3);
-  pool.AddResult(Result("b1", "b1", "B", 0.60, "d"), 4);
-  pool.AddResult(Result("b2", "b2", "B", 0.70, "d"), 5);
+  pool.AddResult(AnsweredTask("a1", "a1", "A", 0.10, "d"), 1);
+  pool.AddResult(AnsweredTask("a2", "a2", "A", 0.15, "d"), 2);
+  pool.AddResult(AnsweredTask("a3", "a3", "A", 0.20, "d"), 3);
+  pool.AddResult(AnsweredTask("b1", "b1", "B", 0.60, "d"), 4);
+  pool.AddResult(AnsweredTask("b2", "b2", "B", 0.70, "d"), 5);
   SelectionOptions o;
   o.policy = "low_confidence_stratified";
   o.limit = 4;
@@ -111,7 +111,7 @@ TEST_CASE("low_confidence_stratified: lowest confidence first, spread over predi
 
 TEST_CASE("an unknown policy falls back to a seeded random selection") {
   CandidatePool pool;
-  for (int i = 0; i < 50; ++i) pool.AddResult(Result("t" + std::to_string(i), "text " + std::to_string(i), "x", 0.9, "d"), i + 1);
+  for (int i = 0; i < 50; ++i) pool.AddResult(AnsweredTask("t" + std::to_string(i), "text " + std::to_string(i), "x", 0.9, "d"), i + 1);
   SelectionOptions o;
   o.policy = "astrology";
   o.limit = 10;

@@ -11,7 +11,7 @@
 namespace kaizen::agents {
 namespace {
 
-std::vector<DatasetRow> Rows(int n) {
+std::vector<DatasetRow> DatasetRows(int n) {
   std::vector<DatasetRow> rows(n);
   for (int i = 0; i < n; ++i) {
     rows[i].text = "text " + std::to_string(i);
@@ -31,7 +31,7 @@ int Count(const std::vector<DatasetRow>& rows, const std::string& split) {
 }
 
 TEST_CASE("splits are deterministic by seed and honour the fraction") {
-  auto a = Rows(100), b = Rows(100), c = Rows(100);
+  auto a = DatasetRows(100), b = DatasetRows(100), c = DatasetRows(100);
   AssignSplits(a, 0.2, SeedFromString("cyc-1/1"));
   AssignSplits(b, 0.2, SeedFromString("cyc-1/1"));
   AssignSplits(c, 0.2, SeedFromString("cyc-2/1"));
@@ -47,14 +47,14 @@ TEST_CASE("splits are deterministic by seed and honour the fraction") {
 }
 
 TEST_CASE("small datasets keep at least one row in each split") {
-  auto two = Rows(2);
+  auto two = DatasetRows(2);
   AssignSplits(two, 0.2, 1);
   CHECK(Count(two, "validation") == 1);
   CHECK(Count(two, "train") == 1);
-  auto one = Rows(1);
+  auto one = DatasetRows(1);
   AssignSplits(one, 0.2, 1);
   CHECK(Count(one, "train") == 1);
-  auto none = Rows(10);
+  auto none = DatasetRows(10);
   AssignSplits(none, 0.0, 1);
   CHECK(Count(none, "train") == 10);
 }
@@ -62,7 +62,7 @@ TEST_CASE("small datasets keep at least one row in each split") {
 TEST_CASE("the JSONL has the contract's fields and loads as examples") {
   auto dir = std::filesystem::temp_directory_path() / ("kz-dw-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  auto rows = Rows(10);
+  auto rows = DatasetRows(10);
   AssignSplits(rows, 0.3, 3);
   const std::string path = (dir / "d.jsonl").string();
   REQUIRE(WriteDatasetJsonl(path, rows).ok());

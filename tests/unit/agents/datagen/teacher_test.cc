@@ -1,4 +1,5 @@
 #include "agents/datagen/teacher.h"
+#include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -9,12 +10,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("kz-teacher-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 json Settings(const fs::path& data, double noise) {
   json teacher = {{"name", "oracle"},         {"backend", "builtin-classifier"},
@@ -42,14 +37,14 @@ TEST_CASE("no teacher configured is an error") {
 }
 
 TEST_CASE("a builtin teacher is trained once, cached and labels in parallel") {
-  TempDir tmp;
-  auto spec = FirstTeacher(Settings(WriteToy(tmp.path), 0.0));
+  testing::TempDir tmp{"teacher"};
+  auto spec = FirstTeacher(Settings(WriteToy(tmp.path()), 0.0));
   REQUIRE(spec.ok());
-  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path.string());
+  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path().string());
   REQUIRE(teacher.ok());
-  const fs::path cache = tmp.path / "artifacts" / "teachers" / ("oracle-" + spec->config_hash + ".kzm");
+  const fs::path cache = tmp.path() / "artifacts" / "teachers" / ("oracle-" + spec->config_hash + ".kzm");
   CHECK(fs::exists(cache));
-  auto again = Teacher::LoadOrTrain(*spec, tmp.path.string());  // from the cache
+  auto again = Teacher::LoadOrTrain(*spec, tmp.path().string());  // from the cache
   REQUIRE(again.ok());
 
   std::vector<std::string> texts;
@@ -61,10 +56,10 @@ TEST_CASE("a builtin teacher is trained once, cached and labels in parallel") {
 }
 
 TEST_CASE("a noisy teacher answers random labels at about its noise rate") {
-  TempDir tmp;
-  auto spec = FirstTeacher(Settings(WriteToy(tmp.path), 1.0));
+  testing::TempDir tmp{"teacher"};
+  auto spec = FirstTeacher(Settings(WriteToy(tmp.path()), 1.0));
   REQUIRE(spec.ok());
-  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path.string());
+  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path().string());
   REQUIRE(teacher.ok());
   int wrong = 0;
   for (uint64_t d = 0; d < 1000; ++d) wrong += teacher->Label("airport plane", d) != "travel";

@@ -28,7 +28,7 @@ v1::Envelope Approval(const std::string& id) {
   return e;
 }
 
-v1::Envelope Result(const std::string& task, double confidence) {
+v1::Envelope ResultEvent(const std::string& task, double confidence) {
   v1::Envelope e;
   auto* r = e.mutable_task_result();
   r->set_task_id(task);
@@ -52,7 +52,7 @@ v1::Envelope Closed(const std::string& id, const std::string& by) {
 TEST_CASE("approvals come first and then label requests and then answers to rate", "[feedback]") {
   Feed f("alice.1", Feed::Options{});
   CHECK(f.Current() == nullptr);
-  CHECK(f.Apply(Result("t1", 0.2)));  // low confidence
+  CHECK(f.Apply(ResultEvent("t1", 0.2)));  // low confidence
   CHECK(f.Apply(LabelReq("lr-1")));
   CHECK(f.Apply(Approval("c1")));
   REQUIRE(f.Current() != nullptr);
@@ -120,9 +120,9 @@ TEST_CASE("sampling offers every Nth answer and every low-confidence one and bou
   o.low_confidence = 0.5;
   o.max_rate_items = 4;
   Feed f("alice.1", o);
-  for (int i = 1; i <= 6; ++i) f.Apply(Result("t" + std::to_string(i), 0.9));
+  for (int i = 1; i <= 6; ++i) f.Apply(ResultEvent("t" + std::to_string(i), 0.9));
   CHECK(f.Count(ItemKind::kSample) == 2);  // t3, t6
-  for (int i = 7; i <= 12; ++i) f.Apply(Result("t" + std::to_string(i), 0.1));
+  for (int i = 7; i <= 12; ++i) f.Apply(ResultEvent("t" + std::to_string(i), 0.1));
   CHECK(f.Count(ItemKind::kUnsure) + f.Count(ItemKind::kSample) == 4);
   CHECK(f.Find("t3") == nullptr);  // the oldest went first
 }
@@ -131,7 +131,7 @@ TEST_CASE("answers are the runtime's messages and with what is missing refused",
   Feed f("alice.1", Feed::Options{});
   f.Apply(Approval("c1"));
   f.Apply(LabelReq("lr-1"));
-  f.Apply(Result("t1", 0.1));
+  f.Apply(ResultEvent("t1", 0.1));
 
   auto ok = f.Approve("c1", true, "");
   REQUIRE(ok.ok());

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/models/text_classifier.h"
+#include "tests/support/temp_dir.h"
 
 namespace kaizen::agents {
 namespace {
@@ -16,23 +17,17 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("kz-trainer-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 void Write(const fs::path& p, const std::vector<json>& rows) {
   std::ofstream out(p);
   for (const auto& r : rows) out << r.dump() << "\n";
 }
 
 // Original skill: travel vs banking. New data: a label the base never saw.
-struct Fixture {
-  TempDir dir;
-  fs::path base = dir.path / "base.kzm", replay = dir.path / "orig.jsonl", dataset = dir.path / "new.jsonl",
-           out = dir.path / "v2.kzm";
-  Fixture() {
+struct TrainerFixture {
+  testing::TempDir dir{"trainer"};
+  fs::path base = dir.path() / "base.kzm", replay = dir.path() / "orig.jsonl", dataset = dir.path() / "new.jsonl",
+           out = dir.path() / "v2.kzm";
+  TrainerFixture() {
     std::vector<json> orig;
     std::vector<models::Example> examples;
     for (int i = 0; i < 30; ++i) {
@@ -80,7 +75,7 @@ TEST_CASE("replay row count follows the fraction and is capped") {
 }
 
 TEST_CASE("a warm-started model learns the new label and keeps the old ones") {
-  Fixture f;
+  TrainerFixture f;
   std::vector<std::string> messages;
   double last_fraction = -1;
   bool monotone = true;
@@ -109,7 +104,7 @@ TEST_CASE("a warm-started model learns the new label and keeps the old ones") {
 }
 
 TEST_CASE("replay_fraction 0 trains on the new rows only") {
-  Fixture f;
+  TrainerFixture f;
   auto o = f.Options();
   o.replay_fraction = 0;
   auto stats = RunBuiltinTraining(o, nullptr);
@@ -118,9 +113,9 @@ TEST_CASE("replay_fraction 0 trains on the new rows only") {
 }
 
 TEST_CASE("a missing dataset or base model is a clear error") {
-  Fixture f;
+  TrainerFixture f;
   auto o = f.Options();
-  o.dataset_path = (f.dir.path / "nope.jsonl").string();
+  o.dataset_path = (f.dir.path() / "nope.jsonl").string();
   auto stats = RunBuiltinTraining(o, nullptr);
   REQUIRE_FALSE(stats.ok());
   CHECK(stats.status().message().find("loading dataset") != std::string::npos);
@@ -128,14 +123,14 @@ TEST_CASE("a missing dataset or base model is a clear error") {
   CHECK_FALSE(fs::exists(f.out));
 
   o = f.Options();
-  o.base_path = (f.dir.path / "missing.kzm").string();
+  o.base_path = (f.dir.path() / "missing.kzm").string();
   stats = RunBuiltinTraining(o, nullptr);
   REQUIRE_FALSE(stats.ok());
   CHECK(stats.status().message().find("loading base model") != std::string::npos);
 }
 
 TEST_CASE("a dataset without train rows is an error") {
-  Fixture f;
+  TrainerFixture f;
   Write(f.dataset, {json{{"text", "x"}, {"label", "y"}, {"split", "validation"}}});
   auto stats = RunBuiltinTraining(f.Options(), nullptr);
   REQUIRE_FALSE(stats.ok());
@@ -154,7 +149,7 @@ std::pair<int, std::string> Run(const std::string& cmd) {
 }
 
 TEST_CASE("kaizen train-model prints progress and a result, and exits 1 on errors") {
-  Fixture f;
+  TrainerFixture f;
   const std::string bin = KAIZEN_BINARY;
   std::string cmd = bin + " train-model --base " + f.base.string() + " --dataset " + f.dataset.string() +
                     " --replay-data " + f.replay.string() + " --replay-split train --replay-domains travel,banking" +
@@ -174,7 +169,7 @@ TEST_CASE("kaizen train-model prints progress and a result, and exits 1 on error
   CHECK(fs::exists(f.out));
 
   auto [bad, err] = Run(bin + " train-model --base " + f.base.string() + " --dataset /nonexistent.jsonl" +
-                        " --version v3 --output " + (f.dir.path / "v3.kzm").string() + " 2>&1");
+                        " --version v3 --output " + (f.dir.path() / "v3.kzm").string() + " 2>&1");
   INFO(err);
   CHECK(bad == 1);
   CHECK(err.find("/nonexistent.jsonl") != std::string::npos);

@@ -17,25 +17,13 @@
 #include "agents/models/text_classifier.h"
 #include "agents/training/progress_line.h"
 #include "agents/training/trainer_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace kaizen::agents {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kz-cmdtrain-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -51,10 +39,10 @@ std::string WriteScript(const fs::path& p, const std::string& body) {
 }
 
 // A dataset like datagen writes: 8 train rows and 2 validation rows.
-struct Fixture {
-  TempDir dir;
-  fs::path dataset = dir.path / "dataset.jsonl", base = dir.path / "base.kzm";
-  Fixture() {
+struct ScriptFixture {
+  testing::TempDir dir{"cmdtrain"};
+  fs::path dataset = dir.path() / "dataset.jsonl", base = dir.path() / "base.kzm";
+  ScriptFixture() {
     std::ofstream out(dataset);
     for (int i = 0; i < 10; ++i) {
       out << json{{"text", "set an alarm for " + std::to_string(i)}, {"label", "alarm"},
@@ -73,7 +61,7 @@ struct Fixture {
     in.dataset_path = dataset.string();
     in.output_version = "v2";
     in.cycle_id = "cyc-1";
-    in.work_dir = (dir.path / "work").string();
+    in.work_dir = (dir.path() / "work").string();
     in.epochs = 3;
     return in;
   }
@@ -124,8 +112,8 @@ TEST_CASE("placeholders are replaced by quoted words, while ${VAR} and braces th
 }
 
 TEST_CASE("a training script gets its inputs, reports progress and its model is found in output_dir", "[training]") {
-  Fixture f;
-  const std::string script = WriteScript(f.dir.path / "finetune.sh", R"(
+  ScriptFixture f;
+  const std::string script = WriteScript(f.dir.path() / "finetune.sh", R"(
 base="$1"; train="$2"; validation="$3"; out="$4"; epochs="$5"; version="$6"
 echo "loading $base"
 echo "progress 0.1 loading"
@@ -142,9 +130,9 @@ echo "a warning on stderr" >&2
   CHECK(job->train_rows == 8);
   CHECK(job->validation_rows == 2);
   CHECK(job->skipped_rows == 1);
-  auto o = RunJob(*job, (f.dir.path / "train-v2.log").string(), 20000);
+  auto o = RunJob(*job, (f.dir.path() / "train-v2.log").string(), 20000);
   REQUIRE(o.state == TrainerProcess::State::kExited);
-  INFO(ReadFile(f.dir.path / "train-v2.log"));
+  INFO(ReadFile(f.dir.path() / "train-v2.log"));
   REQUIRE(o.process->succeeded());
   REQUIRE(o.progress.size() == 5);
   CHECK(o.progress[0].message == "loading");
@@ -158,19 +146,19 @@ echo "a warning on stderr" >&2
   CHECK(ArtifactExtension(*model) == "safetensors");
   CHECK(ReadFile(*model) == "base model bytes\n8\n2\nv2\n");
   // stdout and stderr both end up in the log.
-  CHECK(ReadFile(f.dir.path / "train-v2.log").find("a warning on stderr") != std::string::npos);
+  CHECK(ReadFile(f.dir.path() / "train-v2.log").find("a warning on stderr") != std::string::npos);
 }
 
 TEST_CASE("a failing script ends with its exit code and its last log lines", "[training]") {
-  Fixture f;
-  const std::string script = WriteScript(f.dir.path / "fail.sh", R"(
+  ScriptFixture f;
+  const std::string script = WriteScript(f.dir.path() / "fail.sh", R"(
 for i in 1 2 3 4 5 6 7; do echo "line $i"; done
 echo "CUDA out of memory" >&2
 exit 3
 )");
   auto job = PrepareCommandJob(f.Input(script));
   REQUIRE(job.ok());
-  auto o = RunJob(*job, (f.dir.path / "train.log").string(), 20000);
+  auto o = RunJob(*job, (f.dir.path() / "train.log").string(), 20000);
   REQUIRE(o.state == TrainerProcess::State::kExited);
   CHECK_FALSE(o.process->succeeded());
   CHECK(o.process->DescribeExit() == "exited with code 3");
@@ -181,13 +169,13 @@ exit 3
 }
 
 TEST_CASE("a script running past its timeout is killed with the processes it started", "[training]") {
-  Fixture f;
-  const fs::path pid_file = f.dir.path / "child.pid";
-  const std::string script = WriteScript(f.dir.path / "hang.sh", "sleep 60 &\necho $! > " + pid_file.string() +
+  ScriptFixture f;
+  const fs::path pid_file = f.dir.path() / "child.pid";
+  const std::string script = WriteScript(f.dir.path() / "hang.sh", "sleep 60 &\necho $! > " + pid_file.string() +
                                                                      "\necho \"progress 0.1 started\"\nwait\n");
   auto job = PrepareCommandJob(f.Input(script));
   REQUIRE(job.ok());
-  auto o = RunJob(*job, (f.dir.path / "train.log").string(), 500);
+  auto o = RunJob(*job, (f.dir.path() / "train.log").string(), 500);
   CHECK(o.state == TrainerProcess::State::kTimedOut);
   CHECK(o.process->DescribeExit() == "ran past its timeout and was killed");
   REQUIRE(o.progress.size() == 1);
@@ -202,19 +190,19 @@ TEST_CASE("a script running past its timeout is killed with the processes it sta
 }
 
 TEST_CASE("the output contract: no file, several files, and a result line naming the model", "[training]") {
-  Fixture f;
+  ScriptFixture f;
   auto job = PrepareCommandJob(f.Input("true"));
   REQUIRE(job.ok());
   auto none = FindCommandOutput(job->output_dir, nullptr);
   REQUIRE_FALSE(none.ok());
   CHECK(none.status().message().find("wrote no file in {output_dir}") != std::string::npos);
 
-  const std::string script = WriteScript(f.dir.path / "many.sh", R"(
+  const std::string script = WriteScript(f.dir.path() / "many.sh", R"(
 mkdir -p "$1/ckpt"; echo a > "$1/ckpt/adapter.bin"; echo b > "$1/config.json"
 )");
   job = PrepareCommandJob(f.Input(script + " {output_dir}"));
   REQUIRE(job.ok());
-  auto o = RunJob(*job, (f.dir.path / "train.log").string(), 20000);
+  auto o = RunJob(*job, (f.dir.path() / "train.log").string(), 20000);
   REQUIRE(o.process->succeeded());
   auto many = FindCommandOutput(job->output_dir, nullptr);
   REQUIRE_FALSE(many.ok());
@@ -230,7 +218,7 @@ mkdir -p "$1/ckpt"; echo a > "$1/ckpt/adapter.bin"; echo b > "$1/config.json"
 }
 
 TEST_CASE("a script wrapping `kaizen train-model` produces a model the worker can load", "[training]") {
-  Fixture f;
+  ScriptFixture f;
   std::vector<models::Example> examples;
   for (int i = 0; i < 20; ++i) {
     examples.push_back({"book a flight " + std::to_string(i), "travel"});
@@ -244,8 +232,8 @@ TEST_CASE("a script wrapping `kaizen train-model` produces a model the worker ca
                               " --epochs {epochs} --replay-fraction 0 --output {output_dir}/model.kzm";
   auto job = PrepareCommandJob(f.Input(command));
   REQUIRE(job.ok());
-  auto o = RunJob(*job, (f.dir.path / "train.log").string(), 60000);
-  INFO(ReadFile(f.dir.path / "train.log"));
+  auto o = RunJob(*job, (f.dir.path() / "train.log").string(), 60000);
+  INFO(ReadFile(f.dir.path() / "train.log"));
   REQUIRE(o.process->succeeded());
   CHECK(o.progress.size() >= 3);  // loading + one per epoch
   CHECK(o.result["train_rows"] == 8);

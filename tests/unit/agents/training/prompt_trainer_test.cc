@@ -16,6 +16,7 @@
 
 #include "agents/models/llm/prompt_model.h"
 #include "tests/support/openai_test_server/server.h"
+#include "tests/support/temp_dir.h"
 
 namespace kaizen::agents {
 namespace {
@@ -23,19 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace llm = models::llm;
 using json = nlohmann::json;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kz-prompt-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // Two old labels the incumbent knows, two new ones after a drift. A label's
 // messages share its topic words, never its name's words.
@@ -52,7 +40,7 @@ std::string Text(const std::vector<std::string>& words, int i) {
 }
 
 struct Fixture {
-  TempDir dir;
+  testing::TempDir dir{"prompt"};
   testing::OpenAiTestServer server{testing::OpenAiTestServerOptions{}};
   PromptTrainJob job;
   Fixture() {
@@ -62,10 +50,10 @@ struct Fixture {
     base.system_prompt = "You route banking requests.";
     base.labels = {"balance", "transfer"};
     base.examples = {{Text(kTopics[0].second, 100), "balance"}, {Text(kTopics[1].second, 100), "transfer"}};
-    job.base_model_path = (dir.path / "v1.json").string();
+    job.base_model_path = (dir.path() / "v1.json").string();
     REQUIRE(llm::SavePromptModel(job.base_model_path, base).ok());
     job.base_version = "v1";
-    job.dataset_path = (dir.path / "dataset.jsonl").string();
+    job.dataset_path = (dir.path() / "dataset.jsonl").string();
     std::ofstream out(job.dataset_path);
     for (const auto& [label, words] : kTopics) {
       const bool drifted = label == "book_flight" || label == "set_alarm";
@@ -74,10 +62,10 @@ struct Fixture {
             << "\n";
       }
     }
-    job.output_path = (dir.path / "v2.json").string();
+    job.output_path = (dir.path() / "v2.json").string();
     job.version = "v2";
     job.cycle_id = "c1";
-    job.log_path = (dir.path / "train-v2.log").string();
+    job.log_path = (dir.path() / "train-v2.log").string();
     const json openai = {{"base_url", server.base_url()}, {"model", "kaizen-test"}, {"max_concurrency", 4}};
     job.spec = {{"worker", {{"skill", {{"backend", "openai"}, {"openai", openai}}}}},
                 {"teachers", json::array({{{"name", "gpt"}, {"backend", "openai"}, {"openai", openai},

@@ -1,5 +1,5 @@
 // A fresh directory under the system temp dir, removed with its contents
-// when the test ends.
+// when the test ends. Shared by the unit tests so each does not grow its own.
 #pragma once
 
 #include <unistd.h>
@@ -9,15 +9,16 @@
 #include <filesystem>
 #include <string>
 
-namespace kaizen::store::testing {
+namespace kaizen::testing {
 
 class TempDir {
  public:
-  TempDir() {
+  // tag names the directory (kz-<tag>-<pid>-...), to tell whose files were left behind.
+  explicit TempDir(const std::string& tag = "test") {
     static std::atomic<int> counter{0};
     auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
     path_ = std::filesystem::temp_directory_path() /
-            ("kz-store-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" + std::to_string(counter++));
+            ("kz-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" + std::to_string(counter++));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -34,4 +35,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace kaizen::store::testing
+}  // namespace kaizen::testing

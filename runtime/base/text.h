@@ -1,0 +1,16 @@
+// Small text helpers shared by error messages and logs.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace kaizen {
+
+// A number as people write it in a message: no trailing zeros ("0.05", "1", "1e-05").
+std::string ShortNumber(double v);
+
+// At most max_chars of s, with "..." appended when it was cut, so a quoted
+// reply or document cannot flood an error message or a log line.
+std::string Abbreviate(std::string s, std::size_t max_chars);
+
+}  // namespace kaizen

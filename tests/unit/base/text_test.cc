@@ -1,0 +1,19 @@
+#include "runtime/base/text.h"
+
+#include <catch2/catch.hpp>
+
+using namespace kaizen;
+
+TEST_CASE("numbers in messages carry no trailing zeros", "[base][text]") {
+  CHECK(ShortNumber(0.05) == "0.05");
+  CHECK(ShortNumber(1.0) == "1");
+  CHECK(ShortNumber(1e-5) == "1e-05");
+  CHECK(ShortNumber(-2.5) == "-2.5");
+}
+
+TEST_CASE("a long text is cut with an ellipsis and a short one is kept whole", "[base][text]") {
+  CHECK(Abbreviate("abc", 3) == "abc");
+  CHECK(Abbreviate("abcd", 3) == "abc...");
+  CHECK(Abbreviate("", 0) == "");
+  CHECK(Abbreviate(std::string(1000, 'x'), 10).size() == 13);
+}
