@@ -13,6 +13,7 @@
 #include "agents/datagen/candidate_selector.h"
 #include "agents/datagen/dataset_writer.h"
 #include "agents/datagen/human_job.h"
+#include "agents/models/llm/usage_message.h"
 #include "agents/sdk/artifacts.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
@@ -379,6 +380,7 @@ void DatagenAgent::FinishLabeling() {
   ready->set_teacher_calls(static_cast<int32_t>(calls));
   ready->set_teacher_cost(cost);
   ready->set_provenance_json(provenance.dump());
+  if (teacher_->is_llm()) *ready->mutable_llm_usage() = models::llm::UsageMessage(usage);
   spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows, {} calls to {} (${:.2f})",
                j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, calls, spec.name, cost);
   answered_[j.key] = reply;

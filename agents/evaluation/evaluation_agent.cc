@@ -5,6 +5,7 @@
 #include "agents/evaluation/model_comparison.h"
 #include "agents/evaluation/model_predictor.h"
 #include "agents/evaluation/validation_set.h"
+#include "agents/models/llm/usage_message.h"
 #include "agents/models/text_classifier.h"
 #include "agents/sdk/artifacts.h"
 
@@ -136,6 +137,7 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
   for (const auto& row : set->rows) inputs.push_back(row.text), truths.push_back(row.label);
   std::vector<std::string> by_candidate = (*candidate)->PredictAll(inputs, &progress->done);
   std::vector<std::string> by_incumbent = (*incumbent)->PredictAll(inputs, &progress->done);
+  models::llm::Usage llm;  // every LLM call this evaluation made, for the cycle's accounting
   if ((*candidate)->free_text() || (*incumbent)->free_text()) {
     // Free text: a judged-right answer counts as the reference, any other as a miss.
     auto grader = Grader::Create(spec);
@@ -145,9 +147,11 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
       for (std::size_t i = 0; i < right.size(); ++i) (*answers)[i] = right[i] ? truths[i] : "(judged wrong) " + (*answers)[i];
     }
     spdlog::info("evaluation: judge usage {}", (*grader)->usage().ToJson().dump());
+    llm += (*grader)->usage();
   }
   for (const auto* p : {candidate->get(), incumbent->get()}) {
     if (p->usage().calls + p->usage().failures > 0) spdlog::info("evaluation: llm usage {}", p->usage().ToJson().dump());
+    llm += p->usage();
   }
   std::vector<PairedPrediction> items;
   items.reserve(set->rows.size());
@@ -156,7 +160,9 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
   }
   ComparisonOptions options;
   options.confidence = confidence;
-  return CompareModels(items, req.acceptance(), options);
+  v1::EvalReport report = CompareModels(items, req.acceptance(), options);
+  if (llm.calls + llm.failures > 0) *report.mutable_llm_usage() = models::llm::UsageMessage(llm);
+  return report;
 }
 
 }  // namespace kaizen::agents

@@ -9,6 +9,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "agents/models/llm/usage_message.h"
 #include "agents/sdk/artifacts.h"
 #include "agents/training/command_trainer.h"
 #include "agents/training/progress_line.h"
@@ -419,6 +420,12 @@ void TrainingAgent::Finish() {
   ready->set_sha256(art->sha256);
   ready->set_parent(req.base_model());
   ready->set_metrics_json(metrics.dump());
+  // The prompt search reports its calls by who made them (worker, teacher, judge).
+  if (metrics.contains("usage") && metrics["usage"].is_object()) {
+    models::llm::Usage total;
+    for (const auto& [who, u] : metrics["usage"].items()) total += models::llm::UsageFromJson(u);
+    *ready->mutable_llm_usage() = models::llm::UsageMessage(total);
+  }
   spdlog::info("cycle {}: model {} ready at {}: {}", r.request.cycle_id(), req.output_version(), art->uri,
                metrics.dump());
   answered_[r.key] = reply;

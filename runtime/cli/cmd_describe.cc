@@ -10,6 +10,7 @@
 #include "runtime/base/clock.h"
 #include "runtime/cli/commands.h"
 #include "runtime/cli/stored_cluster.h"
+#include "runtime/cycle/cycle_record.h"
 #include "runtime/report/cycle_story.h"
 
 namespace kaizen::cli {
@@ -81,6 +82,7 @@ void PrintStory(const json& st) {
               S(st, "incumbent").c_str(), S(st, "candidate").empty() ? "?" : S(st, "candidate").c_str(),
               FormatIsoMs(I(st, "started_ms")).c_str());
   Field("why", S(st, "reason"));
+  if (const std::string llm = cycle::LlmUsageLine(st.value("llm_usage", json::object())); !llm.empty()) Field("llm", llm);
   Heading("Stages");
   for (const auto& s : st["stages"]) {
     std::printf("  %-18s %10s  %s\n", S(s, "name").c_str(), Secs(s["duration_ms"]).c_str(),

@@ -3,6 +3,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "runtime/cycle/cycle_record.h"
+
 namespace kaizen::cli {
 namespace {
 
@@ -56,6 +58,9 @@ std::string FormatSummary(const json& s) {
     out += "  stages: " + stages + "\n";
     out += Line("  teacher: %lld calls, $%.2f   models: %s -> %s", c.value("teacher_calls", 0LL),
                 c.value("teacher_cost", 0.0), c.value("incumbent", "").c_str(), c.value("candidate", "").c_str());
+    if (const std::string llm = cycle::LlmUsageLine(c.value("llm_usage", json::object())); !llm.empty()) {
+      out += "  llm: " + llm + "\n";
+    }
     const json tr = c.value("training", json::object());
     if (tr.contains("baseline_score") && tr.contains("candidate_score")) {
       out += Line("  training (%s): validation score %.3f (incumbent prompt) -> %.3f (%s)",

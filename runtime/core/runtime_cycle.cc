@@ -242,6 +242,11 @@ void Runtime::Transition(v1::CycleStage to, const std::string& reason) {
   (void)journal_->Record("cycle_transition", "", "cycle", &e);
   PersistCycle();
   spdlog::info("cycle {}: {} -> {}: {}", cycle_->id, cycle::StageName(from), cycle::StageName(to), reason);
+  if (cycle::IsTerminal(to)) {
+    if (const std::string llm = cycle::LlmUsageLine(cycle_->llm_usage); !llm.empty()) {
+      spdlog::info("cycle {}: {}", cycle_->id, llm);
+    }
+  }
 }
 
 std::string Runtime::StageRole() const {
@@ -528,6 +533,7 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       if (c.stage != v1::CYCLE_STAGE_PLANNING) return;
       const v1::Plan& p = e.plan();
       c.plan = ToJson(p);
+      if (p.has_llm_usage()) c.AddLlmUsage(stage, p.llm_usage());
       (void)journal_->Record("plan", in.identity, "planning", &event);
       std::string what = p.strategy() + ", " + std::to_string(p.teacher_calls()) + " teacher calls by " + p.teacher() +
                          " (" + p.selection_policy() + ")";
@@ -560,6 +566,7 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
                    {"sha256", d.sha256()},       {"train_rows", d.train_rows()},
                    {"validation_rows", d.validation_rows()}};
       c.teacher_calls += d.teacher_calls();
+      if (d.has_llm_usage()) c.AddLlmUsage(stage, d.llm_usage());
       c.teacher_cost += d.teacher_cost();
       (void)journal_->Record("dataset", in.identity, "datagen", &event);
       c.candidate = {NextModelVersion(), "", ""};
@@ -591,6 +598,7 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
         return;
       }
       c.candidate = {row.version, row.uri, row.sha256};
+      if (m.has_llm_usage()) c.AddLlmUsage(stage, m.llm_usage());
       event.mutable_model_ready()->set_version(row.version);
       (void)journal_->Record("model", in.identity, "training", &event);
       Transition(v1::CYCLE_STAGE_EVALUATING, "candidate " + row.version + " registered (parent " + row.parent + ")");
@@ -601,6 +609,7 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       if (c.stage != v1::CYCLE_STAGE_EVALUATING) return;
       const v1::EvalReport& r = e.eval_report();
       c.evaluation = ToJson(r);
+      if (r.has_llm_usage()) c.AddLlmUsage(stage, r.llm_usage());
       (void)journal_->Record("eval_report", in.identity, "evaluation", &event);
       if (auto m = store_->GetModel(c.candidate.version); m.ok() && *m) {
         store::ModelRow row = **m;
@@ -780,6 +789,7 @@ json Runtime::CycleStatusJson() const {
             {"candidate", c.candidate.version},
             {"teacher_calls", c.teacher_calls},
             {"teacher_cost", c.teacher_cost},
+            {"llm_usage", c.llm_usage},
             {"traffic", traffic_.Describe()}};
   if (c.stage == v1::CYCLE_STAGE_TRAINING) j["progress"] = training_progress_;
   if (c.stage == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
@@ -821,6 +831,7 @@ json Runtime::Summary() const {
                       {"attempts", c.attempt},
                       {"teacher_calls", c.teacher_calls},
                       {"teacher_cost", c.teacher_cost},
+                      {"llm_usage", c.llm_usage},
                       {"incumbent", c.incumbent.version},
                       {"candidate", c.candidate.version},
                       {"evaluation",

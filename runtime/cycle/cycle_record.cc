@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace kaizen::cycle {
 
@@ -72,6 +73,41 @@ void CycleRecord::Enter(v1::CycleStage to, int64_t now_ms) {
   stages.push_back(span);
 }
 
+void CycleRecord::AddLlmUsage(const std::string& stage, const v1::LlmUsage& u) {
+  if (u.calls() == 0 && u.failures() == 0) return;
+  for (const std::string& key : {stage, std::string("total")}) {
+    json& e = llm_usage[key];
+    if (!e.is_object()) e = json::object();
+    e["calls"] = e.value("calls", int64_t{0}) + u.calls();
+    e["failures"] = e.value("failures", int64_t{0}) + u.failures();
+    e["prompt_tokens"] = e.value("prompt_tokens", int64_t{0}) + u.prompt_tokens();
+    e["completion_tokens"] = e.value("completion_tokens", int64_t{0}) + u.completion_tokens();
+    e["cost"] = e.value("cost", 0.0) + u.cost();
+  }
+}
+
+std::string LlmUsageLine(const json& llm_usage) {
+  if (!llm_usage.is_object() || !llm_usage.contains("total")) return "";
+  const json& t = llm_usage["total"];
+  auto money = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "$%.2f", v);
+    return std::string(buf);
+  };
+  std::string out = std::to_string(t.value("calls", int64_t{0})) + " LLM calls";
+  if (const int64_t failed = t.value("failures", int64_t{0}); failed > 0) out += " (" + std::to_string(failed) + " failed)";
+  out += ", " + std::to_string(t.value("prompt_tokens", int64_t{0})) + " prompt + " +
+         std::to_string(t.value("completion_tokens", int64_t{0})) + " completion tokens, " + money(t.value("cost", 0.0));
+  std::string stages;
+  // In cycle order, not the object's alphabetical order.
+  for (const char* stage : {"planning", "generating_data", "training", "evaluating"}) {
+    if (!llm_usage.contains(stage)) continue;
+    stages += std::string(stages.empty() ? "" : ", ") + stage + " " + money(llm_usage[stage].value("cost", 0.0));
+  }
+  if (!stages.empty()) out += " (" + stages + ")";
+  return out;
+}
+
 json CycleRecord::ToJson() const {
   json spans = json::array();
   for (const auto& s : stages) spans.push_back({{"name", s.name}, {"started_ms", s.started_ms}, {"ended_ms", s.ended_ms}});
@@ -91,6 +127,7 @@ json CycleRecord::ToJson() const {
               {"candidate_weight", candidate_weight},
               {"teacher_calls", teacher_calls},
               {"teacher_cost", teacher_cost},
+              {"llm_usage", llm_usage},
               {"outcome_reason", outcome_reason},
               {"stages", spans},
               {"created_ms", created_ms}};
@@ -117,6 +154,7 @@ Result<CycleRecord> CycleRecord::FromJson(const json& j) {
     c.candidate_weight = j.value("candidate_weight", 0.0);
     c.teacher_calls = j.value("teacher_calls", int64_t{0});
     c.teacher_cost = j.value("teacher_cost", 0.0);
+    c.llm_usage = j.value("llm_usage", json::object());
     c.outcome_reason = j.value("outcome_reason", "");
     c.created_ms = j.value("created_ms", int64_t{0});
     for (const auto& s : j.value("stages", json::array())) {

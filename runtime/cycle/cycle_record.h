@@ -48,6 +48,9 @@ struct CycleRecord {
   double candidate_weight = 0;
   int64_t teacher_calls = 0;
   double teacher_cost = 0;
+  // LLM calls per stage name ({"generating_data": {"calls", "failures",
+  // "prompt_tokens", "completion_tokens", "cost"}, ...}); "total" sums them.
+  nlohmann::json llm_usage = nlohmann::json::object();
   std::string outcome_reason;
   std::vector<StageSpan> stages;
   int64_t created_ms = 0;
@@ -55,10 +58,17 @@ struct CycleRecord {
   bool finished() const;
   // Closes the running stage span and opens one for `to`.
   void Enter(v1::CycleStage to, int64_t now_ms);
+  // Adds a stage's LLM usage (a replan's second dataset adds to the first).
+  void AddLlmUsage(const std::string& stage, const v1::LlmUsage& u);
 
   nlohmann::json ToJson() const;
   static Result<CycleRecord> FromJson(const nlohmann::json& j);
 };
+
+// One line for people: "412 LLM calls (3 failed), 51234 prompt + 2211 completion
+// tokens, $0.43 (generating_data $0.30, training $0.10, evaluating $0.03)";
+// "" when the cycle made no LLM call.
+std::string LlmUsageLine(const nlohmann::json& llm_usage);
 
 // "generating_data" for CYCLE_STAGE_GENERATING_DATA, and back.
 std::string StageName(v1::CycleStage stage);

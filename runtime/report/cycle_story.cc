@@ -129,6 +129,7 @@ json SummaryFromRow(const store::CycleRow& row) {
           {"attempts", rec.value("attempt", 1)},
           {"teacher_calls", Int(rec, "teacher_calls")},
           {"teacher_cost", rec.value("teacher_cost", 0.0)},
+          {"llm_usage", rec.value("llm_usage", json::object())},
           {"stages", stages}};
 }
 

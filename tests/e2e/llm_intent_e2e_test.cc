@@ -111,6 +111,23 @@ TEST_CASE("an LLM worker is improved by prompt optimization against an OpenAI-co
   CHECK(s["accuracy"]["after_promotion"].get<double>() > s["accuracy"]["after_drift"].get<double>() + 0.1);
   CHECK(s["tasks"]["lost"] == 0);
   CHECK(s["tasks"]["duplicated"] == 0);
+  // LLM calls and tokens per stage: the teacher's labels, the prompt search, the
+  // evaluation of both prompts; the total is their sum, the teacher's part is
+  // what the dataset was charged.
+  const json& usage = c["llm_usage"];
+  int64_t calls = 0;
+  double cost = 0;
+  for (const char* stage : {"generating_data", "training", "evaluating"}) {
+    INFO(stage);
+    REQUIRE(usage.contains(stage));
+    CHECK(usage[stage]["calls"].get<int64_t>() > 0);
+    CHECK(usage[stage]["prompt_tokens"].get<int64_t>() > usage[stage]["calls"].get<int64_t>());
+    calls += usage[stage]["calls"].get<int64_t>();
+    cost += usage[stage]["cost"].get<double>();
+  }
+  CHECK(usage["total"]["calls"].get<int64_t>() == calls);
+  CHECK(usage["total"]["cost"].get<double>() == Approx(cost));
+  CHECK(usage["generating_data"]["cost"].get<double>() == Approx(c["teacher_cost"].get<double>()));
   // The candidate is a prompt file: new intents listed, examples from the new data.
   const std::string log = ReadFile(cluster.state_dir() + "/logs/train-" + c["candidate"].get<std::string>() + ".log");
   CHECK(log.find("candidate 1/") != std::string::npos);

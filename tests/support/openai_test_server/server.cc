@@ -8,17 +8,19 @@
 #include <mutex>
 
 namespace kaizen::testing {
-namespace {
 
-using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-// One injected failure, from /control/fail or the X-Test-* headers.
-struct Fault {
+// One injected failure, from /control/fail or the X-Test-* headers. Outside the
+// anonymous namespace: the server's State holds them.
+struct InjectedFault {
   std::string kind;         // 429 500 502 503 400 401 broken-json cut slow empty-choices
   std::string retry_after;  // for 429/503: the Retry-After header ("" = none)
   int delay_ms = 0;         // slow: before answering
 };
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
 
 void Error(httplib::Response& res, int status, const std::string& type, const std::string& message) {
   res.status = status;
@@ -30,7 +32,7 @@ void Error(httplib::Response& res, int status, const std::string& type, const st
 
 struct OpenAiTestServer::State {
   std::mutex mu;
-  std::deque<Fault> faults;  // the next requests' failures, in order
+  std::deque<InjectedFault> faults;  // the next requests' failures, in order
   int delay_ms = 0;          // added to every chat request
   std::map<std::string, int64_t> by_outcome;
   std::map<std::string, int64_t> by_rule;
@@ -85,7 +87,7 @@ void OpenAiTestServer::Routes() {
     } catch (const json::exception& e) {
       return Error(res, 400, "invalid_request_error", std::string("not JSON: ") + e.what());
     }
-    Fault f{j.value("kind", ""), j.value("retry_after", ""), j.value("delay_ms", 0)};
+    InjectedFault f{j.value("kind", ""), j.value("retry_after", ""), j.value("delay_ms", 0)};
     int count = j.value("count", 1);
     std::lock_guard<std::mutex> lock(st.mu);
     for (int i = 0; i < count; ++i) st.faults.push_back(f);
@@ -128,7 +130,7 @@ void OpenAiTestServer::Routes() {
       std::atomic<int>& n;
       ~Leave() { --n; }
     } leave{st.in_flight};
-    Fault fault;
+    InjectedFault fault;
     int delay = 0;
     {
       std::lock_guard<std::mutex> lock(st.mu);

@@ -55,3 +55,36 @@ TEST_CASE("a damaged cycle record is refused with a reason", "[cycle]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("c9") != std::string::npos);
 }
+
+TEST_CASE("LLM usage adds up per stage and in total, and survives JSON", "[cycle]") {
+  cycle::CycleRecord c;
+  c.id = "c1";
+  c.Enter(v1::CYCLE_STAGE_GENERATING_DATA, 1);
+  CHECK(cycle::LlmUsageLine(c.llm_usage).empty());
+  v1::LlmUsage u;
+  u.set_calls(400);
+  u.set_failures(2);
+  u.set_prompt_tokens(50000);
+  u.set_completion_tokens(2000);
+  u.set_cost(0.30);
+  c.AddLlmUsage("generating_data", u);
+  c.AddLlmUsage("generating_data", u);  // a replan's second dataset
+  v1::LlmUsage judge;
+  judge.set_calls(12);
+  judge.set_prompt_tokens(1200);
+  judge.set_completion_tokens(24);
+  judge.set_cost(0.03);
+  c.AddLlmUsage("evaluating", judge);
+  c.AddLlmUsage("training", v1::LlmUsage{});  // no call: no entry
+  CHECK(c.llm_usage["generating_data"]["calls"] == 800);
+  CHECK(c.llm_usage["total"]["calls"] == 812);
+  CHECK(c.llm_usage["total"]["prompt_tokens"] == 101200);
+  CHECK(c.llm_usage["total"]["cost"].get<double>() == Approx(0.63));
+  CHECK_FALSE(c.llm_usage.contains("training"));
+  CHECK(cycle::LlmUsageLine(c.llm_usage) ==
+        "812 LLM calls (4 failed), 101200 prompt + 4024 completion tokens, $0.63 "
+        "(generating_data $0.60, evaluating $0.03)");
+  auto back = cycle::CycleRecord::FromJson(c.ToJson());
+  REQUIRE(back.ok());
+  CHECK(back->llm_usage == c.llm_usage);
+}
