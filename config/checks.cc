@@ -254,6 +254,10 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
 
   check_dataset(At(*spec, {"simulator", "dataset"}), "spec.simulator.dataset");
 
+  if (Str(At(*spec, {"planning", "backend"})) == "openai" && !At(*spec, {"planning", "openai"}) &&
+      !v.HasErrorsUnder("spec.planning.openai"))
+    Err(ctx, "spec.planning.openai", "missing required key \"openai\" (required with backend: openai)");
+
   if (Str(At(*spec, {"training", "backend"})) == "command" && !At(*spec, {"training", "command"}) &&
       !v.HasErrorsUnder("spec.training.command"))
     Err(ctx, "spec.training.command", "missing required key \"command\" (required with backend: command)");

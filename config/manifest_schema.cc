@@ -291,6 +291,10 @@ SchemaPtr PlanningSchema() {
                                  "Largest accuracy drop allowed in any one category.")
                         .Build();
   return RoleSection("planning", "Planning: decides how to improve, within bounds.")
+      .Default("backend", Enum({"rules", "openai"}), "rules",
+               "rules: the rule planner; openai: an LLM chooses teacher calls, selection policy and focus within "
+               "the rule planner's bounds (the rule plan is used when the LLM fails).")
+      .Optional("openai", OpenAiSchema(), "backend openai: the planner LLM's endpoint.")
       .Default("max_replans", Int(0, 10), 1, "New plans after a candidate fails evaluation, at most.")
       .Default("auto_approve", auto_approve, json::object(), "Auto-approval bounds.")
       .Default("approval_timeout_s", Int(1, 7 * kDay), 600, "How long a plan waits for a human approval.")

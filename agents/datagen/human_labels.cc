@@ -2,18 +2,13 @@
 
 #include <algorithm>
 
+#include "runtime/base/text.h"
+
 namespace kaizen::agents {
 namespace {
 
 // Labels are short; a person's stray paste must not become a dataset row.
 constexpr std::size_t kMaxLabelBytes = 200;
-
-std::string Trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 }  // namespace
 

@@ -3,14 +3,10 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "runtime/base/text.h"
+
 namespace kaizen::feedback {
 namespace {
-
-std::string Trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 // Splits off the first word; *rest gets what follows, trimmed.
 std::string FirstWord(const std::string& s, std::string* rest) {

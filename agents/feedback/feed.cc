@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/base/text.h"
+
 
 namespace kaizen::feedback {
 namespace {
@@ -20,12 +22,6 @@ v1::Envelope ToRuntime(const FeedItem& item) {
 // remembered with their subject.
 std::string ClosedKey(const FeedItem& item) {
   return item.kind == ItemKind::kApproval ? "approval/" + item.subject + "/" + item.id : item.id;
-}
-
-std::string Trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 }  // namespace

@@ -64,6 +64,19 @@ std::vector<std::string> RulePlanner::FocusOf(const v1::Diagnosis& diagnosis, st
   return out;
 }
 
+void RulePlanner::Price(v1::Plan* plan, int64_t calls) const {
+  const json teachers = Section(Section(settings_, "cluster"), "spec").value("teachers", json::array());
+  const double cost_per_call =
+      teachers.is_array() && !teachers.empty() ? teachers[0].value("cost_per_call", 0.001) : 0.0;
+  const double cost = static_cast<double>(calls) * cost_per_call;
+  plan->set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(calls, INT32_MAX)));
+  plan->set_max_cost(cost);
+  const json& auto_approve = Section(settings_, "auto_approve");
+  const int64_t auto_calls = auto_approve.value("max_teacher_calls", int64_t{2000});
+  const double auto_cost = auto_approve.value("max_cost", 10.0);
+  plan->set_needs_approval(calls > auto_calls || cost > auto_cost + kEps);
+}
+
 Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   const std::vector<std::string> strategies =
       settings_.value("strategies", std::vector<std::string>{"teacher_samples"});
@@ -132,14 +145,8 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
         "the teacher budget allows no call to {} (max_calls {}, max_cost {}, cost_per_call {})", teacher_name,
         max_calls, Money(max_cost), cost_per_call));
   }
-  const double cost = static_cast<double>(calls) * cost_per_call;
-  plan.set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(calls, INT32_MAX)));
-  plan.set_max_cost(cost);
-
-  const json& auto_approve = Section(settings_, "auto_approve");
-  const int64_t auto_calls = auto_approve.value("max_teacher_calls", int64_t{2000});
-  const double auto_cost = auto_approve.value("max_cost", 10.0);
-  plan.set_needs_approval(calls > auto_calls || cost > auto_cost + kEps);
+  Price(&plan, calls);
+  const double cost = plan.max_cost();
 
   const json& acceptance = Section(settings_, "acceptance");
   plan.mutable_acceptance()->set_min_accuracy_gain(acceptance.value("min_accuracy_gain", 0.02));

@@ -40,6 +40,11 @@ class RulePlanner {
   // configured", "replans exhausted ...", or a budget that allows no call.
   Result<v1::Plan> MakePlan(const v1::PlanRequest& request) const;
 
+  // Sets teacher_calls, max_cost and needs_approval of a teacher_samples plan
+  // for `calls` calls to the first teacher, by the same prices and
+  // auto_approve bounds MakePlan uses (the LLM planner re-prices its choice).
+  void Price(v1::Plan* plan, int64_t calls) const;
+
   // "domain=travel" for each category with a positive rise, largest first.
   static std::vector<std::string> FocusOf(const v1::Diagnosis& diagnosis, std::size_t max);
 

@@ -11,19 +11,13 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "agents/training/few_shot_selection.h"
+#include "runtime/base/text.h"
 
 namespace kaizen::agents {
 namespace {
 
 using models::Example;
 using json = nlohmann::json;
-
-std::string Trim(const std::string& s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

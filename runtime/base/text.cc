@@ -4,6 +4,13 @@
 
 namespace kaizen {
 
+std::string Trim(const std::string& s) {
+  const char* ws = " \t\r\n";
+  const auto b = s.find_first_not_of(ws);
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
 std::string ShortNumber(double v) {
   std::ostringstream o;
   o << v;

@@ -6,6 +6,9 @@
 
 namespace kaizen {
 
+// s without leading and trailing spaces, tabs, CRs and LFs.
+std::string Trim(const std::string& s);
+
 // A number as people write it in a message: no trailing zeros ("0.05", "1", "1e-05").
 std::string ShortNumber(double v);
 

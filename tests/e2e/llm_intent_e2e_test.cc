@@ -111,13 +111,14 @@ TEST_CASE("an LLM worker is improved by prompt optimization against an OpenAI-co
   CHECK(s["accuracy"]["after_promotion"].get<double>() > s["accuracy"]["after_drift"].get<double>() + 0.1);
   CHECK(s["tasks"]["lost"] == 0);
   CHECK(s["tasks"]["duplicated"] == 0);
-  // LLM calls and tokens per stage: the teacher's labels, the prompt search, the
-  // evaluation of both prompts; the total is their sum, the teacher's part is
-  // what the dataset was charged.
+  // LLM calls and tokens per stage: the LLM planner's one call, the teacher's
+  // labels, the prompt search, the evaluation of both prompts; the total is
+  // their sum, the teacher's part is what the dataset was charged.
   const json& usage = c["llm_usage"];
+  CHECK(usage["planning"]["calls"] == 1);
   int64_t calls = 0;
   double cost = 0;
-  for (const char* stage : {"generating_data", "training", "evaluating"}) {
+  for (const char* stage : {"planning", "generating_data", "training", "evaluating"}) {
     INFO(stage);
     REQUIRE(usage.contains(stage));
     CHECK(usage[stage]["calls"].get<int64_t>() > 0);

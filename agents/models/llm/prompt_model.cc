@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "agents/models/atomic_file.h"
+#include "agents/models/llm/json_reply.h"
 #include "runtime/base/text.h"
 
 namespace kaizen::models::llm {
@@ -14,13 +15,6 @@ using json = nlohmann::json;
 constexpr const char* kFormat = "kaizen-prompt-model";
 constexpr int kFormatVersion = 1;
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 // Lower case, with spaces and hyphens as underscores: "Transfer Money" == "transfer_money".
 std::string Canonical(const std::string& s) {
   std::string out;
@@ -29,34 +23,6 @@ std::string Canonical(const std::string& s) {
 }
 
 std::string LabelJson(const std::string& label) { return json{{"label", label}}.dump(); }
-
-// The first {...} in `s` that parses as a JSON object, if any.
-std::optional<json> FirstJsonObject(const std::string& s) {
-  for (auto open = s.find('{'); open != std::string::npos; open = s.find('{', open + 1)) {
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (std::size_t i = open; i < s.size(); ++i) {
-      char c = s[i];
-      if (in_string) {
-        if (escaped) escaped = false;
-        else if (c == '\\') escaped = true;
-        else if (c == '"') in_string = false;
-        continue;
-      }
-      if (c == '"') in_string = true;
-      else if (c == '{') ++depth;
-      else if (c == '}' && --depth == 0) {
-        try {
-          auto j = json::parse(s.substr(open, i - open + 1));
-          if (j.is_object()) return j;
-        } catch (const json::exception&) {
-        }
-        break;
-      }
-    }
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 

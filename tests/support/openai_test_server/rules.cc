@@ -217,6 +217,38 @@ RuleReply Judge(const std::string& request) {
   return {json{{"score", f1}}.dump(), "judge"};
 }
 
+// Plan: the planner's request (lines "Max teacher calls: N", "Allowed policies:
+// a, b", "Categories: x 10% -> 40%; y ..."). All N calls, the first policy, the
+// first three categories.
+RuleReply Plan(const std::string& request) {
+  int64_t calls = 0;
+  std::string policy;
+  json focus = json::array();
+  for (const auto& raw : Lines(request)) {
+    const std::string line = Trim(raw);
+    if (line.rfind("Max teacher calls:", 0) == 0) calls = std::atoll(line.c_str() + 18);
+    if (line.rfind("Allowed policies:", 0) == 0) {
+      std::stringstream in(line.substr(17));
+      std::getline(in, policy, ',');
+      policy = Trim(policy);
+    }
+    if (line.rfind("Categories:", 0) == 0) {
+      std::stringstream in(line.substr(11));
+      for (std::string c; std::getline(in, c, ';') && focus.size() < 3;) {
+        c = Trim(c);
+        auto space = c.find(' ');
+        if (space != std::string::npos && c.find('=') < space) focus.push_back(c.substr(0, space));
+      }
+    }
+  }
+  return {json{{"teacher_calls", calls},
+               {"selection_policy", policy},
+               {"focus", focus},
+               {"rationale", "the test server's plan: all " + std::to_string(calls) + " calls, " + policy}}
+              .dump(),
+          "plan"};
+}
+
 // Free text: the input's first K words; K from the examples' mean answer
 // length, else "at most N words" in the system prompt, else 30.
 RuleReply Text(const Parsed& p) {
@@ -273,11 +305,15 @@ Knowledge Knowledge::From(const std::vector<models::Example>& examples) {
 RuleReply Answer(const json& request, const Knowledge* knowledge) {
   const json messages = request.value("messages", json::array());
   Parsed p = Parse(messages);
-  // Which rule: a judge, a rewrite request, a classification, or free text.
+  // Which rule: a judge, a rewrite request, a plan, a classification, or free text.
   if (Lower(p.system).find("judge") != std::string::npos && p.input.find("Answer:") != std::string::npos) {
     return Judge(p.input);
   }
   if (p.input.find("<<<") != std::string::npos && p.input.find("\" -> ") != std::string::npos) return Rewrite(p.input);
+  if (p.input.find("\nMax teacher calls:") != std::string::npos &&
+      p.input.find("\nAllowed policies:") != std::string::npos) {
+    return Plan(p.input);
+  }
   std::vector<std::string> listed;
   bool classify = false;
   for (const auto& raw : Lines(p.system)) {

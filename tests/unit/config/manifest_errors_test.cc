@@ -306,3 +306,25 @@ TEST_CASE("YAML aliases work within limits but an alias bomb is refused", "[conf
   REQUIRE(deep.errors.size() == 1);
   CHECK(Contains(deep.errors[0].message, "nesting deeper than"));
 }
+
+TEST_CASE("an LLM planner without its endpoint is refused at its key", "[config]") {
+  LoadResult r = LoadManifestString(
+      "apiVersion: kaizen.dev/v1\nkind: Cluster\nmetadata: {name: t}\nspec:\n"
+      "  worker: {skill: {backend: openai, openai: {base_url: 'http://127.0.0.1:1/v1', model: m}}}\n"
+      "  planning:\n"
+      "    backend: openai\n",
+      "m.yaml");
+  INFO(Dump(r));
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].path == "spec.planning.openai");
+  CHECK(r.errors[0].ToString().find("m.yaml:7:5: ") == 0);  // at the backend that needs it
+  CHECK(r.errors[0].ToString().find("required with backend: openai") != std::string::npos);
+  LoadResult wrong = LoadManifestString(
+      "apiVersion: kaizen.dev/v1\nkind: Cluster\nmetadata: {name: t}\nspec:\n"
+      "  worker: {skill: {backend: openai, openai: {base_url: 'http://127.0.0.1:1/v1', model: m}}}\n"
+      "  planning: {backend: gpt}\n",
+      "m.yaml");
+  INFO(Dump(wrong));
+  REQUIRE(wrong.errors.size() == 1);
+  CHECK(wrong.errors[0].ToString().find("m.yaml:6:23: error: spec.planning.backend: expected one of \"rules\", \"openai\"") == 0);
+}
