@@ -413,6 +413,10 @@ SchemaPtr SimulatorSchema() {
                "Domains drawn from after the drift; empty means all.")
       .Default("feedback_rate", Double(0.0, 1.0), 1.0, "Share of answers the simulated users rate.")
       .Default("feedback_noise", Double(0.0, 1.0), 0.05, "Share of ratings that are wrong.")
+      .Default("rating", Enum({"exact", "overlap"}), "exact",
+               "How users judge an answer: exact: it is the label; overlap (free text): its words overlap the "
+               "reference reply's with an F1 of at least overlap_pass.")
+      .Default("overlap_pass", Double(0.0, 1.0), 0.5, "rating overlap: the least word-overlap F1 a user accepts.")
       .Default("seed", Int(0, INT64_MAX), 7, "Random seed.")
       .Default("users", Int(1, 100000000), 1000,
                "Distinct simulated users; each task carries its user as routing key (A/B arms are sticky per user).")

@@ -20,7 +20,7 @@ bool ScenarioTally::Answered(const std::string& task_id, const std::string& outp
     return false;
   }
   const Pending& p = it->second;
-  bool right = output == p.gold;
+  bool right = rating_.Right(output, p.gold);
   Counts& c = phase_[static_cast<int>(p.phase)];
   ++c.answered;
   c.correct += right;

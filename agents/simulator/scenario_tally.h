@@ -1,5 +1,6 @@
 // ScenarioTally: the simulated users' account of a run. Accuracy is measured
-// on the answers the users actually got, against the data set's gold labels,
+// on the answers the users actually got, against the data set's gold labels
+// (or reference replies, as the AnswerRating judges them),
 // in three phases: before the drift, after the drift (until a promotion), and
 // after a promotion. Also counts lost and duplicated answers.
 #pragma once
@@ -11,11 +12,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/simulator/answer_rating.h"
+
 namespace kaizen::agents {
 
 class ScenarioTally {
  public:
   enum class Phase { kBeforeDrift, kAfterDrift, kAfterPromotion };
+
+  explicit ScenarioTally(AnswerRating rating = AnswerRating{}) : rating_(rating) {}
 
   // A task was sent in `phase`, expecting `gold`.
   void Sent(const std::string& task_id, uint64_t index, Phase phase, std::string gold);
@@ -40,6 +45,7 @@ class ScenarioTally {
   struct Counts {
     uint64_t answered = 0, correct = 0;
   };
+  AnswerRating rating_;
   std::unordered_map<std::string, Pending> pending_;
   std::unordered_map<std::string, bool> done_;  // task id -> answered
   Counts phase_[3];

@@ -43,6 +43,7 @@ Status SimulatorAgent::OnStart() {
   if (max_tasks_ == 0) max_tasks_ = 4 * total_;
   feedback_rate_ = s.value("feedback_rate", 1.0);
   feedback_noise_ = s.value("feedback_noise", 0.05);
+  tally_ = ScenarioTally(AnswerRating::FromSettings(s));
   Status st = LoadPools();
   if (!st.ok()) return st;
 

@@ -5,19 +5,13 @@
 // failures, the prompt trainer searches for a better prompt, and the cycle
 // must end `promoted` with the gain coming from that search: the summary
 // shows its baseline (the incumbent prompt) and candidate validation scores.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "tests/e2e/test_server_process.h"
 #include "tests/integration/cluster_harness.h"
-
-extern char** environ;
 
 using kaizen::testing::TestCluster;
 using kaizen::testing::ReadFile;
@@ -26,33 +20,6 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The test server as a child process; stopped (by its pid) when the test ends.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::string& dir) {
-    port_file_ = dir + "/server.port";
-    const std::string knowledge = "oracle=" + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl";
-    std::vector<std::string> args = {KAIZEN_OPENAI_TEST_SERVER, "--port-file", port_file_, "--knowledge", knowledge};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
-    REQUIRE(WaitFor([&] { return !ReadFile(port_file_).empty(); }, 30000));
-    port_ = std::stoi(ReadFile(port_file_));
-  }
-  ~ServerProcess() {
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-  }
-  int port() const { return port_; }
-
- private:
-  pid_t pid_ = 0;
-  int port_ = 0;
-  std::string port_file_;
-};
 
 // manifests/llm-intent.yaml pointed at the server and made shorter.
 std::string ReducedManifest(int port) {
@@ -83,7 +50,8 @@ std::string ReducedManifest(int port) {
 TEST_CASE("an LLM worker is improved by prompt optimization against an OpenAI-compatible server, to promotion",
           "[e2e][llm]") {
   TestCluster cluster("llm-intent");
-  ServerProcess server(fs::path(cluster.manifest_path()).parent_path().string());
+  kaizen::testing::TestServerProcess server(fs::path(cluster.manifest_path()).parent_path().string(),
+                                             "oracle=" + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl");
   std::ofstream(cluster.manifest_path()) << ReducedManifest(server.port());
   auto up = cluster.Up();
   REQUIRE(up.exit_code == 0);

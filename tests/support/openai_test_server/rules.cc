@@ -249,9 +249,19 @@ RuleReply Plan(const std::string& request) {
           "plan"};
 }
 
-// Free text: the input's first K words; K from the examples' mean answer
+// Free text: the answer of the example whose input shares most content words
+// with this one (cosine; the first on ties), so few-shot replies teach it; with
+// no such example, the input's first K words: K from the examples' mean answer
 // length, else "at most N words" in the system prompt, else 30.
 RuleReply Text(const Parsed& p) {
+  const auto input = ContentWords(p.input);
+  double best = 0;
+  const std::string* reply = nullptr;
+  for (const auto& [u, a] : p.shots) {
+    const double sim = Cosine(input, ContentWords(u));
+    if (sim > best) best = sim, reply = &a;
+  }
+  if (reply) return {*reply, "text"};
   std::size_t k = 30;
   if (!p.shots.empty()) {
     double total = 0;

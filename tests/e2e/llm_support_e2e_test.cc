@@ -1,0 +1,77 @@
+// End to end with a free-text LLM worker: manifests/llm-support.yaml, reduced,
+// against the test server. Traffic drifts from shipping to billing and account
+// questions the worker's example replies do not cover; users rate replies by
+// their overlap with the reference; a senior LLM teacher writes replies to the
+// failing messages, the prompt trainer picks few-shot replies graded by the
+// LLM judge, evaluation uses the same judge, and the cycle must end promoted
+// with live accuracy recovering.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/e2e/test_server_process.h"
+#include "tests/integration/cluster_harness.h"
+
+using kaizen::testing::ReadFile;
+using kaizen::testing::TestCluster;
+using kaizen::testing::WaitFor;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string ReducedSupportManifest(int port) {
+  std::string m = ReadFile(std::string(KAIZEN_SOURCE_DIR) + "/manifests/llm-support.yaml");
+  REQUIRE(!m.empty());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    INFO("manifests/llm-support.yaml no longer has: " << from);
+    REQUIRE(m.find(from) != std::string::npos);
+    for (std::size_t at; (at = m.find(from)) != std::string::npos;) m.replace(at, from.size(), to);
+  };
+  replace("http://127.0.0.1:8089/v1", "http://127.0.0.1:" + std::to_string(port) + "/v1");
+  replace("path: data/support-replies.jsonl",
+          "path: " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/support-replies.jsonl");
+  replace("state_dir: .kaizen/llm-support\n", "");
+  replace("rate_per_s: 20\n", "rate_per_s: 40\n");
+  replace("total_tasks: 2400", "total_tasks: 1600");
+  replace("tasks_after_cycle: 600", "tasks_after_cycle: 400");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("an LLM worker writing support replies is improved with judged few-shot replies, to promotion",
+          "[e2e][llm]") {
+  TestCluster cluster("llm-support");
+  kaizen::testing::TestServerProcess server(
+      fs::path(cluster.manifest_path()).parent_path().string(),
+      "senior=" + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/support-replies.jsonl");
+  std::ofstream(cluster.manifest_path()) << ReducedSupportManifest(server.port());
+  REQUIRE(cluster.Up().exit_code == 0);
+  const std::string summary_path = cluster.state_dir() + "/summary.json";
+  bool done = WaitFor([&] { (void)cluster.Status(); return fs::exists(summary_path); }, 240000);
+  json s;
+  if (done) s = json::parse(ReadFile(summary_path), nullptr, false);
+  CHECK(cluster.Down().exit_code == 0);
+  REQUIRE(done);
+  REQUIRE(s.is_object());
+  INFO(s.dump(2));
+  std::printf("llm-support: %s\n", s.dump().c_str());
+
+  REQUIRE(s["cycles"].size() >= 1);
+  const json& c = s["cycles"][0];
+  CHECK(c["outcome"] == "promoted");
+  CHECK(s["serving"] == c["candidate"]);
+  const json& t = c["training"];
+  CHECK(t["backend"] == "prompt");
+  CHECK(t["candidate_score"].get<double>() >= t["baseline_score"].get<double>() + 0.3);
+  CHECK(c["evaluation"]["candidate_accuracy"].get<double>() > c["evaluation"]["incumbent_accuracy"].get<double>());
+  // The judge graded the prompt search and the evaluation: calls in both stages.
+  CHECK(c["llm_usage"]["training"]["calls"].get<int64_t>() > 0);
+  CHECK(c["llm_usage"]["evaluating"]["calls"].get<int64_t>() > 0);
+  CHECK(s["accuracy"]["after_promotion"].get<double>() > s["accuracy"]["after_drift"].get<double>() + 0.2);
+  CHECK(s["tasks"]["lost"] == 0);
+  CHECK(s["tasks"]["duplicated"] == 0);
+  CHECK(s["tasks"]["submitted"] == s["tasks"]["answered"]);
+}
