@@ -19,7 +19,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "agents/models/atomic_file.h"
+#include "runtime/base/atomic_file.h"
 #include "agents/models/byte_io.h"
 #include "agents/models/classifier_limits.h"
 #include "agents/models/text_classifier.h"

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/manifest.h"
+#include "runtime/base/atomic_file.h"
 #include "runtime/cli/commands.h"
 #include "runtime/cli/summary_format.h"
 #include "runtime/core/runtime.h"
@@ -64,9 +65,9 @@ int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd, const 
       std::printf("\n%s", FormatSummary(summary).c_str());
       std::fflush(stdout);
       if (!summary_json.empty()) {
-        std::ofstream out(summary_json);
-        out << summary.dump(2) << "\n";
-        if (!out) std::fprintf(stderr, "kaizen up: cannot write %s\n", summary_json.c_str());
+        if (Status w = WriteFileAtomically(summary_json, summary.dump(2) + "\n"); !w.ok()) {
+          std::fprintf(stderr, "kaizen up: cannot write %s: %s\n", summary_json.c_str(), w.ToString().c_str());
+        }
       }
     };
   }

@@ -16,6 +16,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
+#include "runtime/base/atomic_file.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/sha256.h"
@@ -876,7 +877,10 @@ void Runtime::OnScenarioReport(const bus::Broker::Incoming& in) {
   if (scenario_done_) return;
   scenario_done_ = true;
   json summary = Summary();
-  std::ofstream(paths_.dir + "/summary.json") << summary.dump(2) << "\n";
+  // Atomically: tools and tests poll for the file and must never read half of it.
+  if (Status w = WriteFileAtomically(paths_.dir + "/summary.json", summary.dump(2) + "\n"); !w.ok()) {
+    spdlog::error("cannot write the summary: {}", w.ToString());
+  }
   RecordClusterEvent("scenario_over", "summary written to " + paths_.dir + "/summary.json", in.identity);
   if (options_.on_scenario_done) {
     options_.on_scenario_done(summary);

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <optional>
 
-#include "agents/models/atomic_file.h"
+#include "runtime/base/atomic_file.h"
 #include "agents/models/llm/json_reply.h"
 #include "runtime/base/text.h"
 

@@ -8,7 +8,7 @@
 #include "runtime/base/result.h"
 #include "runtime/base/status.h"
 
-namespace kaizen::models {
+namespace kaizen {
 
 // Writes to a temporary file in the same directory, fsyncs it, renames it over `path`
 // and fsyncs the directory. The temporary file is removed on failure.
@@ -17,4 +17,4 @@ Status WriteFileAtomically(const std::string& path, std::string_view contents);
 // Reads a whole file, refusing files larger than `max_bytes` before reading them.
 Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes);
 
-}  // namespace kaizen::models
+}  // namespace kaizen

@@ -1,4 +1,4 @@
-#include "agents/models/atomic_file.h"
+#include "runtime/base/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace kaizen::models {
+namespace kaizen {
 namespace {
 
 std::string ErrnoText() { return std::strerror(errno); }
@@ -121,4 +121,4 @@ Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes
   return data;
 }
 
-}  // namespace kaizen::models
+}  // namespace kaizen
