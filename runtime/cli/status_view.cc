@@ -13,12 +13,13 @@ namespace {
 
 using json = nlohmann::json;
 
-// The stages a cycle passes through, in order; awaiting_approval counts as planning.
+// The stages a cycle passes through, in order. awaiting_approval counts as the
+// stage that asked: planning for a plan, rolling_out for a promotion.
 const char* const kPipeline[] = {"triggered", "planning", "generating_data", "training", "evaluating", "rolling_out"};
 constexpr int kPipelineStages = 6;
 
-int PipelineIndex(const std::string& stage) {
-  if (stage == "awaiting_approval") return 1;
+int PipelineIndex(const std::string& stage, const std::string& approval_subject) {
+  if (stage == "awaiting_approval") return approval_subject == "promotion" ? 5 : 1;
   for (int i = 0; i < kPipelineStages; ++i) {
     if (stage == kPipeline[i]) return i;
   }
@@ -45,7 +46,8 @@ std::string CycleText(const json& cy, bool compact) {
                     stage, cy.value("attempt", 1), cy.value("incumbent", ""), candidate, cy.value("trigger", ""),
                     cy.value("teacher_calls", 0LL), cy.value("teacher_cost", 0.0));
   }
-  const int at = PipelineIndex(stage);
+  const json approval = cy.value("approval", json::object());
+  const int at = PipelineIndex(stage, approval.is_object() ? approval.value("subject", "") : "");
   // Progress through the pipeline; within training, the trainer's own fraction.
   double within = cy.contains("progress") ? cy["progress"].get<double>() : 0.0;
   const double overall = at >= kPipelineStages ? 1.0 : (at + within) / kPipelineStages;
@@ -106,7 +108,9 @@ json StatusToJson(const v1::StatusReply& r) {
                          {"forged_sender", b.dropped_forged_sender()},
                          {"unexpected", b.dropped_unexpected()},
                          {"rate_limited", b.dropped_rate_limited()}}},
-            {"rejected_keys", b.rejected_keys()}}},
+            {"rejected_keys", b.rejected_keys()},
+            {"cli_peers", b.cli_peers()},
+            {"cli_peers_forgotten", b.cli_peers_forgotten()}}},
           {"cycle", cycle},
           {"router", r.router_json().empty() ? json(nullptr) : json::parse(r.router_json(), nullptr, false)}};
 }

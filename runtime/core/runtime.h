@@ -165,6 +165,9 @@ class Runtime {
   std::map<std::string, AgentEntry> agents_;        // by id
   std::vector<std::string> agent_order_;            // manifest order, then clones
   std::map<std::string, int64_t> clients_;          // CLI peers: identity -> last seen (mono)
+  static constexpr std::size_t kMaxClients = 4096;  // CLI peers known at once, at most
+  uint64_t clients_forgotten_ = 0;
+  void ForgetIdlestClient();
   int64_t started_ms_ = 0;
   int64_t next_tick_ms_ = 0;
   std::map<std::string, ReplyHandler> pending_replies_;

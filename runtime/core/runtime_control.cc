@@ -1,4 +1,6 @@
 // Runtime: control traffic on the ROUTER socket.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
@@ -9,6 +11,18 @@ namespace kaizen::core {
 namespace {
 constexpr uint32_t kMaxReplayBatch = 1000;
 }  // namespace
+
+void Runtime::ForgetIdlestClient() {
+  // A flood of new identities cannot grow the table; a forgotten CLI says Hello again.
+  auto idlest = std::min_element(clients_.begin(), clients_.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (idlest == clients_.end()) return;
+  if (++clients_forgotten_ % 1000 == 1) {
+    spdlog::warn("{} CLI peers known (the most kept); forgot the idlest, {} ({} forgotten so far)", clients_.size(),
+                 idlest->first, clients_forgotten_);
+  }
+  clients_.erase(idlest);
+}
 
 bool Runtime::KnownPeer(const std::string& identity) const {
   auto it = agents_.find(identity);
@@ -157,6 +171,7 @@ void Runtime::OnHello(bus::Broker::Incoming& in) {
       ReplyError(in, v1::Error::FORBIDDEN, "identity '" + in.identity + "' belongs to an agent");
       return;
     }
+    if (!clients_.count(in.identity) && clients_.size() >= kMaxClients) ForgetIdlestClient();
     clients_[in.identity] = MonoMs();
     broker_->Send(in.identity, reply);
     if (hello.role() == "feedback") OnPersonAttached(in.identity);
@@ -226,6 +241,8 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
   *r->mutable_bus() = broker_->counters().ToProto();
   r->mutable_bus()->set_dropped_rate_limited(flood_->limited());
   r->mutable_bus()->set_dropped_frames(r->bus().dropped_frames() + flood_->limited());
+  r->mutable_bus()->set_cli_peers(clients_.size());
+  r->mutable_bus()->set_cli_peers_forgotten(clients_forgotten_);
   nlohmann::json cycle = CycleStatusJson();
   if (!cycle.is_null()) r->set_cycle_json(cycle.dump());
   r->set_router_json(RouterJson().dump());

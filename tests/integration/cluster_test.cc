@@ -191,6 +191,40 @@ TEST_CASE("oversized, truncated and misdirected messages and a flood are counted
   CHECK(cluster.Down().exit_code == 0);
 }
 
+TEST_CASE("clients saying Hello under ever new identities cannot grow the runtime's peer table past its cap",
+          "[integration]") {
+  TestCluster cluster("many-clis");
+  REQUIRE(cluster.Up().exit_code == 0);
+  REQUIRE(cluster.WaitAllInState("idle", 30000));
+  zmq::context_t ctx;
+  const int kClients = 4200;  // the cap is 4096
+  int welcomed = 0;
+  for (int i = 0; i < kClients; ++i) {
+    zmq::socket_t peer(ctx, zmq::socket_type::dealer);
+    const std::string id = "cli-" + std::to_string(i);
+    peer.set(zmq::sockopt::routing_id, id);
+    peer.set(zmq::sockopt::linger, 0);
+    peer.set(zmq::sockopt::rcvtimeo, 5000);
+    peer.connect(ControlEndpoint(cluster));
+    kaizen::v1::Envelope hello;
+    hello.set_sender(id);
+    hello.set_message_id("h" + std::to_string(i));
+    hello.mutable_hello()->set_role("cli");
+    peer.send(zmq::buffer(hello.SerializeAsString()), zmq::send_flags::none);
+    zmq::message_t reply;
+    if (peer.recv(reply)) ++welcomed;
+  }
+  CHECK(welcomed == kClients);
+  auto s = cluster.Status();
+  REQUIRE(s.is_object());
+  INFO(s["bus"].dump());
+  // The status command itself is one more client.
+  CHECK(s["bus"]["cli_peers"].get<int>() <= 4096);
+  CHECK(s["bus"]["cli_peers_forgotten"].get<int>() >= kClients - 4096);
+  CHECK(cluster.WaitAllInState("idle", 5000));
+  CHECK(cluster.Down().exit_code == 0);
+}
+
 TEST_CASE("agents die with the runtime even when it is killed with SIGKILL", "[integration]") {
   TestCluster cluster("orphans");
   REQUIRE(cluster.Up().exit_code == 0);

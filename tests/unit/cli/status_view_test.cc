@@ -79,3 +79,18 @@ TEST_CASE("plain status keeps its full table and long lines") {
   none["cycle"] = nullptr;
   CHECK(StatusText(none).find("cycle: none") != std::string::npos);
 }
+
+TEST_CASE("a cycle waiting for a person stands at the stage that asked: planning for a plan, rolling_out for a promotion") {
+  json s = Running();
+  s["cycle"].erase("progress");
+  s["cycle"]["stage"] = "awaiting_approval";
+  s["cycle"]["approval"] = {{"id", "c1"}, {"subject", "plan"}, {"timeout_policy", "reject"}};
+  const std::string plan = StatusText(s, {80});
+  INFO(plan);
+  CHECK(plan.find("stage 2/6 awaiting_approval") != std::string::npos);
+  s["cycle"]["approval"]["subject"] = "promotion";
+  const std::string promotion = StatusText(s, {80});
+  INFO(promotion);
+  CHECK(promotion.find("stage 6/6 awaiting_approval") != std::string::npos);
+  CHECK(promotion.find("kaizen approve|reject c1") != std::string::npos);
+}
