@@ -17,6 +17,9 @@ struct Tally {
   int64_t candidate_only = 0, incumbent_only = 0;  // discordant pairs, for the per-category test
 };
 
+// The report lists this many categories at most (largest drop first).
+constexpr std::size_t kMaxCategoriesReported = 50;
+
 double Acc(int64_t right, int64_t n) { return n == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(n); }
 
 }  // namespace
@@ -57,6 +60,21 @@ v1::EvalReport CompareModels(const std::vector<PairedPrediction>& items, const v
   r.set_p_value(p);
   r.set_candidate_only_correct(cand_only);
   r.set_incumbent_only_correct(inc_only);
+
+  std::vector<v1::CategoryDelta> categories;
+  for (const auto& [key, t] : by_category) {
+    v1::CategoryDelta d;
+    d.set_dimension(key.first);
+    d.set_value(key.second);
+    d.set_baseline(Acc(t.incumbent, t.n));
+    d.set_recent(Acc(t.candidate, t.n));
+    d.set_samples(t.n);
+    categories.push_back(std::move(d));
+  }
+  std::stable_sort(categories.begin(), categories.end(), [](const auto& a, const auto& b) {
+    return a.baseline() - a.recent() > b.baseline() - b.recent();
+  });
+  for (std::size_t i = 0; i < categories.size() && i < kMaxCategoriesReported; ++i) *r.add_categories() = categories[i];
 
   std::vector<v1::CategoryDelta> regressions;
   for (const auto& [key, t] : by_category) {

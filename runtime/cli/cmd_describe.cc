@@ -160,6 +160,20 @@ void PrintStory(const json& st) {
                                        D(r, "baseline"), D(r, "recent"), I(r, "samples")));
       }
       Field("verdict", S(ev, "verdict"));
+      if (ev.contains("categories") && !ev["categories"].empty()) {
+        // Every category, largest drop first: where the candidate wins and where it loses.
+        std::printf("  %-28s %9s %9s %7s %7s\n", "category", "incumbent", "candidate", "delta", "n");
+        int shown = 0;
+        for (const auto& c : ev["categories"]) {
+          if (++shown > 12) {
+            std::printf("  ... and %zu more (-o json for all)\n", ev["categories"].size() - 12);
+            break;
+          }
+          std::printf("  %-28s %9.3f %9.3f %+7.3f %7lld\n", (S(c, "dimension") + "=" + S(c, "value")).substr(0, 28).c_str(),
+                      D(c, "baseline"), D(c, "recent"), D(c, "recent") - D(c, "baseline"),
+                      static_cast<long long>(I(c, "samples")));
+        }
+      }
     }
   }
   const json& ro = st["rollout"];

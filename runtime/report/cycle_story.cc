@@ -83,6 +83,7 @@ json EvalJson(const v1::EvalReport& r) {
           {"candidate_only_correct", r.candidate_only_correct()},
           {"incumbent_only_correct", r.incumbent_only_correct()},
           {"regressions", CategoriesJson(r.regressions())},
+          {"categories", CategoriesJson(r.categories())},
           {"verdict", r.verdict()}};
 }
 

@@ -332,6 +332,16 @@ std::string StorySection(const json& st) {
                         S(r, "samples")});
       }
       if (!rows.empty()) o += "<p>Categories that regressed:</p>\n" + Table({"dimension", "category", "incumbent", "candidate", "delta", "samples"}, rows);
+      rows.clear();
+      for (const auto& c : ev.value("categories", json::array())) {
+        rows.push_back({S(c, "dimension"), S(c, "value"), fmt::format("{:.3f}", D(c, "baseline")),
+                        fmt::format("{:.3f}", D(c, "recent")), fmt::format("{:+.3f}", D(c, "recent") - D(c, "baseline")),
+                        S(c, "samples")});
+      }
+      if (!rows.empty()) {
+        o += "<p>Every category, largest drop first:</p>\n" +
+             Table({"dimension", "category", "incumbent", "candidate", "delta", "samples"}, rows);
+      }
     }
   }
   const json& ro = st["rollout"];

@@ -88,3 +88,21 @@ TEST_CASE("too small a gain fails: categories fall back to the true label") {
   CHECK(r2.regressions(0).dimension() == "label");
   CHECK(r2.regressions(0).value() == "b");
 }
+
+TEST_CASE("every category is reported with both models' accuracy, largest drop first") {
+  std::vector<PairedPrediction> items;
+  Add(items, "banking", 100, 60, 90);  // -0.30
+  Add(items, "travel", 100, 90, 50);   // +0.40
+  Add(items, "home", 4, 2, 3);         // -0.25, too small to count as a regression but still shown
+  auto r = CompareModels(items, Accept(0.0, 0.05), {});
+  REQUIRE(r.categories_size() == 3);
+  CHECK(r.categories(0).value() == "banking");
+  CHECK(r.categories(0).baseline() == Approx(0.9));
+  CHECK(r.categories(0).recent() == Approx(0.6));
+  CHECK(r.categories(0).samples() == 100);
+  CHECK(r.categories(1).value() == "home");
+  CHECK(r.categories(2).value() == "travel");
+  CHECK(r.categories(2).recent() - r.categories(2).baseline() == Approx(0.4));
+  REQUIRE(r.regressions_size() == 1);
+  CHECK(r.regressions(0).value() == "banking");
+}
