@@ -61,16 +61,18 @@ v1::EvalReport CompareModels(const std::vector<PairedPrediction>& items, const v
   r.set_candidate_only_correct(cand_only);
   r.set_incumbent_only_correct(inc_only);
 
-  std::vector<v1::CategoryDelta> categories;
-  for (const auto& [key, t] : by_category) {
+  // baseline: the incumbent's accuracy in the category, recent: the candidate's.
+  auto delta = [](const std::pair<std::string, std::string>& key, const Tally& t) {
     v1::CategoryDelta d;
     d.set_dimension(key.first);
     d.set_value(key.second);
     d.set_baseline(Acc(t.incumbent, t.n));
     d.set_recent(Acc(t.candidate, t.n));
     d.set_samples(t.n);
-    categories.push_back(std::move(d));
-  }
+    return d;
+  };
+  std::vector<v1::CategoryDelta> categories;
+  for (const auto& [key, t] : by_category) categories.push_back(delta(key, t));
   std::stable_sort(categories.begin(), categories.end(), [](const auto& a, const auto& b) {
     return a.baseline() - a.recent() > b.baseline() - b.recent();
   });
@@ -84,13 +86,7 @@ v1::EvalReport CompareModels(const std::vector<PairedPrediction>& items, const v
     // A few dozen rows per category make a drop of a few rows look large: it
     // counts only when the paired test on the category says it is real.
     if (stats::McNemarPValue(t.candidate_only, t.incumbent_only) >= 1.0 - options.confidence) continue;
-    v1::CategoryDelta d;
-    d.set_dimension(key.first);
-    d.set_value(key.second);
-    d.set_baseline(Acc(t.incumbent, t.n));
-    d.set_recent(Acc(t.candidate, t.n));
-    d.set_samples(t.n);
-    regressions.push_back(std::move(d));
+    regressions.push_back(delta(key, t));
   }
   std::sort(regressions.begin(), regressions.end(), [](const auto& a, const auto& b) {
     return a.baseline() - a.recent() > b.baseline() - b.recent();

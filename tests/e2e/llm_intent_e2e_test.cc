@@ -23,25 +23,25 @@ namespace {
 
 // manifests/llm-intent.yaml pointed at the server and made shorter.
 std::string ReducedManifest(int port) {
-  std::string m = ReadFile(std::string(KAIZEN_SOURCE_DIR) + "/manifests/llm-intent.yaml");
-  REQUIRE(!m.empty());
-  auto replace = [&](const std::string& from, const std::string& to) {
-    INFO("manifests/llm-intent.yaml no longer has: " << from);
-    REQUIRE(m.find(from) != std::string::npos);
-    for (std::size_t at; (at = m.find(from)) != std::string::npos;) m.replace(at, from.size(), to);
-  };
-  replace("http://127.0.0.1:8089/v1", "http://127.0.0.1:" + std::to_string(port) + "/v1");
-  replace("path: data/clinc150.jsonl", "path: " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl");
-  replace("state_dir: .kaizen/llm-intent\n", "");
-  replace("heartbeat: {interval_ms: 500, liveness: 4}", "heartbeat: {interval_ms: 200, liveness: 10}");
-  replace("teacher_budget: {max_calls: 1500", "teacher_budget: {max_calls: 1000");
-  // A slow shared CI machine serves an LLM worker slower than the demo's rate.
-  replace("rate_per_s: 100\n", "rate_per_s: 50\n");
-  replace("total_tasks: 6000", "total_tasks: 2500");
-  replace("drift_at_task: 2000", "drift_at_task: 1000");
-  replace("tasks_after_cycle: 2000", "tasks_after_cycle: 600");
-  replace("min_samples_per_step: 150", "min_samples_per_step: 100");
-  replace("max_validation_rows: 200", "max_validation_rows: 150");
+  const std::string src = KAIZEN_SOURCE_DIR;
+  std::string missing;
+  std::string m = kaizen::testing::EditedManifest(
+      "manifests/llm-intent.yaml",
+      {{"http://127.0.0.1:8089/v1", "http://127.0.0.1:" + std::to_string(port) + "/v1"},
+       {"path: data/clinc150.jsonl", "path: " + src + "/manifests/data/clinc150.jsonl"},
+       {"state_dir: .kaizen/llm-intent\n", ""},
+       {"heartbeat: {interval_ms: 500, liveness: 4}", "heartbeat: {interval_ms: 200, liveness: 10}"},
+       {"teacher_budget: {max_calls: 1500", "teacher_budget: {max_calls: 1000"},
+       // A slow shared CI machine serves an LLM worker slower than the demo's rate.
+       {"rate_per_s: 100\n", "rate_per_s: 50\n"},
+       {"total_tasks: 6000", "total_tasks: 2500"},
+       {"drift_at_task: 2000", "drift_at_task: 1000"},
+       {"tasks_after_cycle: 2000", "tasks_after_cycle: 600"},
+       {"min_samples_per_step: 150", "min_samples_per_step: 100"},
+       {"max_validation_rows: 200", "max_validation_rows: 150"}},
+      &missing);
+  INFO("manifests/llm-intent.yaml no longer has: " << missing);
+  REQUIRE(missing.empty());
   return m;
 }
 
@@ -55,12 +55,8 @@ TEST_CASE("an LLM worker is improved by prompt optimization against an OpenAI-co
   std::ofstream(cluster.manifest_path()) << ReducedManifest(server.port());
   auto up = cluster.Up();
   REQUIRE(up.exit_code == 0);
-  const std::string summary_path = cluster.state_dir() + "/summary.json";
-  bool done = WaitFor([&] { (void)cluster.Status(); return fs::exists(summary_path); }, 240000);
-  json s;
-  if (done) s = json::parse(ReadFile(summary_path), nullptr, false);
+  json s = cluster.WaitSummary();
   CHECK(cluster.Down().exit_code == 0);
-  REQUIRE(done);
   REQUIRE(s.is_object());
   INFO(s.dump(2));
   std::printf("llm-intent: %s\n", s.dump().c_str());

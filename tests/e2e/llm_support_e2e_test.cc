@@ -22,20 +22,19 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string ReducedSupportManifest(int port) {
-  std::string m = ReadFile(std::string(KAIZEN_SOURCE_DIR) + "/manifests/llm-support.yaml");
-  REQUIRE(!m.empty());
-  auto replace = [&](const std::string& from, const std::string& to) {
-    INFO("manifests/llm-support.yaml no longer has: " << from);
-    REQUIRE(m.find(from) != std::string::npos);
-    for (std::size_t at; (at = m.find(from)) != std::string::npos;) m.replace(at, from.size(), to);
-  };
-  replace("http://127.0.0.1:8089/v1", "http://127.0.0.1:" + std::to_string(port) + "/v1");
-  replace("path: data/support-replies.jsonl",
-          "path: " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/support-replies.jsonl");
-  replace("state_dir: .kaizen/llm-support\n", "");
-  replace("rate_per_s: 20\n", "rate_per_s: 40\n");
-  replace("total_tasks: 2400", "total_tasks: 1600");
-  replace("tasks_after_cycle: 600", "tasks_after_cycle: 400");
+  std::string missing;
+  std::string m = kaizen::testing::EditedManifest(
+      "manifests/llm-support.yaml",
+      {{"http://127.0.0.1:8089/v1", "http://127.0.0.1:" + std::to_string(port) + "/v1"},
+       {"path: data/support-replies.jsonl",
+        "path: " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/support-replies.jsonl"},
+       {"state_dir: .kaizen/llm-support\n", ""},
+       {"rate_per_s: 20\n", "rate_per_s: 40\n"},
+       {"total_tasks: 2400", "total_tasks: 1600"},
+       {"tasks_after_cycle: 600", "tasks_after_cycle: 400"}},
+      &missing);
+  INFO("manifests/llm-support.yaml no longer has: " << missing);
+  REQUIRE(missing.empty());
   return m;
 }
 
@@ -49,12 +48,8 @@ TEST_CASE("an LLM worker writing support replies is improved with judged few-sho
       "senior=" + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/support-replies.jsonl");
   std::ofstream(cluster.manifest_path()) << ReducedSupportManifest(server.port());
   REQUIRE(cluster.Up().exit_code == 0);
-  const std::string summary_path = cluster.state_dir() + "/summary.json";
-  bool done = WaitFor([&] { (void)cluster.Status(); return fs::exists(summary_path); }, 240000);
-  json s;
-  if (done) s = json::parse(ReadFile(summary_path), nullptr, false);
+  json s = cluster.WaitSummary();
   CHECK(cluster.Down().exit_code == 0);
-  REQUIRE(done);
   REQUIRE(s.is_object());
   INFO(s.dump(2));
   std::printf("llm-support: %s\n", s.dump().c_str());

@@ -22,7 +22,7 @@ TEST_CASE("the runtime killed mid-cycle comes back, resumes the cycle and still 
   // Its agents die with it (PDEATHSIG); a new runtime on the same state dir.
   REQUIRE(WaitFor([&] { return !kaizen::testing::ProcessAlive(c.RuntimePid()); }, 10000));
   REQUIRE(c.Up().exit_code == 0);
-  json s = WaitSummary(c);
+  json s = c.WaitSummary();
   CHECK(c.Down().exit_code == 0);
   REQUIRE(s.is_object());
   INFO(s.dump(2));
@@ -40,7 +40,7 @@ TEST_CASE("a candidate killed during the A/B test is rolled back while the clone
   std::ofstream(c.manifest_path()) << ScenarioManifest("fault-candidate", 0.0);
   REQUIRE(c.Up().exit_code == 0);
   KillAt(c, "rolling_out", "the candidate worker", [&] { return PidOf(c, "worker"); });
-  json s = WaitSummary(c);
+  json s = c.WaitSummary();
   CHECK(c.Down().exit_code == 0);
   REQUIRE(s.is_object());
   INFO(s.dump(2));
@@ -59,7 +59,7 @@ TEST_CASE("datagen killed while it collects and labels is restarted and the cycl
   std::ofstream(c.manifest_path()) << ScenarioManifest("fault-datagen", 0.0);
   REQUIRE(c.Up().exit_code == 0);
   KillAt(c, "generating_data", "datagen", [&] { return PidOf(c, "datagen"); });
-  json s = WaitSummary(c);
+  json s = c.WaitSummary();
   json datagen = c.Agent("datagen");
   CHECK(c.Down().exit_code == 0);
   REQUIRE(s.is_object());
@@ -93,7 +93,7 @@ TEST_CASE("at 1000 tasks/s, a crashed worker and then a hung clone lose and repe
                   30000));
     return PidOf(c, "worker-clone");
   }, SIGSTOP);
-  json s = WaitSummary(c);
+  json s = c.WaitSummary();
   json router = c.Status()["router"];
   CHECK(c.Down().exit_code == 0);
   REQUIRE(s.is_object());
@@ -112,7 +112,7 @@ TEST_CASE("deployment killed mid-rollout is restarted, gets the rollout again an
   std::ofstream(c.manifest_path()) << ScenarioManifest("fault-deploy", 0.0);
   REQUIRE(c.Up().exit_code == 0);
   KillAt(c, "rolling_out", "deployment", [&] { return PidOf(c, "deployment"); });
-  json s = WaitSummary(c);
+  json s = c.WaitSummary();
   json deployment = c.Agent("deployment");
   CHECK(c.Down().exit_code == 0);
   REQUIRE(s.is_object());

@@ -103,17 +103,6 @@ void KillAt(TestCluster& c, const std::string& stage, const std::string& what, c
   std::fflush(stdout);
 }
 
-json WaitSummary(TestCluster& c) {
-  const std::string path = c.state_dir() + "/summary.json";
-  bool done = WaitFor([&] { (void)c.Status(); return fs::exists(path); }, 240000);
-  json s;
-  if (done) {
-    std::ifstream in(path);
-    s = json::parse(in, nullptr, false);
-  }
-  return s;
-}
-
 void PrintAccounting(const std::string& name, const json& s) {
   const json& t = s["tasks"];
   std::printf("%s: submitted %lld = answered %lld, lost %lld, duplicated %lld; cycles:", name.c_str(),

@@ -39,8 +39,6 @@ void KillAt(TestCluster& c, const std::string& stage, const std::string& what, c
 // Sends `sig` to `pid` and prints "fault: <verb> <what> (pid N) <when>".
 void Signal(pid_t pid, int sig, const std::string& what, const std::string& when);
 
-// Waits for the scenario to end and returns summary.json (null if it never came).
-nlohmann::json WaitSummary(TestCluster& c);
 // One line: submitted = answered, lost, duplicated, each cycle's outcome.
 void PrintAccounting(const std::string& name, const nlohmann::json& summary);
 // submitted = answered, lost 0, duplicated 0.

@@ -66,7 +66,7 @@ void KillRuntimeAndRestart(TestCluster& c, const std::string& when) {
 
 // The scenario's end: summary, accounting, one cycle with `outcome`.
 json Finish(TestCluster& c, const std::string& name, const std::string& outcome) {
-  json s = WaitSummary(c);
+  json s = c.WaitSummary();
   REQUIRE(s.is_object());
   INFO(s.dump(2));
   PrintAccounting(name, s);

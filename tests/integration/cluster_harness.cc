@@ -117,6 +117,20 @@ std::string ScenarioManifest(const std::string& name, double teacher_noise, int 
          "    seed: 11\n";
 }
 
+std::string EditedManifest(const std::string& relative_path,
+                           const std::vector<std::pair<std::string, std::string>>& edits, std::string* missing) {
+  std::string m = ReadFile(std::string(KAIZEN_SOURCE_DIR) + "/" + relative_path);
+  missing->clear();
+  for (const auto& [from, to] : edits) {
+    if (m.find(from) == std::string::npos) {
+      if (missing->empty()) *missing = from;
+      continue;
+    }
+    for (std::size_t at = 0; (at = m.find(from, at)) != std::string::npos; at += to.size()) m.replace(at, from.size(), to);
+  }
+  return m;
+}
+
 TestCluster::TestCluster(const std::string& name, const std::string& spec_extra) {
   std::random_device rd;
   // Short path: ipc:// socket paths must fit in 107 bytes.
@@ -141,6 +155,12 @@ TestCluster::~TestCluster() {
   }
   std::error_code ec;
   fs::remove_all(dir_, ec);
+}
+
+nlohmann::json TestCluster::WaitSummary(int timeout_ms) {
+  const std::string path = state_dir_ + "/summary.json";
+  if (!WaitFor([&] { (void)Status(); return fs::exists(path); }, timeout_ms)) return nullptr;
+  return nlohmann::json::parse(ReadFile(path), nullptr, false);  // written atomically by the runtime
 }
 
 CommandResult TestCluster::Up() {

@@ -8,6 +8,8 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +45,9 @@ class TestCluster {
   // All seven agents report `state` (e.g. "idle").
   bool WaitAllInState(const std::string& state, int timeout_ms);
   nlohmann::json Agent(const std::string& id);  // from a fresh Status()
+  // The run's summary.json once the scenario is over (polling status meanwhile,
+  // so a stuck run shows in the logs); null if it does not come in time.
+  nlohmann::json WaitSummary(int timeout_ms = 240000);
   pid_t RuntimePid() const;
   // Every pid this cluster's status ever showed (runtime and agents).
   const std::set<pid_t>& seen_pids() const { return seen_; }
@@ -54,6 +59,13 @@ class TestCluster {
 
 // The manifest used by tests: the demo's data, fast heartbeats.
 std::string TestManifest(const std::string& name, const std::string& spec_extra);
+
+// A shipped manifest (`relative_path` under the source tree) with every
+// occurrence of each `from` replaced by its `to`, in order. *missing gets the
+// first `from` the file no longer has ("" when all were found): a test must
+// fail then, or it would quietly run another scenario.
+std::string EditedManifest(const std::string& relative_path,
+                           const std::vector<std::pair<std::string, std::string>>& edits, std::string* missing);
 
 // The reduced intent-router scenario (about 20 s): a worker on 5 domains,
 // drift at task 1500, a teacher with `teacher_noise` (1.0 = answers at random).
