@@ -65,6 +65,7 @@ class Runtime {
     int64_t last_seen_mono = 0, last_seen_wall = 0, spawned_mono = 0;
     std::string settings_json;
     std::string clone_of;           // a worker clone: the worker it clones
+    int64_t detail_logged_mono = 0;  // when a same-state detail update last went to the log at info
   };
   using ReplyHandler = std::function<void(const bus::Envelope& reply)>;
 
@@ -166,6 +167,7 @@ class Runtime {
   std::vector<std::string> agent_order_;            // manifest order, then clones
   std::map<std::string, int64_t> clients_;          // CLI peers: identity -> last seen (mono)
   static constexpr std::size_t kMaxClients = 4096;  // CLI peers known at once, at most
+  static constexpr int64_t kDetailLogIntervalMs = 30000;
   uint64_t clients_forgotten_ = 0;
   void ForgetIdlestClient();
   int64_t started_ms_ = 0;

@@ -36,8 +36,15 @@ void Runtime::ApplyState(AgentEntry& a, v1::AgentState to, const std::string& de
   a.detail = detail;
   (void)journal_->Record("state_change", a.id, a.role, &e);
   PersistAgent(a);
-  spdlog::info("agent {} ({}) {} -> {}{}", a.id, a.role, bus::StateName(sc->from()), bus::StateName(to),
-               detail.empty() ? "" : ": " + detail);
+  // Progress details ("collecting inputs 27/200", "watching v1: ...") change
+  // every few seconds; in the runtime's log one per agent per 30 s is enough.
+  // The journal (`kaizen logs`) keeps every one.
+  const bool same_state = sc->from() == to;
+  const int64_t now = MonoMs();
+  const bool quiet = same_state && now - a.detail_logged_mono < kDetailLogIntervalMs;
+  if (same_state && !quiet) a.detail_logged_mono = now;
+  spdlog::log(quiet ? spdlog::level::debug : spdlog::level::info, "agent {} ({}) {} -> {}{}", a.id, a.role,
+              bus::StateName(sc->from()), bus::StateName(to), detail.empty() ? "" : ": " + detail);
 }
 
 void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
