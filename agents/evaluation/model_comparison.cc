@@ -78,15 +78,26 @@ v1::EvalReport CompareModels(const std::vector<PairedPrediction>& items, const v
   });
   for (std::size_t i = 0; i < categories.size() && i < kMaxCategoriesReported; ++i) *r.add_categories() = categories[i];
 
-  std::vector<v1::CategoryDelta> regressions;
+  // A few dozen rows per category make a drop of a few rows look large: a
+  // drop counts only when the paired test on the category says it is real.
+  // With many categories some would pass that test by chance, so the tests
+  // are corrected together (Holm): the k-th smallest p of the drops must be
+  // below alpha / (m - k + 1), m the categories large enough to be tested.
+  const double alpha = 1.0 - options.confidence;
+  std::size_t tested = 0;
+  std::vector<std::pair<double, v1::CategoryDelta>> drops;  // p-value, category
   for (const auto& [key, t] : by_category) {
     if (t.n < options.min_category_samples) continue;
-    double drop = Acc(t.incumbent, t.n) - Acc(t.candidate, t.n);
+    ++tested;
+    const double drop = Acc(t.incumbent, t.n) - Acc(t.candidate, t.n);
     if (drop <= acceptance.max_category_regression()) continue;
-    // A few dozen rows per category make a drop of a few rows look large: it
-    // counts only when the paired test on the category says it is real.
-    if (stats::McNemarPValue(t.candidate_only, t.incumbent_only) >= 1.0 - options.confidence) continue;
-    regressions.push_back(delta(key, t));
+    drops.emplace_back(stats::McNemarPValue(t.candidate_only, t.incumbent_only), delta(key, t));
+  }
+  std::stable_sort(drops.begin(), drops.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<v1::CategoryDelta> regressions;
+  for (std::size_t k = 0; k < drops.size(); ++k) {
+    if (drops[k].first >= alpha / static_cast<double>(tested - k)) break;  // Holm stops at the first kept null
+    regressions.push_back(drops[k].second);
   }
   std::sort(regressions.begin(), regressions.end(), [](const auto& a, const auto& b) {
     return a.baseline() - a.recent() > b.baseline() - b.recent();

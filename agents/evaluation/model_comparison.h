@@ -4,7 +4,10 @@
 //   McNemar's exact p-value on the paired outcomes;
 //   per category (the domain, else the true label) accuracy of each model;
 //   a regression is a category with >= min_category_samples items where
-//   incumbent_acc - candidate_acc > acceptance.max_category_regression;
+//   incumbent_acc - candidate_acc > acceptance.max_category_regression and
+//   McNemar on the category's pairs is significant at 1 - confidence, Holm-
+//   corrected over the categories tested (so 20 categories do not make one
+//   false regression in every other evaluation);
 //   pass iff candidate_acc - incumbent_acc >= acceptance.min_accuracy_gain
 //   and nothing regressed.
 #pragma once
