@@ -137,9 +137,8 @@ Result<v1::Plan> LlmPlanner::MakePlan(const v1::PlanRequest& request, const std:
   if (rule_plan->strategy() != "teacher_samples") return rule_plan;  // people's labels: nothing to choose
 
   const std::vector<std::string> categories = RulePlanner::FocusOf(request.trigger().diagnosis(), kMaxCategories);
-  auto reply = client_->Complete({{"system", client_->config().system_prompt},
-                                  {"user", PlanPrompt(request, *rule_plan, categories)}},
-                                 "planning:" + cycle_id);
+  // The client puts its system prompt (kSystemPrompt, set at Create) first.
+  auto reply = client_->Complete({{"user", PlanPrompt(request, *rule_plan, categories)}}, "planning:" + cycle_id);
   v1::LlmUsage usage;
   if (!reply.ok()) {
     usage.set_failures(1);

@@ -13,7 +13,6 @@
 using kaizen::testing::ScenarioManifest;
 using kaizen::testing::TestCluster;
 using kaizen::testing::ReadFile;
-using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -31,15 +30,8 @@ json RunWithCommand(TestCluster& cluster, const std::string& name, const std::st
       << "    timeout_s: 120\n";
   auto up = cluster.Up();
   REQUIRE(up.exit_code == 0);
-  const std::string summary_path = cluster.state_dir() + "/summary.json";
-  bool done = WaitFor([&] { (void)cluster.Status(); return fs::exists(summary_path); }, 240000);
-  json summary;
-  if (done) {
-    std::ifstream in(summary_path);
-    summary = json::parse(in, nullptr, false);
-  }
+  json summary = cluster.WaitSummary();
   CHECK(cluster.Down().exit_code == 0);
-  REQUIRE(done);
   REQUIRE(summary.is_object());
   std::printf("%s: %s\n", name.c_str(), summary.dump().c_str());
   return summary;

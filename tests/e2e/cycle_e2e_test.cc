@@ -12,7 +12,6 @@
 
 using kaizen::testing::ScenarioManifest;
 using kaizen::testing::TestCluster;
-using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 
 namespace {
@@ -22,15 +21,8 @@ json RunScenario(TestCluster& cluster, const std::string& name, double teacher_n
   std::ofstream(cluster.manifest_path()) << ScenarioManifest(name, teacher_noise);
   auto up = cluster.Up();
   REQUIRE(up.exit_code == 0);
-  const std::string summary_path = cluster.state_dir() + "/summary.json";
-  bool done = WaitFor([&] { (void)cluster.Status(); return std::filesystem::exists(summary_path); }, 240000);
-  json summary;
-  if (done) {
-    std::ifstream in(summary_path);
-    summary = json::parse(in, nullptr, false);
-  }
+  json summary = cluster.WaitSummary();
   CHECK(cluster.Down().exit_code == 0);
-  REQUIRE(done);
   REQUIRE(summary.is_object());
   INFO(summary.dump(2));
   std::printf("%s: %s\n", name.c_str(), summary.dump().c_str());

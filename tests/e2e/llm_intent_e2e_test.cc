@@ -15,7 +15,6 @@
 
 using kaizen::testing::TestCluster;
 using kaizen::testing::ReadFile;
-using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 

@@ -13,9 +13,7 @@
 #include "tests/e2e/test_server_process.h"
 #include "tests/integration/cluster_harness.h"
 
-using kaizen::testing::ReadFile;
 using kaizen::testing::TestCluster;
-using kaizen::testing::WaitFor;
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
