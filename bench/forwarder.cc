@@ -69,7 +69,7 @@ void Forwarder::Loop(std::string* error, std::atomic<int>* ready) {
   const bool batched = options_.journaling == Journaling::kBatched;
   ready->store(1);  // error and ready are not touched after this
 
-  std::vector<bus::Envelope> turn;
+  std::vector<bus::Broker::Incoming> turn;
   while (!stop_.load(std::memory_order_relaxed)) {
     zmq::pollitem_t items[2] = {{b.control().handle(), 0, ZMQ_POLLIN, 0}, {b.events().handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, 2, std::chrono::milliseconds(50));
@@ -89,15 +89,15 @@ void Forwarder::Loop(std::string* error, std::atomic<int>* ready) {
         journaled_.fetch_add(1, std::memory_order_relaxed);
       }
       if (batched) {
-        turn.push_back(std::move(in->envelope));  // forwarded after the commit, as the runtime answers clients
+        turn.push_back(std::move(*in));  // forwarded after the commit, as the runtime answers clients
         continue;
       }
-      if (b.Send(in->envelope.recipient(), in->envelope)) forwarded_.fetch_add(1, std::memory_order_relaxed);
+      if (b.Forward(in->envelope.recipient(), *in)) forwarded_.fetch_add(1, std::memory_order_relaxed);
     }
     if (batched) {
       (void)journal->Flush();  // the end of the runtime's poll turn: commit, then publish
-      for (const auto& e : turn) {
-        if (b.Send(e.recipient(), e)) forwarded_.fetch_add(1, std::memory_order_relaxed);
+      for (const auto& in : turn) {
+        if (b.Forward(in.envelope.recipient(), in)) forwarded_.fetch_add(1, std::memory_order_relaxed);
       }
     }
   }

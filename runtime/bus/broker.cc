@@ -119,14 +119,25 @@ std::optional<Broker::Incoming> Broker::Receive(bool* read_something) {
   // libzmq attaches the ZAP user id (the key's role) to every frame from a
   // CURVE peer; the identity frame is made by the ROUTER and has none.
   const char* role = zmq_msg_gets(frames[1].handle(), "User-Id");
-  return Incoming{std::move(identity), std::move(d.envelope), role ? role : ""};
+  return Incoming{std::move(identity), std::move(d.envelope), role ? role : "",
+                  std::make_shared<zmq::message_t>(std::move(frames[1]))};
 }
 
 bool Broker::Send(const std::string& identity, const Envelope& envelope) {
-  std::string payload = Encode(envelope);
+  return SendFrame(identity, EncodeFrame(envelope));
+}
+
+bool Broker::Forward(const std::string& identity, const Incoming& in) {
+  if (!in.frame) return Send(identity, in.envelope);
+  zmq::message_t frame;
+  frame.copy(*in.frame);  // shares the buffer (reference-counted), no byte copy
+  return SendFrame(identity, std::move(frame));
+}
+
+bool Broker::SendFrame(const std::string& identity, zmq::message_t frame) {
   try {
     if (!control_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
-    if (!control_.send(zmq::buffer(payload), zmq::send_flags::dontwait)) return false;
+    if (!control_.send(frame, zmq::send_flags::dontwait)) return false;
   } catch (const zmq::error_t& e) {
     if (e.num() != EHOSTUNREACH) spdlog::warn("bus: send to {} failed: {}", Printable(identity), e.what());
     return false;

@@ -39,6 +39,9 @@ class Broker {
     std::string identity;
     Envelope envelope;
     std::string auth_role{};  // with CURVE: "agent", "feedback" or "admin"; else ""
+    // The envelope's bytes as received, so a relayed message is sent on as
+    // is instead of encoded again (Forward). Shared: Incoming stays copyable.
+    std::shared_ptr<zmq::message_t> frame{};
   };
 
   static Result<std::unique_ptr<Broker>> Bind(zmq::context_t& context, const Options& options);
@@ -57,6 +60,9 @@ class Broker {
 
   // Sends to one peer by identity. False if the peer is not connected.
   bool Send(const std::string& identity, const Envelope& envelope);
+  // Relays a received message to another peer: the bytes as received when
+  // Receive kept them (in.envelope must be unchanged since), else encoded.
+  bool Forward(const std::string& identity, const Incoming& in);
   // Publishes [topic, envelope] on the event socket.
   void Publish(const std::string& topic, const Envelope& envelope);
   // The same with the envelope already encoded (the journal has the bytes).
@@ -70,6 +76,7 @@ class Broker {
 
  private:
   Broker(zmq::context_t& context, const Options& options);
+  bool SendFrame(const std::string& identity, zmq::message_t frame);
   Options options_;
   zmq::socket_t control_;
   zmq::socket_t events_;

@@ -57,9 +57,9 @@ Status BusClient::Send(Envelope& envelope) {
   if (envelope.sender().empty()) envelope.set_sender(options_.identity);
   if (envelope.message_id().empty()) envelope.set_message_id(NewId());
   if (envelope.timestamp_ms() == 0) envelope.set_timestamp_ms(WallMs());
-  std::string payload = Encode(envelope);
+  zmq::message_t frame = EncodeFrame(envelope);
   try {
-    if (!control_->send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
+    if (!control_->send(frame, zmq::send_flags::dontwait)) {
       return Status::Unavailable("bus send queue full (runtime not reading?)");
     }
   } catch (const zmq::error_t& e) {

@@ -23,6 +23,12 @@ Envelope MakeReply(const Envelope& request, const std::string& sender) {
 
 std::string Encode(const Envelope& envelope) { return envelope.SerializeAsString(); }
 
+zmq::message_t EncodeFrame(const Envelope& envelope) {
+  zmq::message_t frame(envelope.ByteSizeLong());
+  envelope.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(frame.data()));
+  return frame;
+}
+
 Decoded Decode(const void* data, size_t size, size_t max_bytes) {
   Decoded d;
   if (size > max_bytes) {

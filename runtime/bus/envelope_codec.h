@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <zmq.hpp>
+
 #include "envelope.pb.h"
 #include "runtime/base/result.h"
 
@@ -19,6 +21,8 @@ Envelope MakeEnvelope(const std::string& sender, const std::string& recipient);
 Envelope MakeReply(const Envelope& request, const std::string& sender);
 
 std::string Encode(const Envelope& envelope);
+// The same, serialized straight into a ZeroMQ frame: no string to copy from.
+zmq::message_t EncodeFrame(const Envelope& envelope);
 
 enum class DecodeError { kNone, kOversized, kMalformed };
 struct Decoded {

@@ -352,7 +352,7 @@ void Runtime::Forward(bus::Broker::Incoming& in) {
   } else if (KnownPeer(to)) {
     target = to;
   }
-  if (target.empty() || !broker_->Send(target, in.envelope)) {
+  if (target.empty() || !broker_->Forward(target, in)) {
     ReplyError(in, v1::Error::UNKNOWN_RECIPIENT, "no connected peer for recipient '" + to + "'");
   }
 }
