@@ -57,6 +57,14 @@ class TriggerEngine {
   // Time-based policies (schedule); call periodically.
   std::optional<v1::Trigger> Tick(int64_t now_ms);
   void OnCycleStage(v1::CycleStage stage, int64_t now_ms);
+  // Ratings were skipped (a replay jumped over them): the detectors'
+  // statistics start again, their baselines are kept.
+  void ClearStatistics() { ResetDetectors(true); }
+  // Forgets that a trigger is waiting for its cycle. After a replay: the
+  // triggers it fired were either sent back then (and the replayed
+  // transitions show the cycle that followed) or never sent, so the next
+  // live rating decides instead of a 30 s wait.
+  void ClearPendingTrigger() { pending_since_ms_ = -1; }
   // The task_index of the latest task result, reported in triggers.
   void SetTaskIndex(int64_t task_index) { task_index_ = task_index; }
 

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -119,6 +120,37 @@ TEST_CASE("deployment killed mid-rollout is restarted, gets the rollout again an
   INFO(s.dump(2));
   PrintAccounting("deployment killed", s);
   CHECK(deployment["restarts"] == 1);
+  REQUIRE(s["cycles"].size() >= 1);
+  CHECK(s["cycles"][0]["outcome"] == "promoted");
+  CheckAccounting(s);
+}
+
+TEST_CASE("monitoring hung through the drift is restarted, replays the journal and still triggers", "[faults]") {
+  TestCluster c("fault-monitoring");
+  // Drift at task 1500 of 5000, 300 tasks/s; liveness 2 s (200 ms x 10).
+  std::ofstream(c.manifest_path()) << ScenarioManifest("fault-monitoring", 0.0);
+  REQUIRE(c.Up().exit_code == 0);
+  // Its baseline is learnt (200 ratings) long before the drift; hang it at
+  // ~1000 ratings, so the heartbeats find it and it is started again ~600
+  // tasks later, after the drift. A fresh agent that only watched live
+  // ratings would learn the drifted rate as its baseline and never trigger.
+  REQUIRE(WaitFor([&] { return CountEvents(c.state_dir(), "feedback") >= 1000; }, 60000));
+  const pid_t hung = PidOf(c, "monitoring");
+  REQUIRE(hung > 0);
+  Signal(hung, SIGSTOP, "monitoring", "at ~1000 ratings, before the drift at task 1500");
+  REQUIRE(WaitFor([&] { return PidOf(c, "monitoring") > 0 && PidOf(c, "monitoring") != hung; }, 30000));
+  const int ratings_at_restart = CountEvents(c.state_dir(), "feedback");
+  std::printf("fault: monitoring restarted at %d ratings\n", ratings_at_restart);
+  json s = c.WaitSummary();
+  json monitoring = c.Agent("monitoring");
+  CHECK(c.Down().exit_code == 0);
+  REQUIRE(s.is_object());
+  INFO(s.dump(2));
+  PrintAccounting("monitoring hung", s);
+  CHECK(monitoring["restarts"] == 1);
+  CHECK(ratings_at_restart > 1500);  // the restart did come after the drift
+  const std::string log = ReadFile(c.state_dir() + "/logs/monitoring.log");
+  CHECK(log.find("replayed") != std::string::npos);
   REQUIRE(s["cycles"].size() >= 1);
   CHECK(s["cycles"][0]["outcome"] == "promoted");
   CheckAccounting(s);
