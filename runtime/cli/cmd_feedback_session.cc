@@ -16,6 +16,7 @@ namespace {
 
 constexpr int64_t kHeartbeatMs = 1000;
 constexpr int64_t kRuntimeSilentMs = 15000;  // the runtime heartbeats only agents; status answers prove it is there
+constexpr size_t kRememberSent = 256;        // a person's recent answers and ratings, to send again
 
 // What a person answers, and what takes it off their screen.
 const std::vector<std::string> kTopics = {"label_request", "request_closed", "approval_request", "approval_decision",
@@ -131,7 +132,14 @@ void FeedbackSession::LoadWaitingApprovals() {
 void FeedbackSession::Handle(const v1::Envelope& e) {
   last_heard_ms_ = MonoMs();
   if (e.body_case() == v1::Envelope::kError && e.error().code() == v1::Error::NOT_REGISTERED) {
-    (void)Hello(2000);  // the runtime restarted and forgot us
+    // The runtime restarted, or forgot us among too many CLI peers, and
+    // dropped what we sent: register again, then send that once more.
+    if (Status s = Hello(2000); !s.ok()) return;
+    auto it = sent_.find(e.correlation_id());
+    if (it == sent_.end()) return;
+    v1::Envelope again = std::move(it->second);
+    sent_.erase(it);
+    (void)client_->Send(again);
     return;
   }
   if (!e.correlation_id().empty() && (e.has_ack() || e.has_error())) {
@@ -171,10 +179,20 @@ bool FeedbackSession::Pump(int timeout_ms, int extra_fd) {
   return extra_fd >= 0 && items.size() > 2 && (items[2].revents & ZMQ_POLLIN);
 }
 
+void FeedbackSession::Remember(const v1::Envelope& sent) {
+  if (!sent_.emplace(sent.message_id(), sent).second) return;
+  sent_order_.push_back(sent.message_id());
+  while (sent_order_.size() > kRememberSent) {
+    sent_.erase(sent_order_.front());
+    sent_order_.pop_front();
+  }
+}
+
 Result<std::string> FeedbackSession::Submit(v1::Envelope answer, const std::string& item_id) {
   answer.set_sender(client_->identity());
   if (answer.message_id().empty()) answer.set_message_id(NewId());
   const std::string id = answer.message_id();
+  Remember(answer);
   if (Status s = client_->Send(answer); !s.ok()) return s;
   const int64_t deadline = MonoMs() + 5000;
   while (MonoMs() < deadline) {
@@ -193,6 +211,8 @@ Result<std::string> FeedbackSession::Submit(v1::Envelope answer, const std::stri
 
 Status FeedbackSession::SendRating(v1::Envelope rating, const std::string& item_id) {
   rating.set_sender(client_->identity());
+  if (rating.message_id().empty()) rating.set_message_id(NewId());
+  Remember(rating);
   Status s = client_->Send(rating);
   feed_->Remove(item_id);
   changed_ = true;

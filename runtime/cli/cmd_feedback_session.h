@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,6 +38,7 @@ class FeedbackSession {
   // either way: answered, or closed meanwhile by someone else.
   Result<std::string> Submit(v1::Envelope answer, const std::string& item_id);
   // Thumbs and corrections need no answer: sent and dropped from the feed.
+  // Either is sent once more if the runtime had forgotten this session.
   Status SendRating(v1::Envelope rating, const std::string& item_id);
   bool lost() const { return lost_; }
   bool changed() { return std::exchange(changed_, false); }
@@ -53,6 +55,12 @@ class FeedbackSession {
   std::string cluster_, events_endpoint_;
   int64_t next_heartbeat_ms_ = 0, last_heard_ms_ = 0;
   std::map<std::string, v1::Envelope> replies_;  // correlation id -> reply not yet taken
+  // What a person sent lately, by message id: a runtime that forgot this
+  // session (it restarted, or dropped it from its table of CLI peers) refuses
+  // with NOT_REGISTERED and drops the message; it is sent again after Hello.
+  void Remember(const v1::Envelope& sent);
+  std::map<std::string, v1::Envelope> sent_;
+  std::deque<std::string> sent_order_;  // oldest first, bounds sent_
   bool lost_ = false, changed_ = true;
 };
 
