@@ -108,6 +108,28 @@ TEST_CASE("at 1000 tasks/s, a crashed worker and then a hung clone lose and repe
   CHECK(s["cycles"][0]["outcome"] == "promoted");
 }
 
+TEST_CASE("at 1000 tasks/s, a candidate killed during the A/B test is rolled back and no task is lost or repeated",
+          "[faults]") {
+  TestCluster c("fault-load-rollback");
+  std::ofstream(c.manifest_path()) << ScenarioManifest("fault-load-rollback", 0.0, 1000, 16000, 6000);
+  REQUIRE(c.Up().exit_code == 0);
+  // The candidate takes 10% of 1000 tasks/s: it has tasks in flight when it dies.
+  KillAt(c, "rolling_out", "the candidate worker", [&] { return PidOf(c, "worker"); });
+  json s = c.WaitSummary();
+  json router = c.Status()["router"];
+  CHECK(c.Down().exit_code == 0);
+  REQUIRE(s.is_object());
+  INFO(s.dump(2));
+  PrintAccounting("candidate killed at 1000 tasks/s", s);
+  std::printf("router: %s\n", router.dump().c_str());
+  REQUIRE(s["cycles"].size() >= 1);
+  const json& cy = s["cycles"][0];
+  CHECK(cy["outcome"] == "rolled_back");
+  CHECK(s["serving"] == cy["incumbent"]);
+  CHECK(s["tasks"]["submitted"].get<int64_t>() >= 16000);
+  CheckAccounting(s);
+}
+
 TEST_CASE("deployment killed mid-rollout is restarted, gets the rollout again and decides", "[faults]") {
   TestCluster c("fault-deploy");
   std::ofstream(c.manifest_path()) << ScenarioManifest("fault-deploy", 0.0);
