@@ -21,7 +21,8 @@ TEST_CASE("the runtime killed mid-cycle comes back, resumes the cycle and still 
   REQUIRE(c.Up().exit_code == 0);
   KillAt(c, "generating_data", "the runtime", [&] { return c.RuntimePid(); });
   // Its agents die with it (PDEATHSIG); a new runtime on the same state dir.
-  REQUIRE(WaitFor([&] { return !kaizen::testing::ProcessAlive(c.RuntimePid()); }, 10000));
+  const pid_t runtime = c.RuntimePid();
+  REQUIRE(WaitFor([&] { return c.RuntimeGone(runtime); }, 10000));
   REQUIRE(c.Up().exit_code == 0);
   json s = c.WaitSummary();
   CHECK(c.Down().exit_code == 0);

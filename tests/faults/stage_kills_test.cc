@@ -59,7 +59,7 @@ double TrainingProgress(TestCluster& c) {
 void KillRuntimeAndRestart(TestCluster& c, const std::string& when) {
   pid_t runtime = c.RuntimePid();
   Signal(runtime, SIGKILL, "the runtime (kill -9)", when);
-  REQUIRE(WaitFor([&] { return !ProcessAlive(runtime); }, 10000));
+  REQUIRE(WaitFor([&] { return c.RuntimeGone(runtime); }, 10000));
   REQUIRE(c.Up().exit_code == 0);
   std::printf("fault: `kaizen up` again on the same state dir\n");
 }

@@ -154,7 +154,7 @@ TEST_CASE("tasks survive kill -9 of the runtime: every id answered exactly once,
   std::printf("fault: paused the worker (pid %d) at task %d, killed the runtime (pid %d) at task %d; "
               "%d answered before the kill, %d without an answer\n",
               static_cast<int>(worker), kPauseAt, static_cast<int>(runtime), kKillAt, before, kKillAt - before);
-  REQUIRE(WaitFor([&] { return !kaizen::testing::ProcessAlive(runtime); }, 10000));
+  REQUIRE(WaitFor([&] { return c.RuntimeGone(runtime); }, 10000));
   client.Drain(200);  // nothing more can come
 
   // Phase 2: the same state dir again; the client reconnects and resubmits what it has no answer for.

@@ -1,6 +1,8 @@
 #include "tests/integration/cluster_harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,6 +204,15 @@ nlohmann::json TestCluster::Agent(const std::string& id) {
     if (a["id"] == id) return a;
   }
   return nullptr;
+}
+
+bool TestCluster::RuntimeGone(pid_t runtime) const {
+  if (ProcessAlive(runtime)) return false;
+  int fd = ::open((state_dir_ + "/runtime.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return !locked;
 }
 
 pid_t TestCluster::RuntimePid() const {

@@ -49,6 +49,10 @@ class TestCluster {
   // so a stuck run shows in the logs); null if it does not come in time.
   nlohmann::json WaitSummary(int timeout_ms = 240000);
   pid_t RuntimePid() const;
+  // The killed runtime is gone for good: its process is dead and the state
+  // dir's lock is free. The lock outlives the main thread by a moment (the
+  // last of its threads closes it), and `kaizen up` refuses until then.
+  bool RuntimeGone(pid_t runtime) const;
   // Every pid this cluster's status ever showed (runtime and agents).
   const std::set<pid_t>& seen_pids() const { return seen_; }
 
