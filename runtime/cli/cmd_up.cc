@@ -1,7 +1,9 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -80,6 +82,27 @@ int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd, const 
   return kExitOk;
 }
 
+// True while `pid` is a process that has not exited (a zombie has).
+bool ProcessRunning(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == EPERM;  // EPERM: someone else's, but there
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return !(close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z');
+}
+
+// A runtime that was just killed (kill -9, the OOM killer) holds the state
+// dir's lock until the last of its threads has exited, a moment after its
+// pid is gone. Wait for that (up to 5 s) rather than tell the operator that a
+// dead runtime is running. True when the lock is free now.
+bool WaitForDeadRuntimeLock(const core::StatePaths& paths) {
+  auto info = core::ReadRuntimeInfo(paths);
+  if (!info.ok() || info->pid <= 0 || ProcessRunning(static_cast<pid_t>(info->pid))) return false;
+  for (int i = 0; i < 250 && core::RuntimeAlive(paths); ++i) ::usleep(20000);
+  return !core::RuntimeAlive(paths);
+}
+
 }  // namespace
 
 int RunUp(const UpOptions& o) {
@@ -89,7 +112,7 @@ int RunUp(const UpOptions& o) {
     return kExitInvalid;
   }
   core::StatePaths paths(r.manifest.runtime.state_dir);
-  if (core::RuntimeAlive(paths)) {
+  if (core::RuntimeAlive(paths) && !WaitForDeadRuntimeLock(paths)) {
     std::fprintf(stderr, "kaizen up: a runtime is already running for %s; `kaizen down --state-dir %s` stops it\n",
                  paths.dir.c_str(), paths.dir.c_str());
     return kExitFailure;

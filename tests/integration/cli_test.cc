@@ -1,12 +1,22 @@
 // The kaizen command line as a user meets it.
 #include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "tests/integration/cluster_harness.h"
 
+using kaizen::testing::CommandResult;
 using kaizen::testing::Kaizen;
+using kaizen::testing::TestCluster;
 
 TEST_CASE("kaizen validate accepts the demo manifest", "[cli]") {
   auto r = Kaizen("validate " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/intent-router.yaml");
@@ -44,4 +54,38 @@ TEST_CASE("commands on a state dir with no cluster say so", "[cli]") {
   CHECK(Kaizen("down --state-dir " + dir.string()).exit_code == 0);
   CHECK(Kaizen("status --state-dir " + dir.string() + " 2>/dev/null").exit_code == 3);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kaizen up waits for the lock of a runtime that just died, and refuses while one runs", "[cli]") {
+  TestCluster c("up-after-kill");
+  std::filesystem::create_directories(c.state_dir());
+  // What a runtime killed a moment ago leaves: runtime.json naming a pid
+  // that is gone, and the state dir's lock still held (by the last of its
+  // threads; here, by this test, which lets go after a second).
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  REQUIRE(dead > 0);
+  REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+  auto write_info = [&](pid_t pid) {
+    std::ofstream(c.state_dir() + "/runtime.json") << "{\"pid\": " << pid << ", \"cluster\": \"up-after-kill\"}";
+  };
+  int lock = ::open((c.state_dir() + "/runtime.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  REQUIRE(lock >= 0);
+  REQUIRE(::flock(lock, LOCK_EX | LOCK_NB) == 0);
+
+  // A live pid holds it: refused, as before.
+  write_info(::getpid());
+  CHECK(Kaizen("up " + c.manifest_path() + " --detach --state-dir " + c.state_dir() + " 2>/dev/null").exit_code != 0);
+
+  // A dead pid: `kaizen up` waits for the lock and starts.
+  write_info(dead);
+  std::thread release([lock] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    ::close(lock);
+  });
+  CommandResult up = c.Up();
+  release.join();
+  CHECK(up.exit_code == 0);
+  CHECK(c.RuntimePid() > 0);
+  CHECK(c.Down().exit_code == 0);
 }
