@@ -1,9 +1,7 @@
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +15,7 @@
 
 #include "config/manifest.h"
 #include "runtime/base/atomic_file.h"
+#include "runtime/base/process_state.h"
 #include "runtime/cli/commands.h"
 #include "runtime/cli/summary_format.h"
 #include "runtime/core/runtime.h"
@@ -80,16 +79,6 @@ int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd, const 
     return kExitFailure;
   }
   return kExitOk;
-}
-
-// True while `pid` is a process that has not exited (a zombie has).
-bool ProcessRunning(pid_t pid) {
-  if (::kill(pid, 0) != 0) return errno == EPERM;  // EPERM: someone else's, but there
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return !(close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z');
 }
 
 // A runtime that was just killed (kill -9, the OOM killer) holds the state

@@ -1,5 +1,7 @@
 #include "tests/integration/cluster_harness.h"
 
+#include "runtime/base/process_state.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -45,16 +47,7 @@ bool WaitFor(const std::function<bool()>& pred, int timeout_ms) {
   return pred();
 }
 
-bool ProcessAlive(pid_t pid) {
-  if (pid <= 0) return false;
-  if (::kill(pid, 0) != 0) return false;
-  // A zombie is dead for our purposes (its parent has not reaped it yet).
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  auto close = line.rfind(')');
-  return !(close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z');
-}
+bool ProcessAlive(pid_t pid) { return kaizen::ProcessRunning(pid); }
 
 std::string TestManifest(const std::string& name, const std::string& spec_extra) {
   std::string data = std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl";

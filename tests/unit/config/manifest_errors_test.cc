@@ -308,22 +308,16 @@ TEST_CASE("YAML aliases work within limits but an alias bomb is refused", "[conf
 }
 
 TEST_CASE("an LLM planner without its endpoint is refused at its key", "[config]") {
-  LoadResult r = LoadManifestString(
+  const std::string head =  // lines 1-5: an LLM worker
       "apiVersion: kaizen.dev/v1\nkind: Cluster\nmetadata: {name: t}\nspec:\n"
-      "  worker: {skill: {backend: openai, openai: {base_url: 'http://127.0.0.1:1/v1', model: m}}}\n"
-      "  planning:\n"
-      "    backend: openai\n",
-      "m.yaml");
+      "  worker: {skill: {backend: openai, openai: {base_url: 'http://127.0.0.1:1/v1', model: m}}}\n";
+  LoadResult r = LoadManifestString(head + "  planning:\n    backend: openai\n", "m.yaml");
   INFO(Dump(r));
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].path == "spec.planning.openai");
   CHECK(r.errors[0].ToString().find("m.yaml:7:5: ") == 0);  // at the backend that needs it
   CHECK(r.errors[0].ToString().find("required with backend: openai") != std::string::npos);
-  LoadResult wrong = LoadManifestString(
-      "apiVersion: kaizen.dev/v1\nkind: Cluster\nmetadata: {name: t}\nspec:\n"
-      "  worker: {skill: {backend: openai, openai: {base_url: 'http://127.0.0.1:1/v1', model: m}}}\n"
-      "  planning: {backend: gpt}\n",
-      "m.yaml");
+  LoadResult wrong = LoadManifestString(head + "  planning: {backend: gpt}\n", "m.yaml");
   INFO(Dump(wrong));
   REQUIRE(wrong.errors.size() == 1);
   CHECK(wrong.errors[0].ToString().find("m.yaml:6:23: error: spec.planning.backend: expected one of \"rules\", \"openai\"") == 0);
