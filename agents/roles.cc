@@ -6,6 +6,7 @@
 #include "agents/datagen/datagen_agent.h"
 #include "agents/deployment/deployment_agent.h"
 #include "agents/evaluation/evaluation_agent.h"
+#include "agents/gateway/gateway_agent.h"
 #include "agents/monitoring/monitoring_agent.h"
 #include "agents/planning/planning_agent.h"
 #include "agents/simulator/simulator_agent.h"
@@ -25,7 +26,8 @@ const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>>& Facto
       {"worker", Make<WorkerAgent>},         {"monitoring", Make<MonitoringAgent>},
       {"planning", Make<PlanningAgent>},     {"datagen", Make<DatagenAgent>},
       {"training", Make<TrainingAgent>},     {"evaluation", Make<EvaluationAgent>},
-      {"deployment", Make<DeploymentAgent>}, {"simulator", Make<SimulatorAgent>},
+      {"deployment", Make<DeploymentAgent>}, {"gateway", Make<GatewayAgent>},
+      {"simulator", Make<SimulatorAgent>},
   };
   return factories;
 }
@@ -33,8 +35,8 @@ const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>>& Facto
 }  // namespace
 
 const std::vector<std::string>& SupervisedRoles() {
-  static const std::vector<std::string> roles = {"worker",   "monitoring", "planning",  "datagen",
-                                                 "training", "evaluation", "deployment", "simulator"};
+  static const std::vector<std::string> roles = {"worker",     "monitoring", "planning", "datagen",  "training",
+                                                 "evaluation", "deployment", "gateway",  "simulator"};
   return roles;
 }
 

@@ -149,6 +149,21 @@ void ResolvePaths(json* doc, const CheckContext& ctx) {
 
   if (runtime && runtime->is_object()) ResolveSecurity(runtime, ctx);
 
+  // Key files: absolute, and they must exist when the cluster starts.
+  for (auto [section, key] : {std::pair{"gateway", "api_keys_file"}, std::pair{"simulator", "api_key_file"}}) {
+    json* f = At(*doc, {"spec", section, key});
+    if (!f || !f->is_string()) continue;
+    const std::string path = std::string("spec.") + section + "." + key;
+    if (f->get<std::string>().empty()) {
+      Err(ctx, path, "expected a file path, found an empty string");
+      continue;
+    }
+    *f = Absolute(f->get<std::string>(), fs::path(ctx.base_dir));
+    if (!fs::is_regular_file(f->get<std::string>(), ec))
+      Err(ctx, path,
+          "file " + Quote(f->get<std::string>()) + " does not exist (relative paths resolve against the manifest's directory)");
+  }
+
   json* data = At(*doc, {"spec", "data"});
   if (!data || !data->is_object()) return;
   for (auto it = data->begin(); it != data->end(); ++it) {
@@ -270,6 +285,21 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
             "expected a share greater than the previous step's " + a.dump() + " (steps increase), found " + b.dump());
     }
   }
+
+  // A gateway that takes requests without keys must not be reachable from other hosts.
+  if (const json* gw = At(*spec, {"gateway"}); gw && gw->is_object() && !v.HasErrorsUnder("spec.gateway.listen")) {
+    const std::string listen = Str(At(*gw, {"listen"}));
+    const std::string host = listen.substr(0, listen.rfind(':'));
+    const bool loopback = host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+    if (!loopback && !gw->contains("api_keys_file"))
+      Err(ctx, "spec.gateway.listen",
+          "expected a loopback address (127.0.0.1, localhost, [::1]) when spec.gateway.api_keys_file is not set, "
+          "found " + Quote(listen) + "; set api_keys_file to take requests from other hosts");
+  }
+  if (Str(At(*spec, {"simulator", "via"})) == "gateway" && !At(*spec, {"gateway"}) &&
+      !At(*spec, {"simulator", "gateway_url"}))
+    Err(ctx, "spec.simulator.via",
+        "via: gateway needs a spec.gateway section (or simulator.gateway_url naming a gateway elsewhere)");
 }
 
 }  // namespace kaizen::config

@@ -86,7 +86,14 @@ Manifest Build(const json& doc, const std::string& source_path) {
     a.role = role;
     a.restart = ToRestart(section.at("restart"));
     a.settings = section;
-    m.agents.push_back(std::move(a));
+    // Replicas (the gateway): <id>, <id>-2, <id>-3, ... with the same settings.
+    const int64_t replicas = section.value("replicas", int64_t{1});
+    const std::string first_id = a.id;
+    m.agents.push_back(a);
+    for (int64_t i = 2; i <= replicas; ++i) {
+      a.id = first_id + "-" + std::to_string(i);
+      m.agents.push_back(a);
+    }
   }
   return m;
 }

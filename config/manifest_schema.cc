@@ -400,6 +400,35 @@ SchemaPtr DeploymentSchema() {
       .Build();
 }
 
+SchemaPtr GatewaySchema() {
+  auto listen = Pattern(R"((\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5})",
+                        "HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 (an IPv6 host in brackets)");
+  return RoleSection("gateway",
+                     "HTTP gateway: applications send tasks (OpenAI chat completions or Kaizen's own shape) and "
+                     "feedback over HTTP/1.1 (docs/gateway.md). Off when the section is absent.")
+      .Default("replicas", Int(1, 64), 1,
+               "Gateway processes; they share the listen port (SO_REUSEPORT), the kernel spreads connections. "
+               "Ids: <id>, <id>-2, <id>-3, ...")
+      .Default("listen", listen, "127.0.0.1:8080", "Address the gateway binds.")
+      .Optional("model", Pattern(R"([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})", "letters, digits and ._:/- (up to 128)"),
+                "The model name clients send in `model` (and see in GET /v1/models).", "metadata.name")
+      .Optional("api_keys_file", String(),
+                "File of API key names and SHA-256 hashes (`kaizen keys gateway NAME --file F` adds one); "
+                "requests need `Authorization: Bearer KEY`. Relative paths resolve against the manifest's "
+                "directory.",
+                "no keys: the gateway takes any request and listen must be a loopback address")
+      .Default("rate_limit_per_s", Double(0.0, 1e9), 1000.0,
+               "Requests per second one API key may send (bursts of twice that); more get 429 with Retry-After. "
+               "Without api_keys_file all requests share one budget. 0 means unlimited.")
+      .Default("max_body_bytes", Int(1024, 268435456), 1048576, "Larger request bodies get 413.")
+      .Default("request_timeout_ms", Int(100, 3600000), 30000,
+               "A task not answered by then gets 504; it still runs, and a retry with the same Idempotency-Key "
+               "gets its answer.")
+      .Default("threads", Int(1, 4096), 64,
+               "HTTP connections served at once per gateway process (keep-alive connections hold one each).")
+      .Build();
+}
+
 SchemaPtr SimulatorSchema() {
   return RoleSection("simulator", "Simulated users: tasks from a data set, and feedback on the answers.")
       .Required("dataset", Pattern(kDatasetPattern, kDatasetWhy), "Name of an entry of spec.data.")
@@ -424,6 +453,15 @@ SchemaPtr SimulatorSchema() {
                "After an improvement cycle ends, keep sending at least this many tasks (to measure the result).")
       .Default("max_tasks", Int(0, 1000000000), 0,
                "Hard cap on tasks while a cycle is still running after total_tasks; 0 means 4 x total_tasks.")
+      .Default("via", Enum({"bus", "gateway"}), "bus",
+               "bus: tasks and ratings as bus messages; gateway: HTTP requests to spec.gateway (POST /v1/tasks "
+               "and /v1/feedback), the path a real application takes.")
+      .Optional("gateway_url", Pattern("https?://.+", "an http:// or https:// URL"),
+                "via gateway: the gateway's base URL.", "http://<spec.gateway.listen>")
+      .Optional("api_key_file", String(),
+                "via gateway: a file holding the plain API key to send (when spec.gateway.api_keys_file is set).",
+                "no key")
+      .Default("max_in_flight", Int(1, 100000), 256, "via gateway: HTTP requests outstanding at once, at most.")
       .Default("stop_cluster_at_end", Bool(), true,
                "When the scenario ends, `kaizen up` in the foreground prints the summary and stops the cluster.")
       .Build();
@@ -445,6 +483,7 @@ SchemaPtr BuildManifestSchema() {
                   .Default("training", TrainingSchema(), json::object(), "The training agent.")
                   .Default("evaluation", EvaluationSchema(), json::object(), "The evaluation agent.")
                   .Default("deployment", DeploymentSchema(), json::object(), "The deployment agent.")
+                  .Optional("gateway", GatewaySchema(), "The HTTP gateway.", "no gateway")
                   .Optional("simulator", SimulatorSchema(), "Simulated traffic.", "no simulated traffic")
                   .Build();
   return ObjectBuilder("A Kaizen cluster manifest.")

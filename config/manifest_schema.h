@@ -13,9 +13,10 @@ inline constexpr const char* kApiVersion = "kaizen.dev/v1";
 inline constexpr const char* kKind = "Cluster";
 
 // The supervised roles, in start order; each has a section under spec. The
-// last, the traffic simulator, runs only when its section is present.
-inline constexpr std::array<const char*, 8> kRoles = {"worker",   "monitoring", "planning",   "datagen",
-                                                       "training", "evaluation", "deployment", "simulator"};
+// last two, the HTTP gateway and the traffic simulator, run only when their
+// section is present.
+inline constexpr std::array<const char*, 9> kRoles = {"worker",     "monitoring", "planning", "datagen",  "training",
+                                                       "evaluation", "deployment", "gateway",  "simulator"};
 
 const Schema& ManifestSchema();
 

@@ -18,6 +18,7 @@ packages=(
   tmux                # tests: `kaizen feedback` is driven in a real terminal
   chromium            # tests: the HTML report is opened headless and screenshotted
 )
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)  # tests: the npm `openai` client (tests/node); a node with its own npm is kept
 
 # `install-deps.sh fuzz`: also clang and libFuzzer, for `make fuzz`.
 if [ "${1:-}" = "fuzz" ]; then

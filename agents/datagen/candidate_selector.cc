@@ -5,6 +5,8 @@
 #include <functional>
 #include <random>
 
+#include "runtime/base/text.h"
+
 namespace kaizen::agents {
 namespace {
 
@@ -94,9 +96,17 @@ void CandidatePool::AddFeedback(const v1::Feedback& feedback, uint64_t seq) {
   c.task_id = feedback.task_id();
   switch (feedback.kind()) {
     case v1::Feedback::THUMBS_DOWN:
-    case v1::Feedback::CORRECTION:
+    case v1::Feedback::CORRECTION: {
       c.thumbs_down = true;
+      // The latest correction wins (by seq: events may come in any order).
+      std::string text = Trim(feedback.correction());
+      if (!text.empty() && text.size() <= kMaxCorrectionBytes && (c.correction.empty() || seq > c.correction_seq)) {
+        c.correction = std::move(text);
+        c.correction_source = feedback.source().substr(0, kMaxCorrectionSourceBytes);
+        c.correction_seq = seq;
+      }
       break;
+    }
     case v1::Feedback::THUMBS_UP:
       c.thumbs_up = true;
       break;
@@ -128,10 +138,19 @@ std::vector<Candidate> CandidatePool::Candidates(bool dedupe) const {
     const bool down = kept.thumbs_down || c.thumbs_down;
     const double conf = std::min(kept.confidence, c.confidence);
     const bool up = kept.thumbs_up || c.thumbs_up;
+    // The latest correction of any copy.
+    const bool kept_correction =
+        !kept.correction.empty() && (c.correction.empty() || kept.correction_seq > c.correction_seq);
+    std::string correction = kept_correction ? std::move(kept.correction) : std::move(c.correction);
+    std::string source = kept_correction ? std::move(kept.correction_source) : std::move(c.correction_source);
+    const uint64_t correction_seq = kept_correction ? kept.correction_seq : c.correction_seq;
     kept = std::move(c);  // the most recent copy (ascending seq)
     kept.thumbs_down = down;
     kept.thumbs_up = up;
     kept.confidence = conf;
+    kept.correction = std::move(correction);
+    kept.correction_source = std::move(source);
+    kept.correction_seq = correction_seq;
   }
   return out;
 }
@@ -149,7 +168,13 @@ std::size_t CandidateSelector::CountQualifying(const std::vector<Candidate>& can
       std::count_if(candidates.begin(), candidates.end(), [this](const Candidate& c) { return Qualifies(c); }));
 }
 
+std::size_t CandidateSelector::CountCorrected(const std::vector<Candidate>& candidates) {
+  return static_cast<std::size_t>(
+      std::count_if(candidates.begin(), candidates.end(), [](const Candidate& c) { return !c.correction.empty(); }));
+}
+
 std::string CandidateSelector::ReasonOf(const Candidate& c) const {
+  if (options_.corrections_first && !c.correction.empty()) return "correction";
   if (c.thumbs_down) return "thumbs_down";
   if (c.confidence < options_.low_confidence) return "low_confidence";
   return "fill";
@@ -158,20 +183,32 @@ std::string CandidateSelector::ReasonOf(const Candidate& c) const {
 Selection CandidateSelector::Select(std::vector<Candidate> candidates) const {
   Selection sel;
   sel.policy = KnownPolicy(options_.policy) ? options_.policy : "random";
-  std::vector<Candidate> ordered;
+  // Categories along the focus' dimension (the first focus entry names it).
+  std::string dim = "domain";
+  if (!options_.focus.empty()) {
+    auto eq = options_.focus[0].find('=');
+    if (eq != std::string::npos && eq > 0) dim = options_.focus[0].substr(0, eq);
+  }
+  auto key_of = [dim](const Candidate& c) {
+    if (dim == "predicted_label") return dim + "=" + c.predicted;
+    auto it = c.tags.find(dim);
+    return dim + "=" + (it == c.tags.end() ? std::string() : it->second);
+  };
 
+  // Corrected inputs first: most recent first, round-robin across categories.
+  std::vector<Candidate> ordered;
+  if (options_.corrections_first) {
+    std::vector<Candidate> corrected, rest;
+    for (auto& c : candidates) (c.correction.empty() ? rest : corrected).push_back(std::move(c));
+    std::stable_sort(corrected.begin(), corrected.end(), MoreRecent);
+    ordered = Interleave(std::move(corrected), options_.focus, key_of);
+    if (ordered.size() > options_.limit) ordered.resize(options_.limit);
+    candidates = std::move(rest);
+  }
+  const std::size_t paid = std::min(options_.limit - ordered.size(), options_.teacher_limit);
+
+  std::vector<Candidate> policy_order;
   if (sel.policy == "failures_first") {
-    // Categories along the focus' dimension (the first focus entry names it).
-    std::string dim = "domain";
-    if (!options_.focus.empty()) {
-      auto eq = options_.focus[0].find('=');
-      if (eq != std::string::npos && eq > 0) dim = options_.focus[0].substr(0, eq);
-    }
-    auto key_of = [dim](const Candidate& c) {
-      if (dim == "predicted_label") return dim + "=" + c.predicted;
-      auto it = c.tags.find(dim);
-      return dim + "=" + (it == c.tags.end() ? std::string() : it->second);
-    };
     std::vector<Candidate> down, low, rest;
     for (auto& c : candidates) {
       if (c.thumbs_down) {
@@ -186,19 +223,20 @@ Selection CandidateSelector::Select(std::vector<Candidate> candidates) const {
     std::stable_sort(low.begin(), low.end(), LessConfident);
     std::stable_sort(rest.begin(), rest.end(), LessConfident);
     for (auto* tier : {&down, &low, &rest}) {
-      for (auto& c : Interleave(std::move(*tier), options_.focus, key_of)) ordered.push_back(std::move(c));
+      for (auto& c : Interleave(std::move(*tier), options_.focus, key_of)) policy_order.push_back(std::move(c));
     }
   } else if (sel.policy == "low_confidence_stratified") {
     std::stable_sort(candidates.begin(), candidates.end(), LessConfident);
-    ordered = Interleave(std::move(candidates), {}, [](const Candidate& c) { return c.predicted; });
+    policy_order = Interleave(std::move(candidates), {}, [](const Candidate& c) { return c.predicted; });
   } else {
     std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) { return a.seq < b.seq; });
     std::mt19937_64 rng(options_.seed);
     std::shuffle(candidates.begin(), candidates.end(), rng);
-    ordered = std::move(candidates);
+    policy_order = std::move(candidates);
   }
+  if (policy_order.size() > paid) policy_order.resize(paid);
+  for (auto& c : policy_order) ordered.push_back(std::move(c));
 
-  if (ordered.size() > options_.limit) ordered.resize(options_.limit);
   for (auto& c : ordered) {
     std::string why = ReasonOf(c);
     ++sel.counts[why];

@@ -12,6 +12,9 @@
 //                              predicted labels.
 //   random                     a seeded shuffle; also what an unknown policy
 //                              falls back to.
+// With corrections_first (teacher_samples), inputs that carry a correction come
+// before any policy's order (most recent first, round-robin across categories):
+// a known failure with a known answer, labeled without a teacher call.
 #pragma once
 
 #include <cstddef>
@@ -36,12 +39,25 @@ struct Candidate {
   bool thumbs_down = false;  // a thumbs-down or a correction
   bool thumbs_up = false;
   bool has_result = false;
+  // The latest correction (a thumbs-down carrying the right answer), trimmed;
+  // "" when none. Who gave it (Feedback.source) and its journal seq.
+  std::string correction;
+  std::string correction_source;
+  uint64_t correction_seq = 0;
 };
+
+// A correction longer than this is not kept (the thumbs-down still counts): a
+// stray paste must not become a dataset row. Room for a free-text reply.
+inline constexpr std::size_t kMaxCorrectionBytes = 8192;
+// A longer source is cut to this.
+inline constexpr std::size_t kMaxCorrectionSourceBytes = 200;
 
 // Lowercase ASCII, trimmed, inner whitespace runs collapsed to one space.
 std::string NormalizeText(std::string_view text);
 
 // Joins task results and feedback by task id; events may come in any order.
+// Per task it keeps one result (the latest) and one correction (the latest by
+// seq, with its source), so it grows with the tasks and nothing else.
 class CandidatePool {
  public:
   void AddResult(const v1::TaskResult& result, uint64_t seq);
@@ -49,7 +65,7 @@ class CandidatePool {
 
   // Tasks answered without error that have input text. With dedupe, one per
   // normalized text: thumbs-down if any copy got one, the lowest confidence,
-  // the most recent seq.
+  // the most recent seq, and the latest correction of any copy.
   std::vector<Candidate> Candidates(bool dedupe) const;
   std::size_t tasks() const { return by_task_.size(); }
 
@@ -63,11 +79,15 @@ struct SelectionOptions {
   std::size_t limit = 0;           // rows wanted
   uint64_t seed = 1;               // random policy
   double low_confidence = 0.5;     // below this a candidate is "low_confidence"
+  // Corrected candidates first (up to limit), then the policy's order for the
+  // rest, of which at most teacher_limit (each costs a teacher call).
+  bool corrections_first = false;
+  std::size_t teacher_limit = static_cast<std::size_t>(-1);
 };
 
 struct SelectedCandidate {
   Candidate candidate;
-  std::string selected_by;  // thumbs_down, low_confidence, fill
+  std::string selected_by;  // correction (with corrections_first), thumbs_down, low_confidence, fill
 };
 
 struct Selection {
@@ -84,6 +104,7 @@ class CandidateSelector {
   // What the selector most wants: a thumbs-down or a low confidence answer.
   bool Qualifies(const Candidate& c) const;
   std::size_t CountQualifying(const std::vector<Candidate>& candidates) const;
+  static std::size_t CountCorrected(const std::vector<Candidate>& candidates);
   Selection Select(std::vector<Candidate> candidates) const;
 
  private:

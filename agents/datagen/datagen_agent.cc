@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
@@ -59,9 +60,15 @@ struct DatagenAgent::Job {
     Status status;
     sdk::Artifact artifact;
     int64_t train_rows = 0, validation_rows = 0;
+    int64_t teacher_calls = 0, corrections_used = 0;
+    std::map<std::string, int64_t> corrected_by;
+    std::set<std::string> new_labels;
   };
   Selection selection;
-  std::size_t total = 0;
+  std::shared_ptr<const Teacher> teacher;  // null when corrections alone make the dataset
+  std::string corrections_only;            // why corrections alone make it ("" when the teacher labels too)
+  std::size_t corrections = 0, corrections_unusable = 0;
+  std::size_t total = 0;  // teacher calls
   std::atomic<std::size_t> labeled{0};
   std::future<Outcome> labeling;
 };
@@ -148,17 +155,12 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
     Reply(request, std::move(err));
     return;
   }
-  if (!human && !teacher_ && !teacher_training_.valid()) {
+  // Without a teacher, or a plan without teacher calls, corrections in the
+  // journal may still make a dataset: that is known once they are collected.
+  if (human && data.plan().teacher_calls() <= 0) {
     Envelope err;
     err.mutable_error()->set_code(v1::Error::BAD_REQUEST);
-    err.mutable_error()->set_message(teacher_status_.ok() ? "no teacher" : teacher_status_.message());
-    Reply(request, std::move(err));
-    return;
-  }
-  if (data.plan().teacher_calls() <= 0) {
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::BAD_REQUEST);
-    err.mutable_error()->set_message("the plan asks for no teacher calls");
+    err.mutable_error()->set_message("the plan asks for no labels");
     Reply(request, std::move(err));
     return;
   }
@@ -233,22 +235,59 @@ void DatagenAgent::Decide() {
   SelectionOptions opts;
   opts.low_confidence = kLowConfidence;
   CandidateSelector selector(opts);
+  const auto& plan = j.data.plan();
+  const bool human = plan.strategy() == kHumanStrategy;  // people label: no teacher needed
+  // Corrections label their inputs for teacher_samples; with the teacher's
+  // label set known, they are fitted to it first.
+  if (!human && teacher_) j.corrections_unusable = FitCorrectionsToLabels(candidates, teacher_->labels());
   j.candidates = candidates.size();
   j.qualifying = selector.CountQualifying(candidates);
-  const auto wanted = static_cast<std::size_t>(j.data.plan().teacher_calls());
+  j.corrections = human ? 0 : CandidateSelector::CountCorrected(candidates);
+  const auto wanted = static_cast<std::size_t>(std::max(0, plan.teacher_calls()));
   const int64_t now = MonoMs();
-  const bool enough = j.qualifying >= wanted || now >= j.deadline_ms;
-  const bool human = j.data.plan().strategy() == kHumanStrategy;  // people label: no teacher needed
-  if (!enough || (!teacher_ && !human)) {
-    if (!teacher_ && !teacher_training_.valid()) {
-      FailJob(v1::Error::UNAVAILABLE, "teacher unavailable: " + teacher_status_.message());
+  const int64_t wait_s = std::max<int64_t>(0, (j.deadline_ms - now) / 1000);
+
+  // No teacher will come, or the plan asks for no calls: corrections alone.
+  const bool no_teacher = !human && !teacher_ && !teacher_training_.valid();
+  if (no_teacher || (!human && wanted == 0)) {
+    const std::string why =
+        no_teacher
+            ? "no teacher (" + (teacher_status_.ok() ? std::string("none configured") : teacher_status_.message()) + ")"
+            : "the plan asks for no teacher calls";
+    if (j.corrections == 0) {
+      FailJob(no_teacher ? v1::Error::UNAVAILABLE : v1::Error::BAD_REQUEST,
+              fmt::format("{} and no corrected answers in the journal since seq {} to learn from", why,
+                          j.data.from_seq()));
       return;
     }
+    if (wanted > 0 && j.corrections < wanted && now < j.deadline_ms) {
+      SetState(v1::AGENT_STATE_BUSY,
+               fmt::format("collecting corrections for cycle {}: {}/{} ({}; waiting up to {} s more)",
+                           j.request.cycle_id(), j.corrections, wanted, why, wait_s));
+      j.next_pass_ms = now + kRequeryMs;
+      return;
+    }
+    j.corrections_only = why;
+    opts.policy = plan.selection_policy();
+    opts.focus.assign(plan.focus().begin(), plan.focus().end());
+    opts.limit = wanted > 0 ? wanted : j.corrections;
+    opts.corrections_first = true;
+    opts.teacher_limit = 0;
+    opts.seed = SeedFromString(j.key);
+    j.selection = CandidateSelector(opts).Select(std::move(candidates));
+    j.teacher = nullptr;
+    spdlog::info("cycle {}: {}: the dataset is made of {} corrected answers ({} in the journal)",
+                 j.request.cycle_id(), why, j.selection.rows.size(), j.corrections);
+    StartLabeling();
+    return;
+  }
+
+  const bool enough = j.qualifying >= wanted || now >= j.deadline_ms;
+  if (!enough || (!teacher_ && !human)) {
     std::string detail =
         teacher_ || human ? fmt::format("collecting inputs for cycle {}: {}/{} failures or low-confidence answers, {} inputs "
                                "(waiting up to {} s more)",
-                               j.request.cycle_id(), j.qualifying, wanted, j.candidates,
-                               std::max<int64_t>(0, (j.deadline_ms - now) / 1000))
+                               j.request.cycle_id(), j.qualifying, wanted, j.candidates, wait_s)
                  : fmt::format("waiting for teacher {} to be trained ({} inputs collected)",
                                teacher_spec_ ? teacher_spec_->name : "", j.candidates);
     SetState(v1::AGENT_STATE_BUSY, detail);
@@ -261,14 +300,17 @@ void DatagenAgent::Decide() {
                         j.data.from_seq(), (now - j.started_ms) / 1000));
     return;
   }
-  const auto& plan = j.data.plan();
   opts.policy = plan.selection_policy();
   opts.focus.assign(plan.focus().begin(), plan.focus().end());
   opts.limit = wanted;
-  // Never spend more than the plan allows, whatever the plan's call count says.
-  const double cost = human ? 0.0 : teacher_->spec().cost_per_call;
-  if (plan.max_cost() > 0 && cost > 0) {
-    opts.limit = std::min<std::size_t>(opts.limit, static_cast<std::size_t>(std::floor(plan.max_cost() / cost + 1e-9)));
+  if (!human) {
+    // Corrected inputs first, free; never spend more than the plan allows on
+    // the rest, whatever the plan's call count says.
+    opts.corrections_first = true;
+    const double cost = teacher_->spec().cost_per_call;
+    if (plan.max_cost() > 0 && cost > 0) {
+      opts.teacher_limit = static_cast<std::size_t>(std::floor(plan.max_cost() / cost + 1e-9));
+    }
   }
   opts.seed = SeedFromString(j.key);
   j.selection = CandidateSelector(opts).Select(std::move(candidates));
@@ -280,46 +322,53 @@ void DatagenAgent::Decide() {
     FailJob(v1::Error::BAD_REQUEST, "the plan's budget affords no teacher call");
     return;
   }
-  spdlog::info("cycle {}: selected {} of {} inputs ({} qualifying) by {}", j.request.cycle_id(),
-               j.selection.rows.size(), j.candidates, j.qualifying, j.selection.policy);
+  const auto it = j.selection.counts.find("correction");
+  const std::size_t corrected = it == j.selection.counts.end() ? 0 : static_cast<std::size_t>(it->second);
+  spdlog::info("cycle {}: selected {} of {} inputs ({} qualifying, {} corrected) by {}", j.request.cycle_id(),
+               j.selection.rows.size(), j.candidates, j.qualifying, corrected, j.selection.policy);
+  if (j.corrections_unusable > 0) {
+    spdlog::warn("cycle {}: {} corrections are not labels of teacher {} (too long or several lines); their inputs "
+                 "count as thumbs-down",
+                 j.request.cycle_id(), j.corrections_unusable, teacher_->spec().name);
+  }
   if (human) {
     StartHumanLabeling(j.request, j.data, j.key, j.selection.policy, std::move(j.selection.rows),
                        std::move(j.selection.counts), j.candidates, j.qualifying);
     job_.reset();
     return;
   }
+  j.teacher = teacher_;
+  if (opts.teacher_limit == 0) {
+    j.corrections_only = "the plan's budget affords no teacher call";
+  } else if (corrected >= wanted) {
+    j.corrections_only = fmt::format("the corrections fill the plan's {} rows", wanted);
+  }
   StartLabeling();
 }
 
 void DatagenAgent::StartLabeling() {
   Job& j = *job_;
-  j.total = j.selection.rows.size();
-  std::vector<std::string> texts;
-  for (const auto& r : j.selection.rows) texts.push_back(r.candidate.text);
+  j.total = 0;
+  if (j.teacher) {
+    for (const auto& r : j.selection.rows) j.total += r.candidate.correction.empty();
+  }
   const int concurrency = settings().value("concurrency", 8);
   const double validation_fraction = settings().value("validation_fraction", 0.2);
   const std::string state = state_dir();
   const std::string tmp_dir = state + "/artifacts/tmp";
   const std::string tmp = tmp_dir + "/dataset-" + NewId() + ".jsonl";
   const uint64_t seed = SeedFromString(j.key);
-  auto teacher = teacher_;
+  auto teacher = j.teacher;
   Job* job = &j;  // the job outlives its future: it is reset only once the future is done
   j.labeling = std::async(std::launch::async, [=]() {
     Job::Outcome out;
-    auto labels = teacher->LabelAll(texts, concurrency, seed, &job->labeled, "datagen:" + job->key);
-    std::vector<DatasetRow> rows;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (labels[i].empty()) continue;
-      const auto& sel = job->selection.rows[i];
-      DatasetRow r;
-      r.text = sel.candidate.text;
-      r.label = labels[i];
-      r.task_id = sel.candidate.task_id;
-      r.tags = sel.candidate.tags;
-      r.teacher = teacher->spec().name;
-      r.selected_by = sel.selected_by;
-      rows.push_back(std::move(r));
-    }
+    auto labeled = LabelSelection(job->selection.rows, teacher.get(), concurrency, seed, &job->labeled,
+                                  "datagen:" + job->key);
+    out.teacher_calls = labeled.teacher_calls;
+    out.corrections_used = labeled.corrections_used;
+    out.corrected_by = std::move(labeled.corrected_by);
+    out.new_labels = std::move(labeled.new_labels);
+    std::vector<DatasetRow> rows = std::move(labeled.rows);
     AssignSplits(rows, validation_fraction, seed);
     for (const auto& r : rows) (r.split == "validation" ? out.validation_rows : out.train_rows)++;
     std::error_code ec;
@@ -343,28 +392,42 @@ void DatagenAgent::FinishLabeling() {
     FailJob(v1::Error::INTERNAL, "writing the dataset failed: " + out.status.message());
     return;
   }
-  const auto& spec = teacher_->spec();
-  const auto calls = static_cast<int64_t>(j.total);
+  const Teacher* teacher = j.teacher.get();
+  const int64_t calls = out.teacher_calls;
+  const double cost_per_call = teacher ? teacher->spec().cost_per_call : 0.0;
   // An LLM teacher's cost is what its calls for this job cost (tokens priced).
-  const auto usage = teacher_->usage_for("datagen:" + j.key);
-  const double cost = teacher_->is_llm() ? usage.cost : static_cast<double>(calls) * spec.cost_per_call;
-  json provenance = {{"teacher", spec.name},
-                     {"cost_per_call", spec.cost_per_call},
+  const auto usage = teacher ? teacher->usage_for("datagen:" + j.key) : models::llm::Usage{};
+  const double cost = teacher && teacher->is_llm() ? usage.cost : static_cast<double>(calls) * cost_per_call;
+  const std::string name = teacher ? teacher->spec().name : "none";
+  json provenance = {{"teacher", name},
+                     {"cost_per_call", cost_per_call},
                      {"teacher_calls", calls},
                      {"teacher_cost", cost},
-                     {"teacher_noise", spec.noise},
+                     {"teacher_noise", teacher ? teacher->spec().noise : 0.0},
+                     {"corrections_used", out.corrections_used},
+                     {"corrected_by", out.corrected_by},
                      {"selection_policy", j.selection.policy},
                      {"requested_policy", j.data.plan().selection_policy()},
                      {"focus", std::vector<std::string>(j.data.plan().focus().begin(), j.data.plan().focus().end())},
                      {"source_task_ids_count", j.selection.rows.size()},
                      {"candidates", j.candidates},
                      {"qualifying", j.qualifying},
+                     {"corrections", j.corrections},
                      {"from_seq", j.data.from_seq()},
                      {"cycle_id", j.request.cycle_id()},
                      {"attempt", j.data.attempt()},
                      {"selected_by", j.selection.counts},
                      {"validation_fraction", settings().value("validation_fraction", 0.2)}};
-  if (teacher_->is_llm()) {
+  if (!j.corrections_only.empty()) provenance["corrections_only"] = j.corrections_only;
+  if (j.corrections_unusable > 0) provenance["corrections_unusable"] = j.corrections_unusable;
+  if (!out.new_labels.empty()) {
+    // A handful is enough to spot a typo; the count says how many there are.
+    std::vector<std::string> some(out.new_labels.begin(), out.new_labels.end());
+    provenance["correction_new_labels_count"] = some.size();
+    if (some.size() > 20) some.resize(20);
+    provenance["correction_new_labels"] = some;
+  }
+  if (teacher && teacher->is_llm()) {
     provenance["teacher_prompt_tokens"] = usage.prompt_tokens;
     provenance["teacher_completion_tokens"] = usage.completion_tokens;
     provenance["teacher_retries"] = usage.retries;
@@ -380,13 +443,15 @@ void DatagenAgent::FinishLabeling() {
   ready->set_teacher_calls(static_cast<int32_t>(calls));
   ready->set_teacher_cost(cost);
   ready->set_provenance_json(provenance.dump());
-  if (teacher_->is_llm()) *ready->mutable_llm_usage() = models::llm::UsageMessage(usage);
-  spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows, {} calls to {} (${:.2f})",
-               j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, calls, spec.name, cost);
+  if (teacher && teacher->is_llm()) *ready->mutable_llm_usage() = models::llm::UsageMessage(usage);
+  spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows, {} corrections, {} calls to {} (${:.2f}){}",
+               j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, out.corrections_used, calls,
+               name, cost, j.corrections_only.empty() ? "" : "; corrections only: " + j.corrections_only);
   answered_[j.key] = reply;
   Reply(j.request, std::move(reply));
   job_.reset();
-  SetState(v1::AGENT_STATE_IDLE, fmt::format("dataset ready: {} rows labeled by {}", calls, spec.name));
+  SetState(v1::AGENT_STATE_IDLE, fmt::format("dataset ready: {} rows labeled by {}, {} by corrections", calls, name,
+                                             out.corrections_used));
   if (draining_) FinishDrain();
 }
 
@@ -411,7 +476,8 @@ void DatagenAgent::Tick() {
       FinishLabeling();
       return;
     }
-    const auto& spec = teacher_->spec();
+    if (!j.teacher) return;  // corrections only: nothing to wait for
+    const auto& spec = j.teacher->spec();
     const std::size_t done = j.labeled.load();
     SetState(v1::AGENT_STATE_BUSY, fmt::format("labeling {}/{} with {} (${:.2f})", done, j.total, spec.name,
                                                static_cast<double>(done) * spec.cost_per_call));

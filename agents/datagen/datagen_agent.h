@@ -4,9 +4,15 @@
 //      events from request.from_seq, joined by task id), re-reading every 2 s
 //      until enough thumbs-down / low-confidence inputs are there or
 //      collect_timeout_s passes (traffic keeps flowing during a cycle);
-//   2. select plan.teacher_calls of them by the plan's selection policy;
-//   3. label them with the teacher (threads, bounded concurrency, rate limit);
+//   2. select plan.teacher_calls of them: inputs whose answer a person
+//      corrected first, then the plan's selection policy (as many as
+//      plan.max_cost buys);
+//   3. label corrected inputs with their correction (no call, teacher
+//      "human:<source>") and the rest with the teacher (threads, bounded
+//      concurrency, rate limit);
 //   4. split train/validation, write the JSONL artifact and reply.
+// Without a teacher, or with a budget for no call, corrections alone make the
+// dataset (provenance.corrections_only says why); with none either, an Error.
 // With plan.strategy human_demonstrations, step 3 asks people instead
 // (label requests to attached `kaizen feedback` agents: datagen_human.cc).
 // Steps 3-4 run on a thread; the loop thread only moves messages and reports

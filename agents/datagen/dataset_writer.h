@@ -17,11 +17,11 @@ namespace kaizen::agents {
 
 struct DatasetRow {
   std::string text;
-  std::string label;  // the teacher's answer
+  std::string label;  // the teacher's answer, or a person's (a label answer, a correction)
   std::string split;  // "train" or "validation"
   std::string task_id;
   std::map<std::string, std::string> tags;
-  std::string teacher;
+  std::string teacher;  // the teacher's name, or "human:<who>"
   std::string selected_by;
 };
 

@@ -5,12 +5,36 @@
 #include "runtime/base/text.h"
 
 namespace kaizen::agents {
-namespace {
 
-// Labels are short; a person's stray paste must not become a dataset row.
-constexpr std::size_t kMaxLabelBytes = 200;
+std::optional<std::string> CorrectionAsLabel(const std::string& correction, const std::vector<std::string>& labels) {
+  std::string c = Trim(correction);
+  if (c.empty()) return std::nullopt;
+  if (labels.empty()) return c;
+  if (std::find(labels.begin(), labels.end(), c) != labels.end()) return c;
+  const std::string key = NormalizeText(c);
+  for (const auto& l : labels) {
+    if (NormalizeText(l) == key) return l;
+  }
+  if (c.size() > kMaxLabelBytes || c.find_first_of("\r\n") != std::string::npos) return std::nullopt;
+  return c;
+}
 
-}  // namespace
+std::size_t FitCorrectionsToLabels(std::vector<Candidate>& candidates, const std::vector<std::string>& labels) {
+  std::size_t dropped = 0;
+  for (auto& c : candidates) {
+    if (c.correction.empty()) continue;
+    auto label = CorrectionAsLabel(c.correction, labels);
+    if (label) {
+      c.correction = std::move(*label);
+      continue;
+    }
+    c.correction.clear();
+    c.correction_source.clear();
+    c.correction_seq = 0;
+    ++dropped;
+  }
+  return dropped;
+}
 
 HumanLabelBatch::HumanLabelBatch(const std::string& id_prefix, const std::vector<SelectedCandidate>& rows,
                                  int64_t expires_ms)

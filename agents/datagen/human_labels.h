@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,23 @@
 namespace kaizen::agents {
 
 inline constexpr const char* kHumanStrategy = "human_demonstrations";
+// Labels are short; a person's stray paste must not become a dataset row.
+inline constexpr std::size_t kMaxLabelBytes = 200;
+
+// A correction (a thumbs-down carrying the right answer) as the label of its
+// input, given the label set the task answers from (the teacher's labels;
+// empty for free text or when there is no teacher). With a label set: a
+// correction that is a label but for case and spacing takes the label's
+// spelling; one that is none of them is still a label when it is label-sized
+// (at most kMaxLabelBytes, one line), as a person's label answer is, since
+// both trainers add labels they have not seen (a drift brings new ones);
+// anything else is no label (nullopt). Without a label set: as it is.
+std::optional<std::string> CorrectionAsLabel(const std::string& correction, const std::vector<std::string>& labels);
+
+// Applies CorrectionAsLabel to every candidate's correction: a usable one is
+// replaced by its label, an unusable one is dropped (the candidate stays a
+// thumbs-down, for the teacher). Returns how many were dropped.
+std::size_t FitCorrectionsToLabels(std::vector<Candidate>& candidates, const std::vector<std::string>& labels);
 
 class HumanLabelBatch {
  public:

@@ -139,8 +139,10 @@ Result<Teacher> Teacher::LoadOrTrain(const TeacherSpec& spec, const std::string&
   return Teacher(spec, std::make_shared<const models::TextClassifier>(std::move(*model)));
 }
 
+const std::vector<std::string>& Teacher::labels() const { return client_ ? prompt_->labels : model_->labels(); }
+
 std::string Teacher::Label(const std::string& text, uint64_t draw, const std::string& tag) const {
-  const auto& labels = client_ ? prompt_->labels : model_->labels();
+  const auto& labels = this->labels();
   if (spec_.noise > 0 && !labels.empty()) {
     uint64_t r = Mix(draw);
     double u = static_cast<double>(r >> 11) * 0x1.0p-53;
@@ -190,6 +192,54 @@ std::vector<std::string> Teacher::LabelAll(const std::vector<std::string>& texts
   for (int t = 0; t < threads; ++t) pool.emplace_back(work);
   for (auto& th : pool) th.join();
   return labels;
+}
+
+LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, const Teacher* teacher,
+                                int concurrency, uint64_t seed, std::atomic<std::size_t>* done,
+                                const std::string& tag) {
+  LabeledSelection out;
+  std::vector<std::string> texts;
+  std::vector<std::size_t> asked;  // selection index of each text
+  std::vector<std::string> labels(selected.size());
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    const Candidate& c = selected[i].candidate;
+    if (!c.correction.empty()) {
+      labels[i] = c.correction;
+    } else if (teacher) {
+      texts.push_back(c.text);
+      asked.push_back(i);
+    }
+  }
+  if (!texts.empty()) {
+    auto answers = teacher->LabelAll(texts, concurrency, seed, done, tag);
+    for (std::size_t k = 0; k < answers.size(); ++k) labels[asked[k]] = std::move(answers[k]);
+    out.teacher_calls = static_cast<int64_t>(texts.size());
+  }
+  const std::vector<std::string> none;
+  const auto& known = teacher ? teacher->labels() : none;
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    if (labels[i].empty()) continue;
+    const SelectedCandidate& s = selected[i];
+    DatasetRow r;
+    r.text = s.candidate.text;
+    r.label = std::move(labels[i]);
+    r.task_id = s.candidate.task_id;
+    r.tags = s.candidate.tags;
+    r.selected_by = s.selected_by;
+    if (!s.candidate.correction.empty()) {
+      const std::string who = s.candidate.correction_source.empty() ? "unknown" : s.candidate.correction_source;
+      r.teacher = "human:" + who;
+      ++out.corrections_used;
+      ++out.corrected_by[who];
+      if (!known.empty() && std::find(known.begin(), known.end(), r.label) == known.end()) {
+        out.new_labels.insert(r.label);
+      }
+    } else {
+      r.teacher = teacher->spec().name;
+    }
+    out.rows.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace kaizen::agents

@@ -15,12 +15,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "agents/datagen/candidate_selector.h"
+#include "agents/datagen/dataset_writer.h"
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
 #include "agents/models/text_classifier.h"
@@ -58,6 +62,9 @@ class Teacher {
       : spec_(std::move(spec)), client_(std::move(client)), prompt_(std::move(prompt)) {}
 
   const TeacherSpec& spec() const { return spec_; }
+  // The labels it answers from: the classifier's, or the prompt's (empty for
+  // a free-text LLM teacher).
+  const std::vector<std::string>& labels() const;
   // One answer. `draw` makes the noise reproducible: the same draw, the same answer.
   std::string Label(const std::string& text, uint64_t draw, const std::string& tag = "datagen") const;
 
@@ -82,5 +89,21 @@ class Teacher {
   std::shared_ptr<models::llm::ChatClient> client_;  // openai
   std::shared_ptr<const models::llm::PromptModel> prompt_;
 };
+
+// A selection labeled. A row whose candidate carries a correction is labeled
+// with it (no teacher call; teacher "human:<source>", as a person's label
+// answer is); the teacher labels the others, all at once through LabelAll
+// (seeded by `seed`, tagged `tag`; an empty answer drops the row). `teacher`
+// may be null: then only the corrected rows are kept.
+struct LabeledSelection {
+  std::vector<DatasetRow> rows;  // in selection order, split unset
+  int64_t teacher_calls = 0;
+  int64_t corrections_used = 0;
+  std::map<std::string, int64_t> corrected_by;  // correction source -> rows
+  std::set<std::string> new_labels;             // corrections that are no label of the teacher's
+};
+LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, const Teacher* teacher,
+                                int concurrency, uint64_t seed, std::atomic<std::size_t>* done,
+                                const std::string& tag = "datagen");
 
 }  // namespace kaizen::agents

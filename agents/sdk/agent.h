@@ -16,10 +16,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "agents/sdk/mailbox.h"
 #include "envelope.pb.h"
 #include "runtime/base/status.h"
 
@@ -72,6 +74,10 @@ class Agent {
   uint64_t After(int64_t delay_ms, std::function<void()> fn);
   void Cancel(uint64_t timer);
 
+  // Runs `fn` on this agent's loop thread soon; the one call that is safe
+  // from other threads (an HTTP server's). Never run once the loop has ended.
+  void Post(std::function<void()> fn) { mailbox_->Post(std::move(fn)); }
+
   // Drain is done: report `stopped` and leave the loop (exit code 0).
   void FinishDrain();
 
@@ -84,6 +90,7 @@ class Agent {
   std::string detail_;
   std::map<int, Handler> handlers_;
   std::map<std::string, Handler> event_handlers_;
+  std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
 };
 
 struct RunOptions {

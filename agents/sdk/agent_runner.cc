@@ -226,12 +226,13 @@ int AgentRunner::Run() {
     int64_t timeout = timers_.MsUntilNext(now);
     if (timeout < 0 || timeout > 200) timeout = 200;
 
-    zmq::pollitem_t items[3] = {
+    zmq::pollitem_t items[4] = {
         {client_->control().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, signals->fd(), ZMQ_POLLIN, 0},
+        {nullptr, agent_.mailbox_->fd(), ZMQ_POLLIN, 0},
         {client_->events() ? client_->events()->handle() : nullptr, -1, ZMQ_POLLIN, 0},
     };
-    int n_items = client_->events() ? 3 : 2;
+    int n_items = client_->events() ? 4 : 3;
     try {
       zmq::poll(items, n_items, std::chrono::milliseconds(timeout));
     } catch (const zmq::error_t& e) {
@@ -248,7 +249,13 @@ int AgentRunner::Run() {
         if (exit_) break;
       }
     }
-    if (n_items == 3 && (items[2].revents & ZMQ_POLLIN)) {
+    if (items[2].revents & ZMQ_POLLIN) {
+      for (auto& fn : agent_.mailbox_->Take()) {
+        fn();
+        if (exit_) break;
+      }
+    }
+    if (n_items == 4 && (items[3].revents & ZMQ_POLLIN)) {
       for (int i = 0; i < 1000; ++i) {
         auto ev = client_->ReceiveEvent(0);
         if (!ev) break;

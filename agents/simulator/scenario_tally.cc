@@ -34,6 +34,11 @@ bool ScenarioTally::Answered(const std::string& task_id, const std::string& outp
   return right;
 }
 
+void ScenarioTally::Failed(const std::string& task_id) {
+  if (pending_.erase(task_id) == 0) return;
+  ++failed_;
+}
+
 double ScenarioTally::Accuracy(Phase phase) const {
   const Counts& c = phase_[static_cast<int>(phase)];
   return c.answered == 0 ? 0.0 : static_cast<double>(c.correct) / static_cast<double>(c.answered);
@@ -52,16 +57,18 @@ nlohmann::json ScenarioTally::ToJson() const {
                         {"tasks", timeline_[i].answered},
                         {"accuracy", static_cast<double>(timeline_[i].correct) / timeline_[i].answered}});
   }
-  return json{{"accuracy",
-               {{"before_drift", phase(Phase::kBeforeDrift)},
-                {"after_drift", phase(Phase::kAfterDrift)},
-                {"after_promotion", phase(Phase::kAfterPromotion)}}},
-              {"answered_by_phase",
-               {{"before_drift", phase_[0].answered}, {"after_drift", phase_[1].answered},
-                {"after_promotion", phase_[2].answered}}},
-              {"tasks",
-               {{"submitted", sent_}, {"answered", answered_}, {"lost", pending_.size()}, {"duplicated", duplicated_}}},
-              {"timeline", timeline}};
+  json out{{"accuracy",
+            {{"before_drift", phase(Phase::kBeforeDrift)},
+             {"after_drift", phase(Phase::kAfterDrift)},
+             {"after_promotion", phase(Phase::kAfterPromotion)}}},
+           {"answered_by_phase",
+            {{"before_drift", phase_[0].answered}, {"after_drift", phase_[1].answered},
+             {"after_promotion", phase_[2].answered}}},
+           {"tasks",
+            {{"submitted", sent_}, {"answered", answered_}, {"lost", pending_.size()}, {"duplicated", duplicated_}}},
+           {"timeline", timeline}};
+  if (failed_ > 0) out["tasks"]["failed"] = failed_;
+  return out;
 }
 
 }  // namespace kaizen::agents

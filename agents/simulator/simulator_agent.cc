@@ -47,13 +47,27 @@ Status SimulatorAgent::OnStart() {
   Status st = LoadPools();
   if (!st.ok()) return st;
 
-  Handle(sdk::Envelope::kTaskResult, [this](const sdk::Envelope& e) { OnResult(e); });
+  if (s.value("via", "bus") == "gateway") {
+    auto options = GatewayTraffic::OptionsFromSettings(s);
+    if (!options.ok()) return options.status();
+    max_in_flight_ = std::max<uint64_t>(1, s.value("max_in_flight", 256));
+    spdlog::info("simulator: via the gateway at {}, at most {} requests in flight on up to {} connections",
+                 options->base_url, max_in_flight_, options->max_connections);
+    gateway_ = std::make_unique<GatewayTraffic>(std::move(*options));
+  } else {
+    Handle(sdk::Envelope::kTaskResult, [this](const sdk::Envelope& e) { OnResult(e); });
+  }
   Handle(sdk::Envelope::kError, [](const sdk::Envelope& e) {
     spdlog::warn("runtime refused a request: {}", e.error().message());
   });
   OnEvent("cycle_transition", [this](const sdk::Envelope& e) { OnCycle(e); });
   started_ms_ = MonoMs();
   tick_timer_ = Every(10, [this] { OnTick(); });
+  if (gateway_) {
+    pump_timer_ = Every(5, [this] { OnPump(); });
+    SetState(v1::AGENT_STATE_STARTING, "waiting for the gateway at " + gateway_->base_url() + " to be ready");
+    return Status::OK();
+  }
   SetState(v1::AGENT_STATE_BUSY, "sending tasks at " + std::to_string(static_cast<int>(rate_)) + "/s");
   return Status::OK();
 }
@@ -107,11 +121,29 @@ const SimulatorAgent::Item& SimulatorAgent::Draw(Pool& pool) {
   return pool.items[pool.order[pool.next++]];
 }
 
+// Before the first task: true once GET /readyz said 200 (the pace starts then).
+bool SimulatorAgent::WaitForGateway() {
+  if (gateway_->ready()) return true;
+  OnPump();
+  if (!gateway_->ready()) {
+    const std::string& why = gateway_->not_ready_reason();
+    SetState(v1::AGENT_STATE_STARTING,
+             "waiting for the gateway at " + gateway_->base_url() + " to be ready" + (why.empty() ? "" : ": " + why));
+    return false;
+  }
+  started_ms_ = MonoMs();
+  SetState(v1::AGENT_STATE_BUSY, "sending tasks at " + std::to_string(static_cast<int>(rate_)) + "/s to the gateway at " +
+                                     gateway_->base_url());
+  return true;
+}
+
 void SimulatorAgent::OnTick() {
   if (sending_done_) {
-    if (!reported_ && (tally_.outstanding() == 0 || MonoMs() - sending_done_ms_ > kAnswerGraceMs)) Finish();
+    const bool settled = tally_.outstanding() == 0 && (!gateway_ || gateway_->outstanding() == 0);
+    if (!reported_ && (settled || MonoMs() - sending_done_ms_ > kAnswerGraceMs)) Finish();
     return;
   }
+  if (gateway_ && !WaitForGateway()) return;
   const double elapsed_s = static_cast<double>(MonoMs() - started_ms_) / 1000.0;
   // Catch up at most one second's worth after a stall, not a burst of minutes.
   const uint64_t due = static_cast<uint64_t>(elapsed_s * rate_);
@@ -123,8 +155,19 @@ void SimulatorAgent::OnTick() {
       SetState(v1::AGENT_STATE_BUSY, "all tasks sent; waiting for " + std::to_string(tally_.outstanding()) + " answers");
       return;
     }
+    if (gateway_ && gateway_->outstanding() >= max_in_flight_) {
+      // Due, but max_in_flight requests are out: these wait (each counted once).
+      const uint64_t sent = next_index_ - 1;
+      if (due > delayed_through_) {
+        delayed_ += due - std::max(delayed_through_, sent);
+        delayed_through_ = due;
+      }
+      max_backlog_ = std::max(max_backlog_, due - sent);
+      break;
+    }
     SendOne();
   }
+  if (gateway_) OnPump();  // start what was just queued now, not on the next pump
   if (next_index_ % 1000 == 0) {
     SetState(v1::AGENT_STATE_BUSY, "task " + std::to_string(next_index_ - 1) + ", " +
                                        std::to_string(tally_.answered()) + " answered");
@@ -142,17 +185,45 @@ void SimulatorAgent::SendOne() {
   const uint64_t index = next_index_++;
   const bool drifted = index > drift_at_;
   const Item& item = Draw(drifted ? after_ : before_);
+  const std::string task_id = "sim-" + std::to_string(index);
+  const std::string user = "user-" + std::to_string(rng_() % users_);
+  auto phase = promoted_ ? ScenarioTally::Phase::kAfterPromotion
+                         : (drifted ? ScenarioTally::Phase::kAfterDrift : ScenarioTally::Phase::kBeforeDrift);
+  tally_.Sent(task_id, index, phase, item.label);
+  if (gateway_) {
+    gateway_->SendTask(task_id, item.text, user, item.domain);
+    return;
+  }
   sdk::Envelope e;
   auto* t = e.mutable_task();
-  t->set_task_id("sim-" + std::to_string(index));
-  t->set_routing_key("user-" + std::to_string(rng_() % users_));
+  t->set_task_id(task_id);
+  t->set_routing_key(user);
   t->set_input(item.text);
   if (!item.domain.empty()) (*t->mutable_tags())["domain"] = item.domain;
   t->set_submitted_ms(WallMs());
-  auto phase = promoted_ ? ScenarioTally::Phase::kAfterPromotion
-                         : (drifted ? ScenarioTally::Phase::kAfterDrift : ScenarioTally::Phase::kBeforeDrift);
-  tally_.Sent(t->task_id(), index, phase, item.label);
   (void)Send("runtime", std::move(e));
+}
+
+std::optional<bool> SimulatorAgent::Rate(bool right) {
+  std::uniform_real_distribution<double> u(0, 1);
+  if (u(rng_) >= feedback_rate_) return std::nullopt;
+  return right != (u(rng_) < feedback_noise_);
+}
+
+void SimulatorAgent::OnPump() {
+  for (GatewayTraffic::TaskOutcome& o : gateway_->Poll()) {
+    if (!o.answered) {
+      tally_.Failed(o.task_id);
+      continue;
+    }
+    bool duplicate = false;
+    const bool right = tally_.Answered(o.task_id, o.output, &duplicate);
+    if (duplicate) {
+      spdlog::error("task {} answered twice", o.task_id);
+      continue;
+    }
+    if (auto thumbs_up = Rate(right)) gateway_->SendFeedback(o.task_id, o.user, *thumbs_up);
+  }
 }
 
 void SimulatorAgent::OnResult(const sdk::Envelope& e) {
@@ -163,13 +234,12 @@ void SimulatorAgent::OnResult(const sdk::Envelope& e) {
     spdlog::error("task {} answered twice", r.task_id());
     return;
   }
-  std::uniform_real_distribution<double> u(0, 1);
-  if (u(rng_) >= feedback_rate_) return;
-  bool thumbs_up = right != (u(rng_) < feedback_noise_);
+  const std::optional<bool> thumbs_up = Rate(right);
+  if (!thumbs_up) return;
   sdk::Envelope f;
   auto* fb = f.mutable_feedback();
   fb->set_task_id(r.task_id());
-  fb->set_kind(thumbs_up ? v1::Feedback::THUMBS_UP : v1::Feedback::THUMBS_DOWN);
+  fb->set_kind(*thumbs_up ? v1::Feedback::THUMBS_UP : v1::Feedback::THUMBS_DOWN);
   fb->set_source("simulator");
   (void)Send("runtime", std::move(f));
 }
@@ -200,6 +270,13 @@ void SimulatorAgent::Finish() {
   json report = tally_.ToJson();
   report["drift_at_task"] = drift_at_;
   report["rate_per_s"] = rate_;
+  if (gateway_) {
+    json http = gateway_->ToJson();
+    http["max_in_flight"] = max_in_flight_;
+    http["tasks_delayed"] = delayed_;  // due while max_in_flight requests were out
+    http["max_backlog"] = max_backlog_;
+    report["http"] = std::move(http);
+  }
   sdk::Envelope e;
   e.mutable_scenario_report()->set_json(report.dump());
   (void)Send("runtime", std::move(e));

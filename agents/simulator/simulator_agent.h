@@ -7,14 +7,24 @@
 // The scenario ends once total_tasks were sent, no improvement cycle is
 // running, and tasks_after_cycle more tasks were sent after the last cycle
 // ended (so the result can be measured); max_tasks caps it.
+//
+// via: bus (the default) sends tasks and ratings to the runtime as bus
+// messages. via: gateway sends them as HTTP requests to the gateway
+// (GatewayTraffic), the way a real application does: it waits until GET
+// /readyz answers 200, then sends at the same rate, with at most
+// max_in_flight requests outstanding (tasks due beyond that wait, and are
+// counted); the report gains an "http" object.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "agents/sdk/agent.h"
+#include "agents/simulator/gateway_traffic.h"
 #include "agents/simulator/scenario_tally.h"
 
 namespace kaizen::agents {
@@ -39,6 +49,11 @@ class SimulatorAgent : public sdk::Agent {
   void OnTick();
   void SendOne();
   void OnResult(const sdk::Envelope& e);
+  // Whether the user rates an answer, and how (true: 👍); nullopt: no rating.
+  std::optional<bool> Rate(bool right);
+  // via gateway: moves HTTP requests along and takes in the answers.
+  void OnPump();
+  bool WaitForGateway();
   void OnCycle(const sdk::Envelope& e);
   bool ScenarioOver() const;
   void Finish();
@@ -59,6 +74,12 @@ class SimulatorAgent : public sdk::Agent {
   int64_t sending_done_ms_ = 0;
   bool reported_ = false;
   uint64_t tick_timer_ = 0;
+
+  // via gateway
+  std::unique_ptr<GatewayTraffic> gateway_;
+  uint64_t max_in_flight_ = 256;
+  uint64_t delayed_ = 0, delayed_through_ = 0, max_backlog_ = 0;  // tasks due while max_in_flight were out
+  uint64_t pump_timer_ = 0;
 };
 
 }  // namespace kaizen::agents

@@ -1,11 +1,13 @@
 // kaizen keys NAME [--dir DIR] [--force]: makes a CURVE key pair.
-// See docs/security.md for listing the key in a manifest and rotating it.
+// kaizen keys gateway NAME --file FILE: adds an API key of the HTTP gateway.
+// See docs/security.md for listing the keys and rotating them.
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <regex>
 
+#include "agents/gateway/api_keys.h"
 #include "runtime/bus/curve_keys.h"
 #include "runtime/cli/commands.h"
 
@@ -46,6 +48,25 @@ int RunKeys(const KeysOptions& o) {
   std::fprintf(stderr, "wrote %s (secret, mode 0600) and %s\n", secret.c_str(), pub.c_str());
   std::printf("%s\n", pair->public_key.c_str());
   return kExitOk;
+}
+
+int RunGatewayKey(const GatewayKeyOptions& o) {
+  if (o.name.empty() || o.file.empty()) {
+    std::fprintf(stderr,
+                 "kaizen keys gateway: give a key name and --file FILE, e.g. `kaizen keys gateway alice --file "
+                 "gateway-keys.txt`\n(for a CURVE key pair named 'gateway' run `kaizen keys -- gateway`)\n");
+    return kExitInvalid;
+  }
+  std::string key;
+  Status s = gateway::AddApiKey(o.file, o.name, &key);
+  if (!s.ok()) {
+    std::fprintf(stderr, "kaizen keys gateway: %s\n", s.message().c_str());
+    return s.code() == Status::Code::kInvalidArgument ? kExitInvalid : kExitFailure;
+  }
+  std::fprintf(stderr, "added key %s to %s; it is shown only now, keep it: only its hash is stored\n", o.name.c_str(),
+               o.file.c_str());
+  std::printf("%s\n", key.c_str());
+  return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
 }
 
 }  // namespace kaizen::cli

@@ -33,6 +33,10 @@ class Printer {
       : o_(o), since_ms_(since_ms), roles_(std::move(roles)), min_level_(o.level.empty() ? 0 : LevelRank(o.level)) {}
   void Print(const bus::Envelope& e) {
     if (e.has_state_change()) roles_[e.state_change().agent_id()] = e.state_change().role();
+    if (e.has_metrics_report()) {
+      if (o_.requests) PrintRequests(e);
+      return;
+    }
     if (!IsStateLogEvent(e)) return;
     if (since_ms_ && e.timestamp_ms() < since_ms_) return;
     if (!o_.agent.empty() && EventAgent(e) != o_.agent) return;
@@ -45,6 +49,27 @@ class Printer {
   }
 
  private:
+  // A gateway's requests (journaled in batches): one line or object each.
+  void PrintRequests(const bus::Envelope& e) {
+    const v1::MetricsReport& r = e.metrics_report();
+    const std::string& agent = r.agent_id();
+    if (!o_.agent.empty() && agent != o_.agent) return;
+    if (!o_.cycle.empty() && e.cycle_id() != o_.cycle) return;
+    auto role = roles_.find(agent);
+    if (!o_.role.empty() && (role == roles_.end() || role->second != o_.role)) return;
+    for (const v1::RequestRecord& q : r.requests()) {
+      if (since_ms_ && q.ts_ms() < since_ms_) continue;
+      const char* level = q.status() >= 500 ? "error" : (q.status() >= 400 ? "warn" : "info");
+      if (min_level_ > 0 && LevelRank(level) < min_level_) continue;
+      std::string line = o_.output == "json" ? RequestToJson(agent, q).dump() : RequestToText(agent, q);
+      std::printf("%s\n", line.c_str());
+    }
+    if (r.requests_dropped() > 0)
+      std::printf("%s\n", (FormatIsoMs(e.timestamp_ms()) + "  " + agent + "  " + std::to_string(r.requests_dropped()) +
+                           " request records not kept (more than the gateway keeps between two reports)")
+                              .c_str());
+    std::fflush(stdout);
+  }
   // The role of the agent an event concerns; "runtime" for the runtime's own events.
   std::string RoleOf(const bus::Envelope& e) const {
     if (e.has_state_change()) return e.state_change().role();

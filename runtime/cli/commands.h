@@ -74,6 +74,7 @@ struct LogsOptions {
   std::string output = "text";   // text | json
   std::string role;              // only events about agents of this role ("runtime" for the runtime's own)
   std::string level;             // "" | info | warn | error: this level and above
+  bool requests = false;         // also the gateway's HTTP requests, one line each
 };
 int RunLogs(const LogsOptions& o);
 
@@ -119,6 +120,15 @@ struct KeysOptions {
   bool force = false;  // replace existing files
 };
 int RunKeys(const KeysOptions& o);
+
+// kaizen keys gateway NAME --file FILE: adds a gateway API key to FILE (made
+// 0600 if missing; it stores only the key's hash) and prints the plain key,
+// alone on stdout, this once. See docs/security.md, "Gateway API keys".
+struct GatewayKeyOptions {
+  std::string name;
+  std::string file;
+};
+int RunGatewayKey(const GatewayKeyOptions& o);
 
 // Internal: the built-in trainer, run by the training agent as a child process.
 struct TrainModelOptions {

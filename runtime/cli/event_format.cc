@@ -1,6 +1,7 @@
 #include "runtime/cli/event_format.h"
 
 #include <cctype>
+#include <cstdio>
 #include <utility>
 
 #include <fmt/format.h>
@@ -178,6 +179,26 @@ std::string EventToText(const bus::Envelope& e) {
     return fmt::format("{}  {:<12} {:<11} {:<22} {}", time, who, "cycle " + e.cycle_id(), what, detail);
   }
   return fmt::format("{}  {:<12} {:<11} {}", time, e.sender(), "event", bus::BodyName(e));
+}
+
+std::string RequestToText(const std::string& gateway, const v1::RequestRecord& q) {
+  char latency[32];
+  std::snprintf(latency, sizeof latency, "%.1f ms", q.latency_ms());
+  std::string line = FormatIsoMs(q.ts_ms()) + "  " + gateway;
+  if (gateway.size() < 12) line.append(12 - gateway.size(), ' ');
+  line += " " + q.method() + " " + q.path() + " " + std::to_string(q.status()) + "  " + latency;
+  if (!q.task_id().empty()) line += "  task " + q.task_id();
+  if (!q.user().empty()) line += "  user " + q.user();
+  if (!q.api_key().empty()) line += "  key " + q.api_key();
+  if (!q.error().empty()) line += "  " + q.error();
+  return line;
+}
+
+nlohmann::json RequestToJson(const std::string& gateway, const v1::RequestRecord& q) {
+  return {{"time", FormatIsoMs(q.ts_ms())}, {"ts_ms", q.ts_ms()},       {"kind", "http_request"},
+          {"agent", gateway},               {"method", q.method()},    {"path", q.path()},
+          {"status", q.status()},           {"latency_ms", q.latency_ms()}, {"task_id", q.task_id()},
+          {"user", q.user()},               {"api_key", q.api_key()},  {"error", q.error()}};
 }
 
 }  // namespace kaizen::cli

@@ -30,4 +30,10 @@ std::string EventLevel(const bus::Envelope& event);
 // 0 info, 1 warn, 2 error; -1 for a name that is none of these.
 int LevelRank(const std::string& level);
 
+// One HTTP request a gateway answered (kaizen logs --requests):
+// "2026-11-22T10:15:03.042Z  gateway      POST /v1/tasks 200  1.3 ms  task kz-...  user u1  key app"
+std::string RequestToText(const std::string& gateway, const v1::RequestRecord& request);
+// {"time","ts_ms","kind":"http_request","agent","method","path","status","latency_ms","task_id","user","api_key","error"}
+nlohmann::json RequestToJson(const std::string& gateway, const v1::RequestRecord& request);
+
 }  // namespace kaizen::cli

@@ -1,5 +1,6 @@
 // kaizen: one binary for the runtime, its agents and its operators.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "runtime/cli/commands.h"
 
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
   logs_cmd->add_option("--level", logs.level, "Only events at this level or above: info, warn, error")
       ->check(CLI::IsMember({"info", "warn", "error"}));
   logs_cmd->add_option("--since", logs.since, "Only events newer than 30s, 10m, 2h, 1d or a UTC time");
+  logs_cmd->add_flag("--requests", logs.requests,
+                     "Also the HTTP requests the gateway answered, one line each (status, latency, task id)");
   logs_cmd->add_option("-o,--output", logs.output, "text or json (one object per line)")
       ->check(CLI::IsMember({"text", "json"}));
   logs_cmd->callback([&] { code = RunLogs(logs); });
@@ -132,11 +135,36 @@ int main(int argc, char** argv) {
   fb_cmd->callback([&] { code = RunFeedback(fb); });
 
   KeysOptions keys;
-  auto* keys_cmd = app.add_subcommand("keys", "Make a CURVE key pair: NAME.key (secret) and NAME.pub");
-  keys_cmd->add_option("name", keys.name, "Key name (file names NAME.key, NAME.pub)")->required();
+  auto* keys_cmd = app.add_subcommand(
+      "keys", "Make a CURVE key pair: NAME.key (secret) and NAME.pub; `keys gateway` adds a gateway API key");
+  // Not ->required(): CLI11 would then take `gateway` as the name. Checked below instead.
+  keys_cmd->add_option("name", keys.name,
+                       "Key name (file names NAME.key, NAME.pub); for a pair named gateway: kaizen keys -- gateway");
   keys_cmd->add_option("--dir", keys.dir, "Directory to write to")->capture_default_str();
   keys_cmd->add_flag("--force", keys.force, "Replace existing key files");
-  keys_cmd->callback([&] { code = RunKeys(keys); });
+  GatewayKeyOptions gateway_key;
+  auto* gateway_key_cmd = keys_cmd->add_subcommand(
+      "gateway", "Add an API key of the HTTP gateway to a key file (stores its hash; prints the key once)");
+  gateway_key_cmd->add_option("name", gateway_key.name, "Key name: letters, digits, '_', '.', '-' (up to 63)");
+  gateway_key_cmd->add_option("--file", gateway_key.file, "Key file to add it to (made 0600 if missing)");
+  gateway_key_cmd->callback([&] {
+    if (!keys.name.empty() || keys_cmd->count("--dir") > 0 || keys_cmd->count("--force") > 0) {
+      std::fprintf(stderr, "kaizen keys gateway: takes only NAME and --file FILE (--dir, --force and a name "
+                           "before `gateway` are for CURVE key pairs)\n");
+      code = kExitInvalid;
+      return;
+    }
+    code = RunGatewayKey(gateway_key);
+  });
+  keys_cmd->callback([&] {
+    if (gateway_key_cmd->parsed()) return;  // its own callback ran
+    if (keys.name.empty()) {
+      std::fprintf(stderr, "kaizen keys: give a key name: kaizen keys NAME [--dir DIR] [--force]\n");
+      code = kExitInvalid;
+      return;
+    }
+    code = RunKeys(keys);
+  });
 
   // Internal, started by the training agent; an empty group hides it from --help.
   TrainModelOptions train;

@@ -103,6 +103,8 @@ class Runtime {
   void OnTask(const bus::Broker::Incoming& in);
   void OnTaskResult(const bus::Broker::Incoming& in);
   void OnFeedback(const bus::Broker::Incoming& in);
+  void SendAckAfterCommit(const bus::Broker::Incoming& in, const std::string& detail);
+  void UpdateRetainedSince();  // retained_since_ms_ from the oldest task kept
   void RestoreTasks();  // pending tasks from the store, after a restart
   void SendStoredAnswer(const bus::Broker::Incoming& in, const std::string& task_id);
   bool CanServe(const std::string& instance) const;
@@ -150,6 +152,8 @@ class Runtime {
   void CountAnswer(const v1::TaskResult& result, const v1::Task& task);
   void CountFeedback(const v1::Feedback& feedback);
   void CountTransition(v1::CycleStage to);
+  // An agent's own metrics (the gateway's) and the requests it answered.
+  void OnMetricsReport(const bus::Broker::Incoming& in);
 
   config::Manifest manifest_;
   Options options_;
@@ -202,6 +206,8 @@ class Runtime {
   };
   std::unordered_map<std::string, RecentAnswer> recent_answers_;  // task id -> its answer, for feedback
   std::deque<std::string> recent_order_;
+  int64_t retained_since_ms_ = 0;   // submitted_ms of the oldest task kept once older ones were pruned; 0 = none pruned
+  uint64_t feedback_retries_ = 0;   // feedback whose feedback_id was journaled before
 
   metrics::MetricsRegistry metrics_;                  // written by this loop only
   std::unique_ptr<metrics::MetricsServer> metrics_server_;  // null when metrics are off

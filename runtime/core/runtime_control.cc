@@ -128,6 +128,9 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
     case bus::Envelope::kScenarioReport:
       OnScenarioReport(in);
       return;
+    case bus::Envelope::kMetricsReport:
+      OnMetricsReport(in);
+      return;
     case bus::Envelope::kLabelRequest:
       OnLabelRequest(in);
       return;

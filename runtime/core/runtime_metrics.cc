@@ -55,7 +55,15 @@ void DeclareFamilies(metrics::MetricsRegistry& m) {
   m.Declare("kaizen_people_attached", Type::kGauge, "People attached with kaizen feedback.");
   m.Declare("kaizen_journal_last_seq", Type::kGauge, "Sequence number of the last journaled event.");
   m.Declare("kaizen_runtime_start_time_seconds", Type::kGauge, "When the runtime started (Unix time).");
+  // Reported by the gateway processes (MetricsReport), with their agent id.
+  m.Declare("kaizen_gateway_requests_total", Type::kCounter, "HTTP requests answered by the gateway, by route and status.");
+  m.Declare("kaizen_gateway_request_seconds", Type::kHistogram,
+            "Time from a request's arrival at the gateway to its response, by route.", metrics::FineLatencyBuckets());
+  m.Declare("kaizen_gateway_in_flight", Type::kGauge, "HTTP requests the gateway is working on.");
 }
+
+// Families an agent may report; any other name in a MetricsReport is ignored.
+bool AgentReportable(const std::string& name) { return name.rfind("kaizen_gateway_", 0) == 0; }
 
 }  // namespace
 
@@ -102,6 +110,30 @@ void Runtime::CountFeedback(const v1::Feedback& f) {
     metrics_.Set("kaizen_feedback_thumbs_up_ratio", {{"model_version", f.model_version()}},
                  static_cast<double>(up) / static_cast<double>(up + down));
   }
+}
+
+void Runtime::OnMetricsReport(const bus::Broker::Incoming& in) {
+  const v1::MetricsReport& report = in.envelope.metrics_report();
+  for (const v1::MetricPoint& p : report.points()) {
+    if (!AgentReportable(p.name())) continue;
+    metrics::Labels labels(p.labels().begin(), p.labels().end());
+    labels["agent"] = in.identity;
+    if (p.buckets_size() > 0) {
+      metrics_.SetHistogram(p.name(), labels, {p.buckets().begin(), p.buckets().end()}, p.count(), p.sum());
+    } else {
+      metrics_.Set(p.name(), labels, p.value());
+    }
+  }
+  if (report.requests_size() == 0 && report.requests_dropped() == 0) return;
+  // The requests, one journal event per report: kaizen logs --requests.
+  bus::Envelope event = bus::MakeEnvelope(kRuntimeId, "");
+  *event.mutable_metrics_report()->mutable_requests() = report.requests();
+  event.mutable_metrics_report()->set_requests_dropped(report.requests_dropped());
+  event.mutable_metrics_report()->set_agent_id(in.identity);
+  auto agent = agents_.find(in.identity);
+  const std::string role = agent == agents_.end() ? "" : agent->second.role;
+  if (Status s = journal_->Append("http_requests", in.identity, role, &event); !s.ok())
+    spdlog::warn("requests of {} not journaled: {}", in.identity, s.ToString());
 }
 
 void Runtime::CountTransition(v1::CycleStage to) {

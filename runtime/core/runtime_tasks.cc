@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
+#include "runtime/base/ids.h"
 #include "runtime/core/runtime.h"
 
 namespace kaizen::core {
@@ -27,6 +28,7 @@ constexpr uint64_t kPruneEvery = 8192;
 
 void Runtime::RestoreTasks() {
   router_->ContinueAfter(store_->LastTaskIndex());
+  UpdateRetainedSince();
   auto pending = store_->PendingTasks();
   if (!pending.ok()) {
     spdlog::error("cannot read the tasks pending before the restart: {}", pending.status().ToString());
@@ -145,6 +147,7 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   full->set_routing_key(done->task.routing_key());
   full->set_attempt(done->task.attempt());
   full->set_task_index(done->index);
+  full->set_arm(!traffic_.split() ? "serving" : (in.identity == traffic_.candidate() ? "candidate" : "incumbent"));
   if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
   (void)journal_->Append("task_result", in.identity, "worker", &event);
   CountAnswer(*full, done->task);
@@ -178,6 +181,11 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   if (done->index % kPruneEvery == 0 && done->index > kKeepTasks) {
     auto pruned = store_->PruneAnsweredTasks(done->index - kKeepTasks);
     if (!pruned.ok()) spdlog::warn("cannot prune old answered tasks: {}", pruned.status().ToString());
+    UpdateRetainedSince();
+    if (retained_since_ms_ > 0) {
+      auto keys = store_->PruneFeedbackKeys(retained_since_ms_);
+      if (!keys.ok()) spdlog::warn("cannot prune old feedback keys: {}", keys.status().ToString());
+    }
   }
   if (done->client.empty()) return;  // restored after a restart: kept for the client's resubmission
   // Sent once it is committed: a client never holds an answer a crash could take back.
@@ -193,16 +201,82 @@ void Runtime::OnFeedback(const bus::Broker::Incoming& in) {
   v1::Feedback* f = event.mutable_feedback();
   *f = in.envelope.feedback();
   if (f->source().empty()) f->set_source(in.identity);
+  const bool ack = f->want_ack();
+  f->clear_want_ack();
   auto it = recent_answers_.find(f->task_id());
   if (it != recent_answers_.end()) {
     f->set_worker_id(it->second.worker);
     f->set_model_version(it->second.model_version);
     f->set_output(it->second.output);
     *f->mutable_tags() = it->second.tags;
+  } else if (ack) {
+    // A sender that waits for the verdict is told about an unknown or
+    // forgotten task instead of having its feedback stored unjoined.
+    auto row = store_->GetTask(f->task_id());
+    if (!row.ok()) {
+      ReplyError(in, v1::Error::INTERNAL, "cannot read task " + f->task_id() + ": " + row.status().message());
+      return;
+    }
+    v1::TaskResult answer;
+    if (!*row) {
+      const auto issued = TaskIdIssuedMs(f->task_id());
+      if (issued && retained_since_ms_ > 0 && *issued < retained_since_ms_) {
+        ReplyError(in, v1::Error::GONE,
+                   "task " + f->task_id() + " is older than the tasks kept (the oldest kept was submitted at " +
+                       FormatIsoMs(retained_since_ms_) + "); feedback on it is not taken");
+      } else {
+        ReplyError(in, v1::Error::NOT_FOUND, "no task " + f->task_id());
+      }
+      return;
+    }
+    if (!(*row)->answered || !answer.ParseFromString((*row)->answer)) {
+      ReplyError(in, v1::Error::NOT_FOUND, "task " + f->task_id() + " has no answer yet; rate it once it is answered");
+      return;
+    }
+    f->set_worker_id(answer.worker_id());
+    f->set_model_version(answer.model_version());
+    f->set_output(answer.output());
+    *f->mutable_tags() = answer.tags();
+  }
+  if (!f->feedback_id().empty()) {
+    // Durable in this turn's transaction together with the event.
+    Status opened = journal_->Batch();
+    auto fresh = opened.ok() ? store_->AddFeedbackKey(f->feedback_id(), f->task_id(), WallMs())
+                             : Result<bool>(opened);
+    if (!fresh.ok()) {
+      if (ack) ReplyError(in, v1::Error::INTERNAL, "feedback not stored: " + fresh.status().message());
+      spdlog::error("feedback {} on task {} not stored: {}", f->feedback_id(), f->task_id(), fresh.status().ToString());
+      return;
+    }
+    if (!*fresh) {  // a retry of feedback already journaled
+      ++feedback_retries_;
+      if (ack) SendAckAfterCommit(in, "feedback " + f->feedback_id() + " was recorded before");
+      return;
+    }
   }
   if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
-  (void)journal_->Append("feedback", f->worker_id(), "", &event);
+  if (Status s = journal_->Append("feedback", f->worker_id(), "", &event); !s.ok()) {
+    if (ack) ReplyError(in, v1::Error::INTERNAL, "feedback not journaled: " + s.message());
+    return;
+  }
   CountFeedback(*f);
+  if (ack) SendAckAfterCommit(in, "recorded");
+}
+
+void Runtime::SendAckAfterCommit(const bus::Broker::Incoming& in, const std::string& detail) {
+  bus::Envelope reply = bus::MakeReply(in.envelope, kRuntimeId);
+  reply.mutable_ack()->set_detail(detail);
+  journal_->AfterCommit([this, identity = in.identity, reply = std::move(reply)] { broker_->Send(identity, reply); });
+}
+
+void Runtime::UpdateRetainedSince() {
+  auto first = store_->FirstTask();
+  if (!first.ok()) {
+    spdlog::warn("cannot read the oldest task kept: {}", first.status().ToString());
+    return;
+  }
+  // Index 1 still there: nothing was ever pruned, so no task is "too old".
+  retained_since_ms_ = (*first && (*first)->index > 1) ? (*first)->submitted_ms : 0;
 }
 
 nlohmann::json Runtime::RouterJson() const {

@@ -43,6 +43,16 @@ void MetricsRegistry::Observe(const std::string& name, const Labels& labels, dou
   s.sum += value;
 }
 
+void MetricsRegistry::SetHistogram(const std::string& name, const Labels& labels, std::vector<uint64_t> buckets,
+                                   uint64_t count, double sum) {
+  Family* f = Get(name, Type::kHistogram);
+  if (!f || buckets.size() != f->bounds.size()) return;
+  Series& s = f->series[labels];
+  s.buckets = std::move(buckets);
+  s.count = count;
+  s.sum = sum;
+}
+
 void MetricsRegistry::Clear(const std::string& name) {
   auto it = index_.find(name);
   if (it != index_.end()) families_[it->second].series.clear();
@@ -58,6 +68,10 @@ const Series* MetricsRegistry::Find(const std::string& name, const Labels& label
 
 std::vector<double> LatencyBuckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+std::vector<double> FineLatencyBuckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
 }  // namespace kaizen::metrics

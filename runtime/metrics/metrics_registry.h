@@ -40,6 +40,10 @@ class MetricsRegistry {
   void Add(const std::string& name, const Labels& labels, double delta = 1);  // counter
   void Set(const std::string& name, const Labels& labels, double value);      // gauge, or a counter kept elsewhere
   void Observe(const std::string& name, const Labels& labels, double value);  // histogram
+  // A histogram kept elsewhere (another process's), per bucket as Series has
+  // it; ignored when the bucket count does not match the declared bounds.
+  void SetHistogram(const std::string& name, const Labels& labels, std::vector<uint64_t> buckets, uint64_t count,
+                    double sum);
   // Drops a family's series: for gauges rebuilt on each snapshot (agent states).
   void Clear(const std::string& name);
 
@@ -54,5 +58,7 @@ class MetricsRegistry {
 
 // Bucket bounds for latencies in seconds: 1 ms .. 10 s.
 std::vector<double> LatencyBuckets();
+// Finer ones for what adds little latency (the HTTP gateway): 100 us .. 10 s.
+std::vector<double> FineLatencyBuckets();
 
 }  // namespace kaizen::metrics

@@ -3,12 +3,14 @@
 #include <string>
 
 #include "runtime/store/schema_v1.h"
+#include "runtime/store/schema_v2.h"
 
 namespace kaizen::store {
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> list = {
       {1, "journal, agents, tasks, results, feedback, cycles, datasets, models", kSchemaV1},
+      {2, "feedback idempotency keys", kSchemaV2},
   };
   return list;
 }

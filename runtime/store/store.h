@@ -101,7 +101,7 @@ class Store {
   // A file with a newer schema than this binary knows is refused.
   static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   ~Store();
   Store(const Store&) = delete;
@@ -133,6 +133,14 @@ class Store {
   // Deletes answered tasks (and their results) with index < below_index;
   // pending ones are kept whatever their age. Returns how many went.
   Result<int64_t> PruneAnsweredTasks(uint64_t below_index);
+  // The oldest task kept (index and submitted_ms only); nullopt when none.
+  // An index above 1 means older tasks were pruned.
+  Result<std::optional<TaskRow>> FirstTask() const;
+
+  // Feedback idempotency keys (schema v2): true when `key` is new and now
+  // stored, false when it was stored before (the feedback is a retry).
+  Result<bool> AddFeedbackKey(const std::string& key, const std::string& task_id, int64_t ts_ms);
+  Result<int64_t> PruneFeedbackKeys(int64_t before_ms);
 
   // Agents (last known state of each).
   Status UpsertAgent(const AgentRow& row);

@@ -128,4 +128,36 @@ Result<int64_t> Store::PruneAnsweredTasks(uint64_t below_index) {
   return static_cast<int64_t>(impl_->db.changes());
 }
 
+Result<std::optional<TaskRow>> Store::FirstTask() const {
+  auto st = impl_->Cached("SELECT rowid, submitted_ms FROM tasks ORDER BY rowid LIMIT 1");
+  if (!st.ok()) return st.status();
+  ScopedReset scope(**st);
+  if (!(*st)->Step()) {
+    if (!(*st)->status().ok()) return (*st)->status().WithContext("reading the oldest task");
+    return std::optional<TaskRow>();
+  }
+  TaskRow t;
+  t.index = static_cast<uint64_t>((*st)->Int(0));
+  t.submitted_ms = (*st)->Int(1);
+  return std::optional<TaskRow>(std::move(t));
+}
+
+Result<bool> Store::AddFeedbackKey(const std::string& key, const std::string& task_id, int64_t ts_ms) {
+  if (Status s = impl_->RequireWritable("AddFeedbackKey"); !s.ok()) return s;
+  auto st = impl_->Cached("INSERT OR IGNORE INTO feedback_keys(key, task_id, ts_ms) VALUES(?1, ?2, ?3)");
+  if (!st.ok()) return st.status();
+  (*st)->Reset().BindText(1, key).BindText(2, task_id).BindInt(3, ts_ms);
+  if (Status s = (*st)->Run(); !s.ok()) return s.WithContext("storing feedback key " + key);
+  return impl_->db.changes() == 1;
+}
+
+Result<int64_t> Store::PruneFeedbackKeys(int64_t before_ms) {
+  if (Status s = impl_->RequireWritable("PruneFeedbackKeys"); !s.ok()) return s;
+  auto st = impl_->Cached("DELETE FROM feedback_keys WHERE ts_ms < ?1");
+  if (!st.ok()) return st.status();
+  (*st)->Reset().BindInt(1, before_ms);
+  if (Status s = (*st)->Run(); !s.ok()) return s.WithContext("pruning feedback keys");
+  return static_cast<int64_t>(impl_->db.changes());
+}
+
 }  // namespace kaizen::store

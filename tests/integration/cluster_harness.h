@@ -30,6 +30,9 @@ std::string ReadFile(const std::string& path);
 
 bool ProcessAlive(pid_t pid);
 
+// A loopback TCP port nobody listens on right now (the kernel's pick).
+int FreePort();
+
 class TestCluster {
  public:
   // `spec_extra` is appended under `spec:` (2-space indented YAML).
@@ -42,7 +45,7 @@ class TestCluster {
   CommandResult Up();      // kaizen up --detach
   CommandResult Down();    // kaizen down
   nlohmann::json Status(); // kaizen status -o json (null on failure)
-  // All seven agents report `state` (e.g. "idle").
+  // All agents (at least the seven roles) report `state` (e.g. "idle").
   bool WaitAllInState(const std::string& state, int timeout_ms);
   nlohmann::json Agent(const std::string& id);  // from a fresh Status()
   // The run's summary.json once the scenario is over (polling status meanwhile,

@@ -94,7 +94,7 @@ TEST_CASE("store migrations: migrating a version 0 file keeps what it held", "[s
   }
   auto store = Store::Open(path);
   REQUIRE(store.ok());
-  CHECK((*store)->schema_version() == 1);
+  CHECK((*store)->schema_version() == Store::kSchemaVersion);
   store.value().reset();
   Database db = RawDb(path);
   CHECK(*db.QueryText("SELECT body FROM notes") == "keep me");

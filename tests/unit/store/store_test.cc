@@ -453,3 +453,53 @@ TEST_CASE("store: many appends: batched and autocommit both keep every seq", "[s
   CHECK(rows->size() == static_cast<size_t>((kN + 3) / 7));
   CHECK(*store->IntegrityCheck() == "ok");
 }
+
+TEST_CASE("store feedback keys: a key is taken once, kept across a reopen, pruned by time", "[store][feedback]") {
+  testing::TempDir dir;
+  const auto path = dir.file("state.db");
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.ok());
+    auto first = (*store)->AddFeedbackKey("fb-1", "t-1", 1000);
+    REQUIRE(first.ok());
+    CHECK(*first);
+    auto again = (*store)->AddFeedbackKey("fb-1", "t-1", 1001);
+    REQUIRE(again.ok());
+    CHECK_FALSE(*again);
+    REQUIRE((*store)->AddFeedbackKey("fb-2", "t-2", 5000).ok());
+  }
+  auto store = Store::Open(path);
+  REQUIRE(store.ok());
+  CHECK_FALSE(*(*store)->AddFeedbackKey("fb-1", "t-1", 9000));
+  auto pruned = (*store)->PruneFeedbackKeys(2000);
+  REQUIRE(pruned.ok());
+  CHECK(*pruned == 1);
+  CHECK(*(*store)->AddFeedbackKey("fb-1", "t-1", 9000));   // forgotten with its task
+  CHECK_FALSE(*(*store)->AddFeedbackKey("fb-2", "t-2", 9000));
+}
+
+TEST_CASE("store first task: nullopt when empty, the oldest kept after a prune", "[store][tasks]") {
+  testing::TempDir dir;
+  auto store = Store::Open(dir.file("state.db"));
+  REQUIRE(store.ok());
+  auto none = (*store)->FirstTask();
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  for (uint64_t i = 1; i <= 3; ++i) {
+    TaskRow t;
+    t.id = "t-" + std::to_string(i);
+    t.index = i;
+    t.submitted_ms = 100 * static_cast<int64_t>(i);
+    t.task = "x";
+    REQUIRE((*store)->AddTask(t).ok());
+    t.worker = "w";
+    t.answer = "a";
+    REQUIRE((*store)->AnswerTask(t).ok());
+  }
+  REQUIRE((*store)->PruneAnsweredTasks(3).ok());
+  auto first = (*store)->FirstTask();
+  REQUIRE(first.ok());
+  REQUIRE(first->has_value());
+  CHECK((*first)->index == 3);
+  CHECK((*first)->submitted_ms == 300);
+}

@@ -24,6 +24,15 @@ v1::Feedback Down(const std::string& id) {
   return f;
 }
 
+v1::Feedback Correction(const std::string& id, const std::string& text, const std::string& source,
+                        v1::Feedback::Kind kind = v1::Feedback::THUMBS_DOWN) {
+  v1::Feedback f = Down(id);
+  f.set_kind(kind);
+  f.set_correction(text);
+  f.set_source(source);
+  return f;
+}
+
 TEST_CASE("NormalizeText lowercases, trims and collapses spaces") {
   CHECK(NormalizeText("  Book A\tFlight \n") == "book a flight");
   CHECK(NormalizeText("") == "");
@@ -126,6 +135,121 @@ TEST_CASE("an unknown policy falls back to a seeded random selection") {
   bool differs = false;
   for (std::size_t i = 0; i < a.rows.size(); ++i) differs |= a.rows[i].candidate.task_id != c.rows[i].candidate.task_id;
   CHECK(differs);
+}
+
+TEST_CASE("the pool keeps the latest correction per task, with who gave it") {
+  CandidatePool pool;
+  pool.AddResult(AnsweredTask("t1", "book a hotel", "restaurant", 0.9, "travel"), 1);
+  pool.AddFeedback(Correction("t1", "  hotel_search ", "alice.1"), 9);
+  pool.AddFeedback(Correction("t1", "hotel_booking", "bob.2", v1::Feedback::CORRECTION), 7);  // older: arrives later
+  pool.AddFeedback(Down("t1"), 10);  // a plain thumbs-down carries no answer and keeps the correction
+  pool.AddResult(AnsweredTask("t2", "balance", "transfer", 0.9, "banking"), 2);
+  pool.AddFeedback(Correction("t2", std::string(kMaxCorrectionBytes + 1, 'x'), "carol.3"), 11);  // too long
+  pool.AddResult(AnsweredTask("t3", "weather", "weather", 0.9, "misc"), 3);
+  v1::Feedback up = Correction("t3", "forecast", "dave.4");
+  up.set_kind(v1::Feedback::THUMBS_UP);  // a thumbs-up is no correction
+  pool.AddFeedback(up, 12);
+
+  auto all = pool.Candidates(false);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].task_id == "t1");
+  CHECK(all[0].correction == "hotel_search");  // trimmed, the latest by seq
+  CHECK(all[0].correction_source == "alice.1");
+  CHECK(all[0].correction_seq == 9);
+  CHECK(all[0].thumbs_down);
+  CHECK(all[1].correction.empty());  // too long: dropped, the thumbs-down counts
+  CHECK(all[1].thumbs_down);
+  CHECK(all[2].correction.empty());
+  CHECK_FALSE(all[2].thumbs_down);
+  CHECK(CandidateSelector::CountCorrected(all) == 1);
+
+  // A later correction replaces it.
+  pool.AddFeedback(Correction("t1", "hotel_reservation", "bob.2"), 13);
+  CHECK(pool.Candidates(false)[0].correction == "hotel_reservation");
+  CHECK(pool.Candidates(false)[0].correction_source == "bob.2");
+}
+
+TEST_CASE("dedupe keeps the latest correction of any copy of an input") {
+  CandidatePool pool;
+  pool.AddResult(AnsweredTask("a", "Book a hotel", "x", 0.9, "travel"), 1);
+  pool.AddResult(AnsweredTask("b", "book a hotel", "x", 0.9, "travel"), 2);
+  pool.AddResult(AnsweredTask("c", "book  a hotel ", "x", 0.9, "travel"), 3);
+  pool.AddFeedback(Correction("a", "hotel_search", "alice.1"), 5);
+  pool.AddFeedback(Correction("b", "hotel_booking", "bob.2"), 4);
+  auto deduped = pool.Candidates(true);
+  REQUIRE(deduped.size() == 1);
+  CHECK(deduped[0].task_id == "c");  // the most recent copy, which has no correction of its own
+  CHECK(deduped[0].correction == "hotel_search");  // the latest correction (seq 5) of the copies
+  CHECK(deduped[0].correction_source == "alice.1");
+  CHECK(deduped[0].thumbs_down);
+}
+
+TEST_CASE("corrections_first: corrected inputs first, then the policy's order within the teacher limit") {
+  CandidatePool pool;
+  uint64_t seq = 1;
+  for (int i = 0; i < 4; ++i) {  // thumbs-down without an answer
+    std::string id = "d" + std::to_string(i);
+    pool.AddResult(AnsweredTask(id, "down " + std::to_string(i), "x", 0.9, "travel"), seq++);
+    pool.AddFeedback(Down(id), seq++);
+  }
+  pool.AddResult(AnsweredTask("low", "unsure", "x", 0.1, "travel"), seq++);
+  // Corrected inputs, one of them of high confidence: still first.
+  pool.AddResult(AnsweredTask("c0", "corrected 0", "x", 0.99, "travel"), seq++);
+  pool.AddFeedback(Correction("c0", "right0", "alice.1"), seq++);
+  pool.AddResult(AnsweredTask("c1", "corrected 1", "x", 0.9, "banking"), seq++);
+  pool.AddFeedback(Correction("c1", "right1", "bob.2"), seq++);
+  pool.AddResult(AnsweredTask("c2", "corrected 2", "x", 0.9, "travel"), seq++);
+  pool.AddFeedback(Correction("c2", "right2", "alice.1"), seq++);
+
+  for (const std::string policy : {"failures_first", "low_confidence_stratified", "random"}) {
+    SelectionOptions o;
+    o.policy = policy;
+    o.limit = 5;
+    o.corrections_first = true;
+    auto sel = CandidateSelector(o).Select(pool.Candidates(true));
+    REQUIRE(sel.rows.size() == 5);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(sel.rows[i].selected_by == "correction");
+      CHECK_FALSE(sel.rows[i].candidate.correction.empty());
+    }
+    for (int i = 3; i < 5; ++i) CHECK(sel.rows[i].candidate.correction.empty());
+    CHECK(sel.counts["correction"] == 3);
+  }
+
+  SelectionOptions o;
+  o.policy = "failures_first";
+  o.limit = 6;
+  o.corrections_first = true;
+  auto sel = CandidateSelector(o).Select(pool.Candidates(true));
+  REQUIRE(sel.rows.size() == 6);
+  CHECK(sel.rows[0].candidate.task_id == "c2");  // most recent first, round-robin across domains
+  CHECK(sel.rows[1].candidate.task_id == "c1");
+  CHECK(sel.rows[2].candidate.task_id == "c0");
+  CHECK(sel.rows[3].candidate.task_id == "d3");  // then failures_first: thumbs-down, most recent first
+  CHECK(sel.rows[3].selected_by == "thumbs_down");
+
+  // The teacher limit bounds only the rows that cost a call.
+  o.teacher_limit = 1;
+  sel = CandidateSelector(o).Select(pool.Candidates(true));
+  REQUIRE(sel.rows.size() == 4);
+  CHECK(sel.counts["correction"] == 3);
+  CHECK(sel.counts["thumbs_down"] == 1);
+  o.teacher_limit = 0;
+  sel = CandidateSelector(o).Select(pool.Candidates(true));
+  CHECK(sel.rows.size() == 3);
+  // More corrections than rows wanted: the most recent ones.
+  o.limit = 2;
+  sel = CandidateSelector(o).Select(pool.Candidates(true));
+  REQUIRE(sel.rows.size() == 2);
+  CHECK(sel.rows[0].candidate.task_id == "c2");
+  CHECK(sel.rows[1].candidate.task_id == "c1");
+
+  // Without corrections_first a corrected input is a thumbs-down like any other.
+  SelectionOptions plain;
+  plain.limit = 100;
+  sel = CandidateSelector(plain).Select(pool.Candidates(true));
+  CHECK(sel.counts.count("correction") == 0);
+  CHECK(sel.counts["thumbs_down"] == 7);
 }
 
 }  // namespace

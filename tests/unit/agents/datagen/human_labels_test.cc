@@ -66,5 +66,33 @@ TEST_CASE("answers become rows labeled by the person and repeats and unknown ids
   CHECK(b.complete());
 }
 
+TEST_CASE("a correction becomes a label: the label set's spelling, a new label, or none", "[datagen]") {
+  const std::vector<std::string> labels = {"hotel_search", "Book Flight"};
+  CHECK(CorrectionAsLabel("hotel_search", labels) == "hotel_search");
+  CHECK(CorrectionAsLabel("  HOTEL_search ", labels) == "hotel_search");  // case and spaces: the known spelling
+  CHECK(CorrectionAsLabel("book   flight", labels) == "Book Flight");
+  CHECK(CorrectionAsLabel("car_rental", labels) == "car_rental");  // unknown but label-sized: a new label
+  CHECK_FALSE(CorrectionAsLabel(std::string(kMaxLabelBytes + 1, 'x'), labels));  // a paste, not a label
+  CHECK_FALSE(CorrectionAsLabel("hotel\nsearch", labels));
+  CHECK_FALSE(CorrectionAsLabel("   ", labels));
+  // No label set (free text, or no teacher): the correction is the answer.
+  const std::string reply = "Sorry about that. Your refund is on its way:\nexpect it within 5 days.";
+  CHECK(CorrectionAsLabel(reply, {}) == reply);
+
+  std::vector<Candidate> cs(3);
+  cs[0].correction = "HOTEL_SEARCH";
+  cs[0].correction_source = "alice.1";
+  cs[1].correction = std::string(300, 'y');
+  cs[1].correction_source = "bob.2";
+  cs[1].thumbs_down = true;
+  CHECK(FitCorrectionsToLabels(cs, labels) == 1);
+  CHECK(cs[0].correction == "hotel_search");
+  CHECK(cs[0].correction_source == "alice.1");
+  CHECK(cs[1].correction.empty());  // dropped: a thumbs-down for the teacher
+  CHECK(cs[1].correction_source.empty());
+  CHECK(cs[1].thumbs_down);
+  CHECK(cs[2].correction.empty());
+}
+
 }  // namespace
 }  // namespace kaizen::agents

@@ -62,3 +62,30 @@ TEST_CASE("an openai teacher labels through the endpoint and accounts per tag") 
   CHECK(*reply == "Label.\nfreeze_account: card got stolen");
   CHECK(teacher->usage_for("training").calls == 1);
 }
+
+TEST_CASE("an openai teacher is not called for inputs that carry a correction") {
+  kaizen::testing::OpenAiTestServer server({});
+  REQUIRE(server.Start().ok());
+  auto spec = FirstTeacher(Settings(server.port()));
+  REQUIRE(spec.ok());
+  auto teacher = Teacher::LoadOrTrain(*spec, "/nonexistent-state-dir");
+  REQUIRE(teacher.ok());
+  std::vector<kaizen::agents::SelectedCandidate> sel(3);
+  sel[0].candidate.text = "please send money to alice";
+  sel[0].candidate.correction = "transfer";
+  sel[0].candidate.correction_source = "alice.1";
+  sel[1].candidate.text = "how much money is in my account";
+  sel[2].candidate.text = "send bob 5";
+  sel[2].candidate.correction = "freeze_account";  // a label the prompt lacks: kept, reported as new
+  sel[2].candidate.correction_source = "bob.2";
+  std::atomic<std::size_t> done{0};
+  auto out = kaizen::agents::LabelSelection(sel, &*teacher, 8, 1, &done, "datagen:c-2/1");
+  CHECK(teacher->usage_for("datagen:c-2/1").calls == 1);
+  CHECK(out.teacher_calls == 1);
+  CHECK(out.corrections_used == 2);
+  CHECK(out.new_labels == std::set<std::string>{"freeze_account"});
+  REQUIRE(out.rows.size() == 3);
+  CHECK(out.rows[0].teacher == "human:alice.1");
+  CHECK(out.rows[1].teacher == "gpt");
+  CHECK(out.rows[2].label == "freeze_account");
+}

@@ -68,5 +68,63 @@ TEST_CASE("a noisy teacher answers random labels at about its noise rate") {
   CHECK(teacher->Label("airport plane", 5) == teacher->Label("airport plane", 5));
 }
 
+SelectedCandidate Selected(const std::string& id, const std::string& text, const std::string& correction = "",
+                           const std::string& source = "") {
+  SelectedCandidate s;
+  s.candidate.task_id = id;
+  s.candidate.text = text;
+  s.candidate.tags = {{"domain", "d"}};
+  s.candidate.thumbs_down = true;
+  s.candidate.correction = correction;
+  s.candidate.correction_source = source;
+  s.selected_by = correction.empty() ? "thumbs_down" : "correction";
+  return s;
+}
+
+TEST_CASE("corrected inputs are labeled by their correction, as people, without a teacher call") {
+  testing::TempDir tmp{"teacher"};
+  auto spec = FirstTeacher(Settings(WriteToy(tmp.path()), 0.0));
+  REQUIRE(spec.ok());
+  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path().string());
+  REQUIRE(teacher.ok());
+  CHECK(teacher->labels().size() == 2);
+
+  // The teacher would say "travel" for c1: the person's answer wins.
+  std::vector<SelectedCandidate> sel = {Selected("c1", "airport plane", "banking", "alice.1"),
+                                        Selected("c2", "something else", "car_rental", "key:shop"),
+                                        Selected("c3", "money account", "travel", ""),
+                                        Selected("t1", "bank account money"), Selected("t2", "airport plane fly")};
+  std::atomic<std::size_t> done{0};
+  auto out = LabelSelection(sel, &*teacher, 4, 1, &done);
+  CHECK(done.load() == 2);  // only the two inputs without a correction were asked
+  CHECK(out.teacher_calls == 2);
+  CHECK(out.corrections_used == 3);
+  CHECK(out.corrected_by == std::map<std::string, int64_t>{{"alice.1", 1}, {"key:shop", 1}, {"unknown", 1}});
+  CHECK(out.new_labels == std::set<std::string>{"car_rental"});  // not a label the teacher knows
+  REQUIRE(out.rows.size() == 5);
+  CHECK(out.rows[0].task_id == "c1");
+  CHECK(out.rows[0].label == "banking");
+  CHECK(out.rows[0].teacher == "human:alice.1");
+  CHECK(out.rows[0].selected_by == "correction");
+  CHECK(out.rows[0].tags.at("domain") == "d");
+  CHECK(out.rows[1].teacher == "human:key:shop");
+  CHECK(out.rows[2].teacher == "human:unknown");
+  CHECK(out.rows[3].label == "banking");
+  CHECK(out.rows[3].teacher == "oracle");
+  CHECK(out.rows[3].selected_by == "thumbs_down");
+  CHECK(out.rows[4].label == "travel");
+  CHECK(out.rows[4].teacher == "oracle");
+
+  // No teacher: the corrected rows alone.
+  done = 0;
+  out = LabelSelection(sel, nullptr, 4, 1, &done);
+  CHECK(done.load() == 0);
+  CHECK(out.teacher_calls == 0);
+  CHECK(out.corrections_used == 3);
+  CHECK(out.new_labels.empty());  // no label set to compare with
+  REQUIRE(out.rows.size() == 3);
+  for (const auto& r : out.rows) CHECK(r.teacher.rfind("human:", 0) == 0);
+}
+
 }  // namespace
 }  // namespace kaizen::agents

@@ -27,3 +27,23 @@ TEST_CASE("the tally measures accuracy per phase and counts lost and duplicated 
   CHECK(j["tasks"]["duplicated"] == 1);
   CHECK(j["accuracy"]["after_promotion"].is_null());
 }
+
+TEST_CASE("a failed task is no longer outstanding and is counted apart from lost ones", "[simulator]") {
+  ScenarioTally t;
+  t.Sent("a", 1, Phase::kBeforeDrift, "x");
+  t.Sent("b", 2, Phase::kBeforeDrift, "x");
+  CHECK_FALSE(t.ToJson()["tasks"].contains("failed"));  // only when some did
+  t.Failed("a");
+  t.Failed("a");        // once
+  t.Failed("unknown");  // never sent
+  CHECK(t.outstanding() == 1);
+  CHECK(t.failed() == 1);
+  bool dup = false;
+  CHECK(t.Answered("b", "x", &dup));
+  CHECK_FALSE(t.Answered("a", "x", &dup));  // too late: not counted
+  CHECK_FALSE(dup);
+  auto j = t.ToJson();
+  CHECK(j["tasks"]["failed"] == 1);
+  CHECK(j["tasks"]["lost"] == 0);
+  CHECK(j["tasks"]["answered"] == 1);
+}
