@@ -69,6 +69,7 @@ Manifest Build(const json& doc, const std::string& source_path) {
   r.max_messages_per_s = rt.at("bus").at("max_messages_per_s").get<int64_t>();
   r.task_timeout_ms = rt.at("router").at("task_timeout_ms").get<int64_t>();
   r.max_in_flight_per_instance = rt.at("router").at("max_in_flight_per_instance").get<int64_t>();
+  r.keep_answered_tasks = rt.at("router").at("keep_answered_tasks").get<int64_t>();
   r.shutdown_grace_ms = rt.at("shutdown_grace_ms").get<int64_t>();
   r.log_level = rt.at("log_level").get<std::string>();
   r.curve = rt.at("security").at("curve").get<bool>();

@@ -49,6 +49,7 @@ struct RuntimeSpec {
   int64_t max_messages_per_s = 50000;  // per peer; 0 = unlimited
   int64_t task_timeout_ms = 10000;             // unanswered this long: sent to another instance
   int64_t max_in_flight_per_instance = 256;    // 0 = unlimited
+  int64_t keep_answered_tasks = 1 << 20;       // answered tasks kept in the store, newest first
   int64_t shutdown_grace_ms = 5000;
   std::string log_level = "info";
   bool curve = false;

@@ -87,6 +87,10 @@ SchemaPtr RuntimeSchema() {
                              "Tasks sent to one instance and not answered yet; more wait in the runtime's queue "
                              "(so a slow worker, e.g. an LLM, is not buried and its tasks do not time out and get "
                              "paid for twice). 0 means no limit.")
+                    .Default("keep_answered_tasks", Int(16, 1073741824), 1048576,
+                             "Answered tasks kept in the store (the newest, by arrival): a resubmitted task id is "
+                             "answered from them, and feedback joins them. Feedback on an older task Kaizen issued "
+                             "gets 410 Gone at the gateway.")
                     .Build();
   auto client = ObjectBuilder("A CURVE public key admitted to the bus, and the role its holder acts as.")
                     .Required("name", Pattern(kNamePattern, kNameWhy), "Who holds the key; unique, named in logs.")
@@ -462,6 +466,14 @@ SchemaPtr SimulatorSchema() {
                 "via gateway: a file holding the plain API key to send (when spec.gateway.api_keys_file is set).",
                 "no key")
       .Default("max_in_flight", Int(1, 100000), 256, "via gateway: HTTP requests outstanding at once, at most.")
+      .Default("gateway_route", Enum({"tasks", "chat_completions"}), "tasks",
+               "via gateway: where tasks go. tasks: POST /v1/tasks; chat_completions: POST /v1/chat/completions "
+               "in OpenAI's shape (model spec.gateway.model, the input as the user message, the domain in "
+               "metadata), the answer from choices[0].message.content.")
+      .Default("stream", Bool(), false,
+               "via gateway, gateway_route chat_completions only: ask for server-sent events and read the "
+               "answer from the chunks up to data: [DONE]; a stream that ends before it is tried again with "
+               "the same Idempotency-Key.")
       .Default("stop_cluster_at_end", Bool(), true,
                "When the scenario ends, `kaizen up` in the foreground prints the summary and stops the cluster.")
       .Build();

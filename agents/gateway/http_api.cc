@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <future>
 
 #include <httplib.h>
@@ -117,13 +118,17 @@ Result<std::unique_ptr<HttpApi>> HttpApi::Start(Options options, Backend& backen
   s.set_keep_alive_max_count(100000);
   s.set_keep_alive_timeout(60);
   s.set_payload_max_length(api->options_.max_body_bytes);
-  if (!api->options_.reuse_port) {
-    s.set_socket_options([](int sock) {
-      int yes = 1;
-      if (::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0)
-        spdlog::warn("gateway: SO_REUSEADDR not set: {}", std::strerror(errno));
-    });
-  }
+  // The listening socket, seen here before httplib binds it: its backlog is
+  // raised below (httplib's is 5, which drops connections opened together).
+  auto listen_fd = std::make_shared<int>(-1);
+  s.set_socket_options([listen_fd, reuse_port = api->options_.reuse_port](int sock) {
+    int yes = 1;
+    if (::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0)
+      spdlog::warn("gateway: SO_REUSEADDR not set: {}", std::strerror(errno));
+    if (reuse_port && ::setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes) != 0)
+      spdlog::warn("gateway: SO_REUSEPORT not set (replicas cannot share the port): {}", std::strerror(errno));
+    *listen_fd = sock;
+  });
   api->Routes();
   std::string host = api->options_.host;
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -138,6 +143,9 @@ Result<std::unique_ptr<HttpApi>> HttpApi::Start(Options options, Backend& backen
                                  "spec.gateway.listen");
     api->port_ = api->options_.port;
   }
+  // Listening again only changes the backlog (Linux); the kernel caps it at somaxconn.
+  if (*listen_fd >= 0 && ::listen(*listen_fd, 4096) != 0)
+    spdlog::warn("gateway: listen backlog not raised: {}", std::strerror(errno));
   HttpApi* self = api.get();
   api->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
   return api;

@@ -3,19 +3,42 @@
 //
 //   GET  /readyz        polled every 200 ms until it answers 200 once
 //   POST /v1/tasks      {"input", "user", "tags": {"domain"}}, Idempotency-Key: the task id
+//     or, gateway_route: chat_completions,
+//   POST /v1/chat/completions  {"model", "user", "metadata": {"domain"},
+//                        "messages": [{"role": "user", "content": input}], "stream"},
+//                        Idempotency-Key: the task id; the answer is
+//                        choices[0].message.content, or with stream the
+//                        choices[0].delta.content of the server-sent events up
+//                        to "data: [DONE]"
 //   POST /v1/feedback   {"id", "thumbs": "up"|"down", "user"}, Idempotency-Key: "fb-" + the task id
 //
 // Retries (429/503 after Retry-After, 504 and transport errors after a
-// backoff) reuse the request's Idempotency-Key, so the gateway never runs a
-// task or counts a rating twice. Other refusals (400, 401, 404, 410, 413, ...)
-// are final: each kind is logged once and counted as failed. ToJson() is the
-// "http" object of the scenario report.
+// backoff, an event stream that ends before [DONE] after a backoff) reuse the
+// request's Idempotency-Key, so the gateway never runs a task or counts a
+// rating twice. Other refusals (400, 401, 404, 410, 413, ...) are final: each
+// kind is logged once and counted as failed. ToJson() is the "http" object of
+// the scenario report.
+//
+// Sticky arms: every answer names its A/B arm (X-Kaizen-Arm: serving,
+// incumbent or candidate). During a rollout a user who got an answer from the
+// candidate must never get one from the incumbent again: the candidate's
+// share only grows, and only moves users from the incumbent to it. Arms are
+// decided where the runtime routes, and requests of one user in flight at the
+// same time can reach it in any order (another connection, a retry), so only
+// requests that cannot have been reordered are compared: a task answered by
+// the incumbent counts as a flip back ("arm_flips_back") when the user's
+// earlier candidate answer had come back before that task was sent (the
+// later task reached the router after the earlier was routed). Both tasks
+// must have been sent within the same rollout (EndRollout() between them
+// separates them); answers to tasks sent before the last EndRollout() are
+// counted in "arms" but not compared.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +49,28 @@
 
 namespace kaizen::agents {
 
+// Which endpoint tasks go to (simulator.gateway_route, simulator.stream).
+struct GatewayRoute {
+  bool chat = false;    // POST /v1/chat/completions; false: POST /v1/tasks
+  bool stream = false;  // chat: ask for server-sent events
+  std::string model;    // chat: the "model" of each request
+
+  // gateway_route and stream from the simulator's settings; the model is
+  // spec.gateway.model, by default the cluster's name. stream without
+  // chat_completions is refused.
+  static Result<GatewayRoute> FromSettings(const nlohmann::json& settings);
+  const char* path() const { return chat ? "/v1/chat/completions" : "/v1/tasks"; }
+};
+
+// A chat completion's server-sent events ("data: {chunk}" lines, then "data: [DONE]").
+struct ChatStream {
+  bool done = false;    // a whole "data: [DONE]" line came
+  std::string id;       // the first chunk's id
+  std::string content;  // choices[0].delta.content of every chunk before [DONE], joined
+  std::string error;    // a data line that is not a JSON chunk, or a chunk with an "error"
+};
+ChatStream ParseChatStream(std::string_view body);
+
 class GatewayTraffic {
  public:
   // The end of a task's request.
@@ -33,11 +78,12 @@ class GatewayTraffic {
     std::string task_id, user;
     bool answered = false;  // 200 with an output
     std::string output;
+    std::string arm, model_version;  // answered: X-Kaizen-Arm, X-Kaizen-Model-Version
     long status = 0;     // the final HTTP status; 0: no response
     std::string error;   // not answered: why, e.g. "HTTP 401: invalid API key"
   };
 
-  explicit GatewayTraffic(HttpTrafficOptions options);
+  explicit GatewayTraffic(HttpTrafficOptions options, GatewayRoute route = {});
 
   // The client options from the simulator's settings (spec.simulator with
   // defaults; settings["cluster"]["spec"] is the whole spec): gateway_url, or
@@ -62,10 +108,14 @@ class GatewayTraffic {
   // Moves requests along (and probes /readyz until ready); returns the tasks
   // whose requests ended since the last call. Never blocks.
   std::vector<TaskOutcome> Poll();
+  // A rollout ended (or a new one starts): forget which users had the
+  // candidate; answers to tasks sent before now are no longer compared.
+  void EndRollout();
 
   size_t outstanding() const;  // task and feedback requests not ended
-  // {"url", "requests", "connections", "retries", "errors", "given_up", "tasks", "feedback",
-  //  "latency_ms": {"p50", "p99"}, "arms", "readiness_wait_ms"}
+  // {"url", "route", "stream", "requests", "connections", "retries", "errors", "given_up", "by_path", "tasks",
+  //  "feedback", "latency_ms": {"p50", "p99"}, "arms": {"serving", "incumbent", "candidate"},
+  //  "arm_flips_back", "model_versions", "readiness": {"probes", "wait_ms"}}
   nlohmann::json ToJson() const;
 
  private:
@@ -73,14 +123,25 @@ class GatewayTraffic {
   struct Sent {
     Kind kind;
     std::string task_id, user;
+    uint64_t seq = 0, rollout = 0;  // tasks: the n-th task sent, in the rollout-th rollout
+  };
+  // Where a user got the candidate in this rollout: tasks sent after this answer came back must get it too.
+  struct CandidateSeen {
+    uint64_t sent_through = 0;  // tasks_sent_ when the answer came back
+    std::string task_id;
   };
   void OnTask(const Sent& s, const HttpCompletion& c, std::vector<TaskOutcome>* out);
   void OnFeedback(const Sent& s, const HttpCompletion& c);
   void OnProbe(const HttpCompletion& c);
+  // The answer's output and id, or why there is none (*incomplete: an event stream without [DONE]).
+  bool ReadAnswer(const HttpCompletion& c, std::string* output, std::string* id, std::string* why,
+                  bool* incomplete) const;
+  void TrackArm(const Sent& s, const std::string& arm);
   // Counts a final failure; logs the first of each (kind, status).
   void Failed(const char* kind, const std::string& id, const HttpCompletion& c, std::string* error);
 
   HttpTraffic http_;
+  GatewayRoute route_;
   std::unordered_map<uint64_t, Sent> sent_;  // by HttpTraffic id
   bool ready_ = false;
   bool probing_ = false;
@@ -88,7 +149,10 @@ class GatewayTraffic {
   uint64_t probes_ = 0;
   std::string not_ready_reason_;
   uint64_t tasks_sent_ = 0, tasks_answered_ = 0, feedback_sent_ = 0, feedback_ok_ = 0;
-  std::map<std::string, uint64_t> tasks_failed_, feedback_failed_, arms_;
+  std::map<std::string, uint64_t> tasks_failed_, feedback_failed_, arms_, model_versions_;
+  uint64_t rollout_ = 0;  // EndRollout() calls so far
+  std::unordered_map<std::string, CandidateSeen> candidate_seen_;  // by user, this rollout
+  uint64_t arm_flips_back_ = 0;
   std::set<std::string> logged_;
   std::vector<double> latency_ms_;  // answered tasks, the final attempt
 };

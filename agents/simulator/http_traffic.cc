@@ -55,7 +55,8 @@ nlohmann::json HttpStats::ToJson() const {
           {"connections", connections},
           {"retries", retries},
           {"errors", errors},
-          {"given_up", given_up}};
+          {"given_up", given_up},
+          {"by_path", by_path}};
 }
 
 // A request between Submit and its hand-back.
@@ -76,7 +77,7 @@ struct HttpTraffic::Transfer {
   std::unique_ptr<curl_slist, SlistCloser> headers;
   std::string url;
   std::string body;
-  std::string retry_after;
+  std::map<std::string, std::string> response_headers;  // names in lower case
   size_t max_body = 0;
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {0};
@@ -96,22 +97,23 @@ struct HttpTraffic::Transfer {
     return size * n;
   }
 
+  // Each header line of each response; a status line starts a new response
+  // (after a "100 Continue", the final one's headers are the ones kept).
   static size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     std::string_view line(data, size * n);
-    static constexpr std::string_view kName = "retry-after:";
-    if (line.size() > kName.size()) {
-      bool match = true;
-      for (size_t i = 0; i < kName.size() && match; ++i) {
-        match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-      }
-      if (match) {
-        std::string_view v = line.substr(kName.size());
-        const auto b = v.find_first_not_of(" \t");
-        const auto e = v.find_last_not_of(" \t\r\n");
-        t->retry_after = b == std::string_view::npos ? "" : std::string(v.substr(b, e - b + 1));
-      }
+    if (line.rfind("HTTP/", 0) == 0) {
+      t->response_headers.clear();
+      return size * n;
     }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return size * n;
+    std::string name(line.substr(0, colon));
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string_view v = line.substr(colon + 1);
+    const auto b = v.find_first_not_of(" \t");
+    const auto e = v.find_last_not_of(" \t\r\n");
+    t->response_headers[name] = b == std::string_view::npos ? "" : std::string(v.substr(b, e - b + 1));
     return size * n;
   }
 };
@@ -275,24 +277,36 @@ void HttpTraffic::Collect(std::vector<HttpCompletion>* done) {
     curl_easy_getinfo(t->easy.get(), CURLINFO_NUM_CONNECTS, &connects);
     std::unique_ptr<Pending> p = std::move(t->pending);
     const HttpRequest& r = p->request;
+    // A 2xx the request's check says is cut short: retried like a dropped connection.
+    const bool incomplete = code == CURLE_OK && status >= 200 && status < 300 && r.complete && !r.complete(t->body);
     if (r.in_stats) {
       ++stats_.requests;
+      ++stats_.by_path[r.path];
       stats_.connections += static_cast<uint64_t>(std::max(0L, connects));
       if (status < 200 || status >= 300) ++stats_.errors[status == 0 ? "transport" : std::to_string(status)];
+      if (incomplete) ++stats_.errors["incomplete"];
     }
     std::string error;
     if (code != CURLE_OK) {
       error = t->too_large ? "the response is larger than " + std::to_string(t->max_body) + " bytes"
                            : (t->error[0] ? std::string(t->error) : std::string(curl_easy_strerror(code)));
     }
+    const auto header = [&t](const char* name) {
+      auto h = t->response_headers.find(name);
+      return h == t->response_headers.end() ? std::string() : h->second;
+    };
+    const std::string retry_after = header("retry-after");
     std::string reason;
     std::optional<std::chrono::milliseconds> delay;
-    if (r.retry && !t->too_large) {
-      delay = RetryDelay(status, HttpTrafficRetryableCurl(code), t->retry_after,
-                         backoff_->policy.Backoff(p->backoffs), options_, &reason);
+    if (r.retry && incomplete) {
+      reason = "incomplete";
+      delay = backoff_->policy.Backoff(p->backoffs);
+    } else if (r.retry && !t->too_large) {
+      delay = RetryDelay(status, HttpTrafficRetryableCurl(code), retry_after, backoff_->policy.Backoff(p->backoffs),
+                         options_, &reason);
     }
     if (delay && now + *delay <= p->submitted + std::chrono::milliseconds(options_.retry_for_ms)) {
-      if (reason == "504" || reason == "transport") ++p->backoffs;
+      if (reason == "504" || reason == "transport" || reason == "incomplete") ++p->backoffs;
       if (r.in_stats) ++stats_.retries[reason];
       retry_at_.emplace(now + *delay, std::move(p));
       continue;
@@ -304,7 +318,9 @@ void HttpTraffic::Collect(std::vector<HttpCompletion>* done) {
     c.body = std::move(t->body);
     c.error = std::move(error);
     c.transport_code = static_cast<int>(code);
-    c.retry_after = std::move(t->retry_after);
+    c.retry_after = retry_after;
+    c.headers = std::move(t->response_headers);
+    c.incomplete = incomplete;
     c.attempts = p->attempts;
     c.latency_ms = HttpTrafficMs(now - t->started);
     c.total_ms = HttpTrafficMs(now - p->submitted);

@@ -7,6 +7,8 @@
 //   429, 503           after Retry-After (delta-seconds or an HTTP date; 200 ms without one)
 //   504, no response   (connection refused or reset, empty reply, client timeout)
 //                      after an exponential backoff with full jitter
+//   incomplete         a 2xx whose body the request's `complete` check refuses
+//                      (e.g. an event stream cut before its end): the same backoff
 //
 // A retry sends the same request, Idempotency-Key included, so a server that
 // keys on it never runs it twice. Any other status is final and handed back
@@ -25,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +61,10 @@ struct HttpRequest {
   std::string idempotency_key;  // sent as Idempotency-Key when not empty, the same on every attempt
   bool retry = true;            // false: every answer is final (e.g. a readiness probe)
   bool in_stats = true;         // false: left out of stats() (e.g. readiness probes)
+  // When set: whether a 2xx response's body is whole. One it says is not (a
+  // server-sent event stream without its last event) is tried again after a
+  // backoff, like a dropped connection; retry false: handed back as it is.
+  std::function<bool(const std::string& body)> complete;
 };
 
 struct HttpCompletion {
@@ -67,6 +74,8 @@ struct HttpCompletion {
   std::string error;        // status 0: the transport error, e.g. "Failed to connect to 127.0.0.1 port 8080 ..."
   int transport_code = 0;   // status 0: the CURLcode; TransportErrorName() says it without details
   std::string retry_after;  // the final response's Retry-After header, if any
+  std::map<std::string, std::string> headers;  // the final response's headers, names in lower case
+  bool incomplete = false;  // a 2xx whose body the request's `complete` refused (retries ran out)
   int attempts = 0;
   double latency_ms = 0;    // the final attempt, from its start on the wire to its end
   double total_ms = 0;      // from Submit to now: waiting for a connection and retries included
@@ -76,8 +85,11 @@ struct HttpCompletion {
 struct HttpStats {
   uint64_t requests = 0;     // attempts that finished (with a response or a transport error)
   uint64_t connections = 0;  // new connections opened; requests - connections reused one
-  std::map<std::string, uint64_t> retries;  // by reason: "429", "503", "504", "transport"
-  std::map<std::string, uint64_t> errors;   // attempts without a 2xx, by status ("503") or "transport"
+  std::map<std::string, uint64_t> retries;  // by reason: "429", "503", "504", "transport", "incomplete"
+  // Attempts without a 2xx, by status ("503") or "transport"; and 2xx answers
+  // a request's `complete` refused, as "incomplete".
+  std::map<std::string, uint64_t> errors;
+  std::map<std::string, uint64_t> by_path;  // attempts by request path, e.g. "/v1/tasks"
   uint64_t given_up = 0;     // requests still failing when their retry time ran out
 
   nlohmann::json ToJson() const;

@@ -50,10 +50,13 @@ Status SimulatorAgent::OnStart() {
   if (s.value("via", "bus") == "gateway") {
     auto options = GatewayTraffic::OptionsFromSettings(s);
     if (!options.ok()) return options.status();
+    auto route = GatewayRoute::FromSettings(s);
+    if (!route.ok()) return route.status();
     max_in_flight_ = std::max<uint64_t>(1, s.value("max_in_flight", 256));
-    spdlog::info("simulator: via the gateway at {}, at most {} requests in flight on up to {} connections",
-                 options->base_url, max_in_flight_, options->max_connections);
-    gateway_ = std::make_unique<GatewayTraffic>(std::move(*options));
+    spdlog::info("simulator: via the gateway at {} (POST {}{}), at most {} requests in flight on up to {} connections",
+                 options->base_url, route->path(), route->stream ? ", streamed" : "", max_in_flight_,
+                 options->max_connections);
+    gateway_ = std::make_unique<GatewayTraffic>(std::move(*options), std::move(*route));
   } else {
     Handle(sdk::Envelope::kTaskResult, [this](const sdk::Envelope& e) { OnResult(e); });
   }
@@ -123,14 +126,15 @@ const SimulatorAgent::Item& SimulatorAgent::Draw(Pool& pool) {
 
 // Before the first task: true once GET /readyz said 200 (the pace starts then).
 bool SimulatorAgent::WaitForGateway() {
-  if (gateway_->ready()) return true;
-  OnPump();
+  if (gateway_started_) return true;
+  if (!gateway_->ready()) OnPump();  // the pump timer may have seen it ready first
   if (!gateway_->ready()) {
     const std::string& why = gateway_->not_ready_reason();
     SetState(v1::AGENT_STATE_STARTING,
              "waiting for the gateway at " + gateway_->base_url() + " to be ready" + (why.empty() ? "" : ": " + why));
     return false;
   }
+  gateway_started_ = true;
   started_ms_ = MonoMs();
   SetState(v1::AGENT_STATE_BUSY, "sending tasks at " + std::to_string(static_cast<int>(rate_)) + "/s to the gateway at " +
                                      gateway_->base_url());
@@ -249,12 +253,14 @@ void SimulatorAgent::OnCycle(const sdk::Envelope& e) {
   switch (ct.to()) {
     case v1::CYCLE_STAGE_TRIGGERED:
       cycle_active_ = true;
+      if (gateway_) gateway_->EndRollout();  // a new cycle: nothing before it is compared with its rollout
       return;
     case v1::CYCLE_STAGE_PROMOTED:
       promoted_ = true;
       [[fallthrough]];
     case v1::CYCLE_STAGE_ROLLED_BACK:
     case v1::CYCLE_STAGE_ABORTED:
+      if (gateway_) gateway_->EndRollout();  // sticky arms are compared within one rollout
       cycle_active_ = false;
       ++cycles_ended_;
       last_cycle_end_sent_ = next_index_ - 1;

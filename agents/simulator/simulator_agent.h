@@ -13,7 +13,10 @@
 // (GatewayTraffic), the way a real application does: it waits until GET
 // /readyz answers 200, then sends at the same rate, with at most
 // max_in_flight requests outstanding (tasks due beyond that wait, and are
-// counted); the report gains an "http" object.
+// counted); the report gains an "http" object. gateway_route picks POST
+// /v1/tasks or OpenAI's POST /v1/chat/completions (stream: server-sent
+// events). Each cycle's rollout is checked for sticky A/B arms
+// (GatewayTraffic counts "arm_flips_back").
 #pragma once
 
 #include <cstdint>
@@ -77,6 +80,7 @@ class SimulatorAgent : public sdk::Agent {
 
   // via gateway
   std::unique_ptr<GatewayTraffic> gateway_;
+  bool gateway_started_ = false;  // GET /readyz said 200 and the pace began
   uint64_t max_in_flight_ = 256;
   uint64_t delayed_ = 0, delayed_through_ = 0, max_backlog_ = 0;  // tasks due while max_in_flight were out
   uint64_t pump_timer_ = 0;

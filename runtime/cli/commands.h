@@ -57,6 +57,12 @@ struct DescribeOptions {
 };
 int RunDescribeCycle(const DescribeOptions& o);
 
+// kaizen fsck: the store's integrity, the journal's order, the artifacts' hashes (cmd_fsck.cc).
+struct FsckOptions {
+  std::string state_dir;
+};
+int RunFsck(const FsckOptions& o);
+
 struct ReportOptions {
   std::string state_dir;
   std::string cycle;            // "" = the last cycle

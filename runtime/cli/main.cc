@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
                DecisionOptions::Kind::kRollback, false);
 
   CyclesOptions cycles;
+  FsckOptions fsck;
+  auto* fsck_cmd = app.add_subcommand(
+      "fsck", "Check the store (integrity, journal order, task answers) and that every artifact hashes to its name");
+  fsck_cmd->add_option("--state-dir", fsck.state_dir, "State directory of the cluster (running or not)");
+  fsck_cmd->callback([&] { code = RunFsck(fsck); });
+
   auto* cycles_cmd = app.add_subcommand("cycles", "The improvement cycles: trigger, outcome, stage durations, versions");
   cycles_cmd->add_option("--state-dir", cycles.state_dir, "State directory of the cluster (running or not)");
   cycles_cmd->add_option("-o,--output", cycles.output, "text or json")->check(CLI::IsMember({"text", "json"}));

@@ -858,6 +858,7 @@ json Runtime::Summary() const {
     summary["tasks"] = scenario_.value("tasks", json::object());
     summary["timeline"] = scenario_.value("timeline", json::array());
     summary["drift_at_task"] = scenario_.value("drift_at_task", 0);
+    if (scenario_.contains("http")) summary["http"] = scenario_["http"];  // simulator.via: gateway
   }
   summary["router"] = RouterJson();
   summary["wall_seconds"] = static_cast<double>(WallMs() - started_ms_) / 1000.0;

@@ -9,7 +9,9 @@
 // a restart the pending tasks are queued again (RestoreTasks) and go out once
 // workers register; a task id submitted again gets the stored answer, or the
 // pending task's answer when it comes, never a second run of its own.
-// Answered tasks are kept for the newest kKeepTasks arrivals.
+// Answered tasks are kept for the newest runtime.router.keep_answered_tasks arrivals.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
@@ -20,9 +22,9 @@ namespace kaizen::core {
 namespace {
 // Answers kept to join feedback to (feedback on older tasks is stored without the join).
 constexpr size_t kRecentAnswers = 200000;
-// Answered tasks kept in the store (by arrival index) to answer a resubmission
-// from; pruned every kPruneEvery answers. Pending tasks are never pruned.
-constexpr uint64_t kKeepTasks = 1 << 20;
+// Answered tasks are kept in the store (runtime.router.keep_answered_tasks,
+// by arrival index) to answer a resubmission from; pruned every eighth of
+// that, at most every kPruneEvery answers. Pending tasks are never pruned.
 constexpr uint64_t kPruneEvery = 8192;
 }  // namespace
 
@@ -159,7 +161,8 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   ra.output = r.output();
   ra.tags = done->task.tags();
   recent_order_.push_back(r.task_id());
-  while (recent_order_.size() > kRecentAnswers) {
+  // Not beyond what the store keeps: feedback on a pruned task is refused, not joined from memory.
+  while (recent_order_.size() > std::min<uint64_t>(kRecentAnswers, manifest_.runtime.keep_answered_tasks)) {
     recent_answers_.erase(recent_order_.front());
     recent_order_.pop_front();
   }
@@ -178,8 +181,9 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   row.latency_ms = static_cast<double>(r.latency_us()) / 1000.0;
   row.answered_ms = event.timestamp_ms();
   if (Status s = store_->AnswerTask(row); !s.ok()) spdlog::error("the answer to task {} is not stored: {}", r.task_id(), s.ToString());
-  if (done->index % kPruneEvery == 0 && done->index > kKeepTasks) {
-    auto pruned = store_->PruneAnsweredTasks(done->index - kKeepTasks);
+  const auto keep = static_cast<uint64_t>(manifest_.runtime.keep_answered_tasks);
+  if (done->index % std::min(kPruneEvery, std::max<uint64_t>(1, keep / 8)) == 0 && done->index > keep) {
+    auto pruned = store_->PruneAnsweredTasks(done->index - keep);
     if (!pruned.ok()) spdlog::warn("cannot prune old answered tasks: {}", pruned.status().ToString());
     UpdateRetainedSince();
     if (retained_since_ms_ > 0) {

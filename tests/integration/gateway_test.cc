@@ -13,6 +13,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/base/clock.h"
+#include "runtime/base/ids.h"
 #include "tests/integration/cluster_harness.h"
 #include "tests/support/temp_dir.h"
 
@@ -349,5 +351,60 @@ TEST_CASE("gateway: killed with kill -9 it is restarted, and clients retrying wi
   CHECK(router["duplicate_answers_dropped"] == 0);
   std::printf("gateway kill: %zu answered of %d, %d client retries, router %s\n", answered, kClients * kPerClient,
               retries.load(), router.dump().c_str());
+  CHECK(cluster.Down().exit_code == 0);
+}
+
+TEST_CASE("gateway: feedback on a task older than the tasks kept is 410, and two replicas share the port", "[gateway]") {
+  const int port = FreePort();
+  TestCluster cluster("gateway-gone", GatewaySpec(port, "    replicas: 2\n"));
+  {
+    // Keep only 16 answered tasks, so a test can outlive one.
+    std::string m = kaizen::testing::ReadFile(cluster.manifest_path());
+    const std::string at = "    shutdown_grace_ms: 3000\n";
+    REQUIRE(m.find(at) != std::string::npos);
+    m.replace(m.find(at), at.size(), at + "    router: {keep_answered_tasks: 16}\n");
+    std::ofstream(cluster.manifest_path()) << m;
+  }
+  REQUIRE(cluster.Up().exit_code == 0);
+  httplib::Client c("127.0.0.1", port);
+  // Each replica says ready on its own: ask both (new connections spread over them).
+  REQUIRE(WaitFor(
+      [&] {
+        int ready = 0;
+        for (int i = 0; i < 8; ++i) {
+          httplib::Client fresh("127.0.0.1", port);
+          ready += Ready(fresh);
+        }
+        return ready == 8;
+      },
+      60000));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    json t = Body(c.Post("/v1/tasks", R"({"input": "what is my balance"})", "application/json"));
+    ids.push_back(t["id"]);
+  }
+  auto old = c.Post("/v1/feedback", json{{"id", ids.front()}, {"thumbs", "up"}}.dump(), "application/json");
+  REQUIRE(old);
+  CHECK(old->status == 410);
+  CHECK(json::parse(old->body)["error"]["code"] == "gone");
+  auto recent = c.Post("/v1/feedback", json{{"id", ids.back()}, {"thumbs", "up"}}.dump(), "application/json");
+  REQUIRE(recent);
+  CHECK(recent->status == 200);
+  // An id issued now that the runtime never saw: 404.
+  auto never = c.Post("/v1/feedback", json{{"id", kaizen::NewTaskId(kaizen::WallMs())}, {"thumbs", "up"}}.dump(),
+                      "application/json");
+  REQUIRE(never);
+  CHECK(never->status == 404);
+
+  // Both replicas run and serve the one port: new connections reach each.
+  CHECK(cluster.Agent("gateway")["state"] == "idle");
+  CHECK(cluster.Agent("gateway-2")["state"] == "idle");
+  std::set<std::string> seen;
+  for (int i = 0; i < 60 && seen.size() < 2; ++i) {
+    httplib::Client fresh("127.0.0.1", port);
+    auto h = fresh.Get("/healthz");
+    if (h && h->status == 200) seen.insert(json::parse(h->body)["gateway"].get<std::string>());
+  }
+  CHECK(seen == std::set<std::string>{"gateway", "gateway-2"});
   CHECK(cluster.Down().exit_code == 0);
 }

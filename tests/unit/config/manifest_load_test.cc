@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 static const std::string kDemo = std::string(KAIZEN_SOURCE_DIR) + "/manifests/intent-router.yaml";
 
-TEST_CASE("intent-router.yaml loads with eight agents in start order, the simulator last", "[config]") {
+TEST_CASE("intent-router.yaml loads with nine agents in start order, the gateway and simulator last", "[config]") {
   LoadResult r = LoadManifestFile(kDemo);
   INFO(Dump(r));
   REQUIRE(r.ok());
@@ -32,7 +32,7 @@ TEST_CASE("intent-router.yaml loads with eight agents in start order, the simula
     CHECK(a.restart.max_restarts == 5);
   }
   CHECK(roles == std::vector<std::string>{"worker", "monitoring", "planning", "datagen", "training", "evaluation",
-                                          "deployment", "simulator"});
+                                          "deployment", "gateway", "simulator"});
 
   const auto& worker = m.agents[0].settings;
   CHECK(worker.at("during_improvement") == "clone");

@@ -1,5 +1,5 @@
 // Schema migrations: fresh files, data surviving a step, a rehearsed
-// version 2, failed steps rolling back, and newer files refused.
+// next version, failed steps rolling back, and newer files refused.
 #include "runtime/store/migrations.h"
 
 #include <catch2/catch.hpp>
@@ -25,10 +25,11 @@ bool HasObject(Database& db, const std::string& type, const std::string& name) {
   return *n == 1;
 }
 
-// This binary's list plus a rehearsal of what a real version 2 could be.
-std::vector<Migration> WithFakeV2(std::string_view v2_sql) {
+// The real migrations plus a rehearsed next version (kNext).
+constexpr int kNext = Store::kSchemaVersion + 1;
+std::vector<Migration> WithFakeNext(std::string_view next_sql) {
   std::vector<Migration> list = Migrations();
-  list.push_back({2, "rehearsal", v2_sql});
+  list.push_back({kNext, "rehearsal", next_sql});
   return list;
 }
 
@@ -100,7 +101,7 @@ TEST_CASE("store migrations: migrating a version 0 file keeps what it held", "[s
   CHECK(*db.QueryText("SELECT body FROM notes") == "keep me");
 }
 
-TEST_CASE("store migrations: a rehearsed version 2 applies on top of version 1 and the data survives",
+TEST_CASE("store migrations: a rehearsed next version applies on top of the current one and the data survives",
           "[store][migrations]") {
   testing::TempDir dir;
   const auto path = dir.file("state.db");
@@ -112,19 +113,19 @@ TEST_CASE("store migrations: a rehearsed version 2 applies on top of version 1 a
     REQUIRE((*store)->PutModel({"v1", "", "file:///m", "aa", "serving", "", 1}).ok());
   }
   Database db = RawDb(path);
-  auto list = WithFakeV2(
+  auto list = WithFakeNext(
       "ALTER TABLE journal ADD COLUMN host TEXT NOT NULL DEFAULT '';"
       "CREATE TABLE traffic_policy(id INTEGER PRIMARY KEY, json TEXT NOT NULL);"
       "UPDATE models SET metrics_json = '{\"migrated\":true}'");
-  REQUIRE(MigrateTo(db, 2, list).ok());
-  CHECK(*SchemaVersion(db) == 2);
+  REQUIRE(MigrateTo(db, kNext, list).ok());
+  CHECK(*SchemaVersion(db) == kNext);
   CHECK(*db.QueryText("SELECT kind || '/' || agent || '/' || payload || '/' || host FROM journal") ==
         "state_change/w1/bytes/");
   CHECK(*db.QueryText("SELECT metrics_json FROM models WHERE version = 'v1'") == R"({"migrated":true})");
   CHECK(HasObject(db, "table", "traffic_policy"));
   CHECK(*db.QueryInt("PRAGMA foreign_keys") == 0);  // restored to what it was
 
-  // And this binary, which knows only version 1, refuses the result.
+  // And this binary, which does not know that version, refuses the result.
   auto newer = Store::Open(path);
   REQUIRE_FALSE(newer.ok());
   CHECK(newer.status().code() == Status::Code::kFailedPrecondition);
@@ -133,13 +134,13 @@ TEST_CASE("store migrations: a rehearsed version 2 applies on top of version 1 a
 TEST_CASE("store migrations: a failing migration step leaves the file at the version before", "[store][migrations]") {
   testing::TempDir dir;
   Database db = RawDb(dir.file("state.db"));
-  REQUIRE(MigrateTo(db, 1).ok());
-  auto list = WithFakeV2("CREATE TABLE half_done(x); INSERT INTO no_such_table VALUES(1)");
-  Status s = MigrateTo(db, 2, list);
+  REQUIRE(MigrateTo(db, Store::kSchemaVersion).ok());
+  auto list = WithFakeNext("CREATE TABLE half_done(x); INSERT INTO no_such_table VALUES(1)");
+  Status s = MigrateTo(db, kNext, list);
   REQUIRE_FALSE(s.ok());
-  CHECK(s.message().find("schema version 2") != std::string::npos);
+  CHECK(s.message().find("schema version " + std::to_string(kNext)) != std::string::npos);
   CHECK(s.message().find("no_such_table") != std::string::npos);
-  CHECK(*SchemaVersion(db) == 1);
+  CHECK(*SchemaVersion(db) == Store::kSchemaVersion);
   CHECK_FALSE(HasObject(db, "table", "half_done"));
   CHECK_FALSE(db.in_transaction());
 }
@@ -147,13 +148,13 @@ TEST_CASE("store migrations: a failing migration step leaves the file at the ver
 TEST_CASE("store migrations: a step that leaves a dangling foreign key is rolled back", "[store][migrations]") {
   testing::TempDir dir;
   Database db = RawDb(dir.file("state.db"));
-  REQUIRE(MigrateTo(db, 1).ok());
+  REQUIRE(MigrateTo(db, Store::kSchemaVersion).ok());
   auto list =
-      WithFakeV2("INSERT INTO cycle_transitions(cycle_id, from_stage, to_stage, ts_ms) VALUES('ghost', 'a', 'b', 1)");
-  Status s = MigrateTo(db, 2, list);
+      WithFakeNext("INSERT INTO cycle_transitions(cycle_id, from_stage, to_stage, ts_ms) VALUES('ghost', 'a', 'b', 1)");
+  Status s = MigrateTo(db, kNext, list);
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("cycle_transitions") != std::string::npos);
-  CHECK(*SchemaVersion(db) == 1);
+  CHECK(*SchemaVersion(db) == Store::kSchemaVersion);
   CHECK(*db.QueryInt("SELECT COUNT(*) FROM cycle_transitions") == 0);
 }
 
@@ -170,7 +171,8 @@ TEST_CASE("store migrations: a file newer than this kaizen is refused with an ac
     auto s = Store::Open(path, mode);
     REQUIRE_FALSE(s.ok());
     CHECK(s.status().code() == Status::Code::kFailedPrecondition);
-    CHECK(s.status().message().find("state.db has schema version 7 but this kaizen knows up to 1") !=
+    CHECK(s.status().message().find("state.db has schema version 7 but this kaizen knows up to " +
+                                    std::to_string(Store::kSchemaVersion)) !=
           std::string::npos);
     CHECK(s.status().message().find("upgrade kaizen") != std::string::npos);
   }

@@ -20,7 +20,7 @@ std::string ParamOf(const std::variant<TaskRequest, BadRequest>& v) {
 
 }  // namespace
 
-TEST_CASE("openai shapes: the last user message is the task input; metadata become tags", "[gateway]") {
+TEST_CASE("openai shapes: the last user message is the task input, metadata become tags", "[gateway]") {
   json body = {{"model", "m"},
                {"user", "alice"},
                {"stream", true},
@@ -55,7 +55,7 @@ TEST_CASE("openai shapes: a bad chat or task request names the field", "[gateway
   CHECK(std::holds_alternative<BadRequest>(ParseTaskRequest(json::array())));
 }
 
-TEST_CASE("openai shapes: feedback takes exactly one rating; a score maps to thumbs at 0.5", "[gateway]") {
+TEST_CASE("openai shapes: feedback takes exactly one rating, a score maps to thumbs at 0.5", "[gateway]") {
   auto up = ParseFeedbackRequest(json{{"id", "t"}, {"thumbs", "up"}});
   REQUIRE(std::holds_alternative<kaizen::v1::Feedback>(up));
   CHECK(std::get<kaizen::v1::Feedback>(up).kind() == kaizen::v1::Feedback::THUMBS_UP);

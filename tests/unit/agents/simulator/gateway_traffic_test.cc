@@ -229,3 +229,300 @@ TEST_CASE("GatewayTraffic::OptionsFromSettings derives the URL, key and connecti
   CHECK(GatewayTraffic::UrlForListen("[::]:8080") == "http://[::1]:8080");
   CHECK(GatewayTraffic::UrlForListen("localhost:80") == "http://localhost:80");
 }
+
+namespace {
+
+using kaizen::agents::ChatStream;
+using kaizen::agents::GatewayRoute;
+using kaizen::agents::ParseChatStream;
+
+// A fake gateway's POST /v1/chat/completions, plain or streamed like the real
+// one (a role chunk, the content, a finish chunk, data: [DONE]); the arm of
+// each task id is set by the test ("serving" by default). Inputs steer the
+// stream: "cut-once" ends the first attempt's stream before [DONE], "cut-always"
+// every attempt's, "drop-once" drops the first attempt's connection mid-stream.
+struct FakeChatGateway {
+  HttpTestServer s;
+  std::mutex mu;
+  std::vector<json> bodies;
+  std::map<std::string, int> attempts;        // by Idempotency-Key
+  std::map<std::string, std::string> arm_of;  // by Idempotency-Key
+
+  static std::string Event(const json& chunk) { return "data: " + chunk.dump() + "\n\n"; }
+  static json Chunk(const std::string& id, json delta, json finish) {
+    return {{"id", id},
+            {"object", "chat.completion.chunk"},
+            {"model", "intents"},
+            {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish}}})}};
+  }
+
+  FakeChatGateway() {
+    s.server.Get("/readyz", [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "application/json"); });
+    s.server.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      json body = json::parse(req.body);
+      const std::string key = req.get_header_value("Idempotency-Key");
+      int attempt = 0;
+      std::string arm = "serving";
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        bodies.push_back(body);
+        attempt = ++attempts[key];
+        if (arm_of.count(key)) arm = arm_of[key];
+      }
+      if (body.value("model", "") != "intents") {
+        res.status = 404;
+        res.set_content(R"({"error":{"message":"no such model","type":"invalid_request_error","code":"model_not_found"}})",
+                        "application/json");
+        return;
+      }
+      const std::string input = body["messages"].back().value("content", "");
+      const std::string output = "label-" + input;
+      res.set_header("X-Kaizen-Task-Id", key);
+      res.set_header("X-Kaizen-Arm", arm);
+      res.set_header("X-Kaizen-Model-Version", arm == "candidate" ? "v2" : "v1");
+      if (!body.value("stream", false)) {
+        res.set_content(json{{"id", key},
+                             {"object", "chat.completion"},
+                             {"model", "intents"},
+                             {"choices", json::array({{{"index", 0},
+                                                       {"message", {{"role", "assistant"}, {"content", output}}},
+                                                       {"finish_reason", "stop"}}})}}
+                            .dump(),
+                        "application/json");
+        return;
+      }
+      // The content in two chunks, to check they are joined.
+      std::vector<std::string> events = {Event(Chunk(key, {{"role", "assistant"}, {"content", ""}}, nullptr)),
+                                         Event(Chunk(key, {{"content", output.substr(0, 3)}}, nullptr)),
+                                         Event(Chunk(key, {{"content", output.substr(3)}}, nullptr)),
+                                         Event(Chunk(key, json::object(), "stop")), "data: [DONE]\n\n"};
+      const bool cut = input == "cut-always" || (input == "cut-once" && attempt == 1);
+      const bool drop = input == "drop-once" && attempt == 1;
+      if (cut) events.pop_back();
+      res.set_chunked_content_provider("text/event-stream", [events, drop](size_t, httplib::DataSink& sink) {
+        for (size_t i = 0; i < events.size(); ++i) {
+          if (drop && i == 2) return false;  // the connection goes, the chunked body unfinished
+          if (!sink.write(events[i].data(), events[i].size())) return false;
+        }
+        sink.done();
+        return true;
+      });
+    });
+  }
+};
+
+GatewayTraffic ChatTraffic(const std::string& url, bool stream) {
+  GatewayRoute route;
+  route.chat = true;
+  route.stream = stream;
+  route.model = "intents";
+  HttpTrafficOptions o = Options(url);
+  o.backoff_initial_ms = 20;
+  o.backoff_max_ms = 100;
+  return GatewayTraffic(o, route);
+}
+
+std::map<std::string, GatewayTraffic::TaskOutcome> ById(std::vector<GatewayTraffic::TaskOutcome> all) {
+  std::map<std::string, GatewayTraffic::TaskOutcome> m;
+  for (auto& o : all) m[o.task_id] = std::move(o);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("GatewayRoute::FromSettings picks the endpoint, and the model from spec.gateway or the cluster's name",
+          "[simulator][http]") {
+  json s = {{"cluster", {{"name", "llm-intent"}, {"spec", {{"gateway", {{"listen", "127.0.0.1:9090"}}}}}}}};
+  auto r = GatewayRoute::FromSettings(s);
+  REQUIRE(r.ok());
+  CHECK_FALSE(r->chat);
+  CHECK_FALSE(r->stream);
+  CHECK(std::string(r->path()) == "/v1/tasks");
+  s["gateway_route"] = "chat_completions";
+  s["stream"] = true;
+  r = GatewayRoute::FromSettings(s);
+  REQUIRE(r.ok());
+  CHECK(r->chat);
+  CHECK(r->stream);
+  CHECK(r->model == "llm-intent");
+  CHECK(std::string(r->path()) == "/v1/chat/completions");
+  s["cluster"]["spec"]["gateway"]["model"] = "intents";
+  CHECK(GatewayRoute::FromSettings(s)->model == "intents");
+  s["gateway_route"] = "tasks";
+  CHECK_FALSE(GatewayRoute::FromSettings(s).ok());  // stream needs chat completions
+  s["gateway_route"] = "completions";
+  s["stream"] = false;
+  CHECK_FALSE(GatewayRoute::FromSettings(s).ok());
+}
+
+TEST_CASE("ParseChatStream joins the content of the chunks up to data: [DONE]", "[simulator][http]") {
+  ChatStream st = ParseChatStream(
+      ": a comment\r\n"
+      "data: {\"id\":\"sim-1\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\r\n\r\n"
+      "data:{\"id\":\"other\",\"choices\":[{\"delta\":{\"content\":\"bal\"}}]}\n\n"
+      "event: message\ndata: {\"choices\":[{\"delta\":{\"content\":\"ance\"}}]}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":0}}\n\n"
+      "data: [DONE]\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"after done\"}}]}\n\n");
+  CHECK(st.done);
+  CHECK(st.id == "sim-1");
+  CHECK(st.content == "balance");
+  CHECK(st.error.empty());
+
+  CHECK_FALSE(ParseChatStream("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n").done);
+  CHECK_FALSE(ParseChatStream("data: {\"choices\":[]}\n\ndata: [DONE]").done);  // the last line may be cut
+  CHECK_FALSE(ParseChatStream("").done);
+  ChatStream bad = ParseChatStream("data: {not json\n\ndata: [DONE]\n\n");
+  CHECK(bad.done);
+  CHECK(bad.error.rfind("an event that is not a JSON object", 0) == 0);
+  ChatStream error = ParseChatStream("data: {\"error\":{\"message\":\"worker failed\"}}\n\ndata: [DONE]\n\n");
+  CHECK(error.error == "an error event: worker failed");
+}
+
+TEST_CASE("GatewayTraffic sends tasks as chat completions and reads the answer, arm and version",
+          "[simulator][http]") {
+  FakeChatGateway gw;
+  REQUIRE(gw.s.Start() > 0);
+  gw.arm_of["sim-2"] = "candidate";
+  GatewayTraffic g = ChatTraffic(gw.s.url(), false);
+  PollWhile(g, [&](const auto&) { return g.ready(); });
+  REQUIRE(g.ready());
+  g.SendTask("sim-1", "hello", "user-3", "banking");
+  g.SendTask("sim-2", "bye", "user-4", "");
+  auto out = ById(PollWhile(g, [](const auto& all) { return all.size() == 2; }));
+  REQUIRE(out.size() == 2);
+  CHECK(out["sim-1"].answered);
+  CHECK(out["sim-1"].output == "label-hello");
+  CHECK(out["sim-1"].arm == "serving");
+  CHECK(out["sim-1"].model_version == "v1");
+  CHECK(out["sim-2"].output == "label-bye");
+  CHECK(out["sim-2"].arm == "candidate");
+  CHECK(out["sim-2"].model_version == "v2");
+
+  std::lock_guard<std::mutex> lock(gw.mu);
+  REQUIRE(gw.bodies.size() == 2);
+  for (const json& b : gw.bodies) {
+    const bool first = b["messages"][0]["content"] == "hello";
+    json want = {{"model", "intents"},
+                 {"user", first ? "user-3" : "user-4"},
+                 {"messages", json::array({{{"role", "user"}, {"content", first ? "hello" : "bye"}}})},
+                 {"stream", false}};
+    if (first) want["metadata"] = {{"domain", "banking"}};
+    CHECK(b == want);
+  }
+  CHECK(gw.attempts == std::map<std::string, int>{{"sim-1", 1}, {"sim-2", 1}});
+  json j = g.ToJson();
+  CHECK(j["route"] == "/v1/chat/completions");
+  CHECK(j["stream"] == false);
+  CHECK(j["by_path"]["/v1/chat/completions"] == 2);
+  CHECK(j["tasks"]["answered"] == 2);
+  CHECK(j["arms"] == json{{"serving", 1}, {"incumbent", 0}, {"candidate", 1}});
+  CHECK(j["model_versions"] == json{{"v1", 1}, {"v2", 1}});
+}
+
+TEST_CASE("GatewayTraffic reads a streamed chat completion, and retries a stream cut before [DONE] with the same key",
+          "[simulator][http]") {
+  FakeChatGateway gw;
+  REQUIRE(gw.s.Start() > 0);
+  GatewayTraffic g = ChatTraffic(gw.s.url(), true);
+  PollWhile(g, [&](const auto&) { return g.ready(); });
+  REQUIRE(g.ready());
+  g.SendTask("sim-1", "what is my balance", "user-1", "banking");
+  g.SendTask("sim-2", "cut-once", "user-2", "");
+  g.SendTask("sim-3", "drop-once", "user-3", "");
+  auto out = ById(PollWhile(g, [](const auto& all) { return all.size() == 3; }));
+  REQUIRE(out.size() == 3);
+  for (const char* id : {"sim-1", "sim-2", "sim-3"}) {
+    INFO(id << ": " << out[id].error);
+    CHECK(out[id].answered);
+    CHECK(out[id].arm == "serving");
+    CHECK(out[id].model_version == "v1");
+  }
+  CHECK(out["sim-1"].output == "label-what is my balance");
+  CHECK(out["sim-2"].output == "label-cut-once");
+  CHECK(out["sim-3"].output == "label-drop-once");
+  {
+    std::lock_guard<std::mutex> lock(gw.mu);
+    CHECK(gw.attempts == std::map<std::string, int>{{"sim-1", 1}, {"sim-2", 2}, {"sim-3", 2}});
+    for (const json& b : gw.bodies) CHECK(b["stream"] == true);
+  }
+  json j = g.ToJson();
+  CHECK(j["stream"] == true);
+  CHECK(j["tasks"]["answered"] == 3);
+  CHECK(j["retries"]["incomplete"] == 1);  // sim-2: a whole response without [DONE]
+  CHECK(j["retries"]["transport"] == 1);   // sim-3: the connection went mid-stream
+  CHECK(j["tasks"]["failed"].empty());
+}
+
+TEST_CASE("GatewayTraffic counts a stream that never reaches [DONE] as failed once its retries run out",
+          "[simulator][http]") {
+  FakeChatGateway gw;
+  REQUIRE(gw.s.Start() > 0);
+  GatewayRoute route;
+  route.chat = route.stream = true;
+  route.model = "intents";
+  HttpTrafficOptions o = Options(gw.s.url());
+  o.backoff_initial_ms = 20;
+  o.backoff_max_ms = 50;
+  o.retry_for_ms = 400;
+  GatewayTraffic g(o, route);
+  PollWhile(g, [&](const auto&) { return g.ready(); });
+  g.SendTask("sim-1", "cut-always", "user-1", "");
+  auto out = PollWhile(g, [](const auto& all) { return all.size() == 1; });
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(out[0].answered);
+  CHECK(out[0].status == 200);
+  CHECK(out[0].error.rfind("HTTP 200 the event stream ended before data: [DONE] (after ", 0) == 0);
+  json j = g.ToJson();
+  CHECK(j["tasks"]["failed"]["200 incomplete stream"] == 1);
+  CHECK(j["given_up"] == 1);
+  CHECK(j["retries"]["incomplete"].get<int>() >= 2);
+}
+
+TEST_CASE("GatewayTraffic counts a user going back from the candidate to the incumbent within a rollout",
+          "[simulator][http]") {
+  FakeChatGateway gw;
+  REQUIRE(gw.s.Start() > 0);
+  GatewayTraffic g = ChatTraffic(gw.s.url(), false);
+  PollWhile(g, [&](const auto&) { return g.ready(); });
+  REQUIRE(g.ready());
+  auto send_and_wait = [&](std::vector<std::tuple<std::string, std::string, std::string>> tasks) {
+    {
+      std::lock_guard<std::mutex> lock(gw.mu);
+      for (auto& [id, user, arm] : tasks) gw.arm_of[id] = arm;
+    }
+    for (auto& [id, user, arm] : tasks) g.SendTask(id, "x", user, "");
+    auto out = PollWhile(g, [&](const auto& all) { return all.size() == tasks.size(); });
+    REQUIRE(out.size() == tasks.size());
+  };
+  // Sent at the same time: the runtime may have routed the second first (no flip).
+  send_and_wait({{"sim-1", "user-a", "candidate"}, {"sim-2", "user-a", "incumbent"}});
+  CHECK(g.ToJson()["arm_flips_back"] == 0);
+  // user-b: incumbent, then candidate; then the incumbent again, sent after the candidate's answer: a flip.
+  send_and_wait({{"sim-3", "user-b", "incumbent"}});
+  send_and_wait({{"sim-4", "user-b", "candidate"}});
+  send_and_wait({{"sim-5", "user-b", "incumbent"}, {"sim-6", "user-c", "candidate"}});
+  CHECK(g.ToJson()["arm_flips_back"] == 1);
+  // user-b is back on the incumbent: staying there is no new flip; user-a, after sim-1 came back, flips.
+  send_and_wait({{"sim-7", "user-b", "incumbent"}, {"sim-8", "user-a", "incumbent"}});
+  CHECK(g.ToJson()["arm_flips_back"] == 2);
+
+  // A new rollout: user-c's candidate answer was in the last one.
+  g.EndRollout();
+  send_and_wait({{"sim-9", "user-c", "incumbent"}});
+  CHECK(g.ToJson()["arm_flips_back"] == 2);
+  // An answer to a task sent before the rollout ended is not compared with the new one.
+  {
+    std::lock_guard<std::mutex> lock(gw.mu);
+    gw.arm_of["sim-10"] = "candidate";
+    gw.arm_of["sim-11"] = "incumbent";
+  }
+  g.SendTask("sim-10", "x", "user-d", "");
+  g.EndRollout();
+  REQUIRE(PollWhile(g, [](const auto& all) { return all.size() == 1; }).size() == 1);
+  g.SendTask("sim-11", "x", "user-d", "");
+  REQUIRE(PollWhile(g, [](const auto& all) { return all.size() == 1; }).size() == 1);
+  json j = g.ToJson();
+  CHECK(j["arm_flips_back"] == 2);
+  CHECK(j["arms"] == json{{"serving", 0}, {"incumbent", 7}, {"candidate", 4}});
+}

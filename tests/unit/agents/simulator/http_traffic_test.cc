@@ -191,6 +191,82 @@ TEST_CASE("HttpTraffic retries a 503 after its Retry-After with the same Idempot
   CHECK(http.stats().requests == 2);
 }
 
+TEST_CASE("HttpTraffic hands back the final response's headers, names in lower case", "[simulator][http]") {
+  HttpTestServer s;
+  Seen seen;
+  s.server.Post("/v1/tasks", [&](const httplib::Request& req, httplib::Response& res) {
+    if (seen.Record(req) == 1) {
+      res.status = 503;
+      res.set_header("X-Kaizen-Arm", "first-attempt");
+      res.set_header("Retry-After", "0");
+      return;
+    }
+    res.set_header("X-Kaizen-Arm", "candidate");
+    res.set_header("X-Kaizen-Model-Version", "v2");
+    res.set_content("{}", "application/json");
+  });
+  REQUIRE(s.Start() > 0);
+  HttpTraffic http(Options(s.url(), 2));
+  http.Submit(Post("/v1/tasks", "sim-1"));
+  auto done = PollUntil(http, 1);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].status == 200);
+  CHECK(done[0].attempts == 2);
+  CHECK(done[0].headers.at("x-kaizen-arm") == "candidate");  // the final attempt's, not the 503's
+  CHECK(done[0].headers.at("x-kaizen-model-version") == "v2");
+  CHECK(done[0].headers.at("content-type") == "application/json");
+  CHECK_FALSE(done[0].headers.count("retry-after"));
+  CHECK(http.stats().by_path.at("/v1/tasks") == 2);
+}
+
+TEST_CASE("HttpTraffic retries a 2xx its complete check refuses, and gives up on it like on a dropped connection",
+          "[simulator][http]") {
+  HttpTestServer s;
+  Seen seen;
+  s.server.Post("/v1/tasks", [&](const httplib::Request& req, httplib::Response& res) {
+    const int n = seen.Record(req);
+    const bool whole = req.get_header_value("Idempotency-Key") == "sim-1" && n == 3;
+    res.set_content(whole ? "data: x\n\ndata: [DONE]\n\n" : "data: x\n\n", "text/event-stream");
+  });
+  REQUIRE(s.Start() > 0);
+  auto options = Options(s.url(), 2);
+  options.retry_for_ms = 600;
+  HttpTraffic http(options);
+  auto complete = [](const std::string& body) { return body.find("data: [DONE]\n") != std::string::npos; };
+  HttpRequest whole_later = Post("/v1/tasks", "sim-1");
+  whole_later.complete = complete;
+  HttpRequest never_whole = Post("/v1/tasks", "sim-2");
+  never_whole.complete = complete;
+  HttpRequest no_retry = Post("/v1/tasks", "sim-3");
+  no_retry.complete = complete;
+  no_retry.retry = false;
+  std::map<uint64_t, std::string> keys;
+  keys[http.Submit(whole_later)] = "sim-1";
+  keys[http.Submit(never_whole)] = "sim-2";
+  keys[http.Submit(no_retry)] = "sim-3";
+  auto done = PollUntil(http, 3);
+  REQUIRE(done.size() == 3);
+  for (const HttpCompletion& d : done) {
+    INFO(keys[d.id]);
+    CHECK(d.status == 200);
+    if (keys[d.id] == "sim-1") {
+      CHECK(d.attempts == 3);
+      CHECK_FALSE(d.incomplete);
+      CHECK(d.body == "data: x\n\ndata: [DONE]\n\n");
+    } else if (keys[d.id] == "sim-2") {
+      CHECK(d.attempts > 1);
+      CHECK(d.incomplete);
+    } else {
+      CHECK(d.attempts == 1);
+      CHECK(d.incomplete);
+    }
+  }
+  CHECK(seen.count_by_key["sim-1"] == 3);  // the same key on every attempt
+  CHECK(http.stats().retries.at("incomplete") == 2 + (seen.count_by_key["sim-2"] - 1));
+  CHECK(http.stats().errors.at("incomplete") == 2 + seen.count_by_key["sim-2"] + 1);
+  CHECK(http.stats().given_up == 1);
+}
+
 TEST_CASE("HttpTraffic retries 429 without Retry-After after the default wait, and 504 after a backoff",
           "[simulator][http]") {
   HttpTestServer s;
