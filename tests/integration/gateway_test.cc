@@ -408,3 +408,38 @@ TEST_CASE("gateway: feedback on a task older than the tasks kept is 410, and two
   CHECK(seen == std::set<std::string>{"gateway", "gateway-2"});
   CHECK(cluster.Down().exit_code == 0);
 }
+
+TEST_CASE("gateway: a task not answered in time is a 504, and the retry with its key gets the one answer",
+          "[gateway][faults]") {
+  const int port = FreePort();
+  TestCluster cluster("gateway-timeout", GatewaySpec(port, "    request_timeout_ms: 300\n"));
+  REQUIRE(cluster.Up().exit_code == 0);
+  httplib::Client c("127.0.0.1", port);
+  REQUIRE(WaitFor([&] { return Ready(c); }, 60000));
+  const auto submitted_before = cluster.Status()["router"]["submitted"].get<int64_t>();
+  const pid_t worker = static_cast<pid_t>(cluster.Agent("worker")["pid"].get<int64_t>());
+  REQUIRE(::kill(worker, SIGSTOP) == 0);
+  auto slow = c.Post("/v1/tasks", {{"Idempotency-Key", "slow-1"}}, R"({"input": "what is my balance"})",
+                     "application/json");
+  ::kill(worker, SIGCONT);
+  REQUIRE(slow);
+  CHECK(slow->status == 504);
+  CHECK(json::parse(slow->body)["error"]["message"].get<std::string>().find("Idempotency-Key: slow-1") !=
+        std::string::npos);
+  // The task still runs (on this worker, or another instance if it was declared lost): the retry gets it.
+  std::string answer;
+  CHECK(WaitFor(
+      [&] {
+        auto r = c.Post("/v1/tasks", {{"Idempotency-Key", "slow-1"}}, R"({"input": "what is my balance"})",
+                        "application/json");
+        if (!r || r->status != 200) return false;
+        answer = json::parse(r->body)["id"];
+        return true;
+      },
+      30000));
+  CHECK(answer == "slow-1");
+  auto router = cluster.Status()["router"];
+  CHECK(router["submitted"].get<int64_t>() == submitted_before + 1);  // run once
+  CHECK(router["duplicate_answers_dropped"] == 0);
+  CHECK(cluster.Down().exit_code == 0);
+}
