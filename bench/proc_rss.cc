@@ -65,7 +65,7 @@ int64_t ReadRssKib(pid_t pid) {
   return StatusField(ReadFile("/proc/" + std::to_string(pid) + "/status"), "VmRSS");
 }
 
-void RssTracker::Sample(pid_t root) {
+std::vector<std::pair<pid_t, std::string>> ProcessTree(pid_t root) {
   // Every process and its parent, then walk down from the root.
   std::map<pid_t, std::vector<pid_t>> children;
   if (DIR* d = ::opendir("/proc")) {
@@ -75,18 +75,25 @@ void RssTracker::Sample(pid_t root) {
     }
     ::closedir(d);
   }
+  std::vector<std::pair<pid_t, std::string>> tree;
   std::vector<std::pair<pid_t, std::string>> todo = {{root, "runtime"}};
   while (!todo.empty()) {
     auto [pid, name] = todo.back();
     todo.pop_back();
-    std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
-    const int64_t rss = StatusField(status, "VmRSS");
-    if (rss == 0) continue;  // gone, or a zombie
     for (pid_t c : children[pid]) {
       std::string child = NameOf(c, name);
       todo.emplace_back(c, child == name ? "" : child);  // the same command line: forked, not exec'd yet
     }
-    if (name.empty()) continue;  // between fork and exec: not yet the process it will be
+    if (!name.empty()) tree.emplace_back(pid, name);  // else not yet the process it will be
+  }
+  return tree;
+}
+
+void RssTracker::Sample(pid_t root) {
+  for (const auto& [pid, name] : ProcessTree(root)) {
+    std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+    const int64_t rss = StatusField(status, "VmRSS");
+    if (rss == 0) continue;  // gone, or a zombie
     RssStats& s = stats_[name];
     s.last_rss_kib = rss;
     s.max_rss_kib = std::max(s.max_rss_kib, rss);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace kaizen::bench {
 
@@ -27,6 +29,10 @@ class RssTracker {
  private:
   std::map<std::string, RssStats> stats_;
 };
+
+// `root` (named "runtime") and every process under it, named as above;
+// children between fork and exec are left out.
+std::vector<std::pair<pid_t, std::string>> ProcessTree(pid_t root);
 
 // VmRSS of one process in KiB; 0 if it is gone.
 int64_t ReadRssKib(pid_t pid);
