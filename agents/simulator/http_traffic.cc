@@ -11,19 +11,22 @@
 #include "agents/models/llm/retry_policy.h"
 
 namespace kaizen::agents {
+
+// Deleters for curl handles; named (not in the anonymous namespace) because
+// HttpTraffic::Transfer, which has external linkage, holds them.
+struct HttpTrafficEasyCloser {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct HttpTrafficSlistCloser {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
 namespace {
 
 void HttpTrafficCurlInitOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-struct EasyCloser {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct SlistCloser {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 // Transport errors worth another try: the server is not there (yet), went
 // away mid-request, or took too long. Others (a malformed URL, an oversized
@@ -73,8 +76,8 @@ struct HttpTraffic::Pending {
 struct HttpTraffic::Transfer {
   std::unique_ptr<Pending> pending;
   CURLM* multi = nullptr;
-  std::unique_ptr<CURL, EasyCloser> easy;
-  std::unique_ptr<curl_slist, SlistCloser> headers;
+  std::unique_ptr<CURL, HttpTrafficEasyCloser> easy;
+  std::unique_ptr<curl_slist, HttpTrafficSlistCloser> headers;
   std::string url;
   std::string body;
   std::map<std::string, std::string> response_headers;  // names in lower case

@@ -46,6 +46,12 @@ TEST_CASE("a whole cycle driven only through the gateway promotes, and no task i
   CHECK(s["serving"] == c["candidate"]);
   // Every task went over HTTP: the router saw each once.
   CHECK(s["router"]["duplicate_answers_dropped"] == 0);
+  // The A/B test ran on HTTP traffic with both arms, and no user went back
+  // from the candidate to the incumbent (docs/cycle.md, sticky arms).
+  REQUIRE(s.contains("http"));
+  CHECK(s["http"]["arms"]["incumbent"].get<int64_t>() > 0);
+  CHECK(s["http"]["arms"]["candidate"].get<int64_t>() > 0);
+  CHECK(s["http"]["arm_flips_back"] == 0);
   INFO("requests refused or failed:\n" << requests.out);
   // No 5xx answered to the simulated users.
   CHECK_FALSE(std::regex_search(requests.out, std::regex(R"((GET|POST) /v1/\S+ 5[0-9][0-9] )")));

@@ -12,6 +12,7 @@
 
 #include "tests/e2e/shipped_manifest.h"
 #include "tests/e2e/test_server_process.h"
+#include "tests/e2e/llm_intent_manifest.h"
 #include "tests/integration/cluster_harness.h"
 
 using kaizen::testing::TestCluster;
@@ -23,21 +24,7 @@ namespace {
 
 // manifests/llm-intent.yaml pointed at the server and made shorter.
 std::string ReducedManifest(int port) {
-  const std::string src = KAIZEN_SOURCE_DIR;
-  return kaizen::testing::ShippedManifest(
-      "manifests/llm-intent.yaml",
-      {{"http://127.0.0.1:8089/v1", "http://127.0.0.1:" + std::to_string(port) + "/v1"},
-       {"path: data/clinc150.jsonl", "path: " + src + "/manifests/data/clinc150.jsonl"},
-       {"state_dir: .kaizen/llm-intent\n", ""},
-       {"heartbeat: {interval_ms: 500, liveness: 4}", "heartbeat: {interval_ms: 200, liveness: 10}"},
-       {"teacher_budget: {max_calls: 1500", "teacher_budget: {max_calls: 1000"},
-       // A slow shared CI machine serves an LLM worker slower than the demo's rate.
-       {"rate_per_s: 100\n", "rate_per_s: 50\n"},
-       {"total_tasks: 6000", "total_tasks: 2500"},
-       {"drift_at_task: 2000", "drift_at_task: 1000"},
-       {"tasks_after_cycle: 2000", "tasks_after_cycle: 600"},
-       {"min_samples_per_step: 150", "min_samples_per_step: 100"},
-       {"max_validation_rows: 200", "max_validation_rows: 150"}});
+  return kaizen::testing::ShippedManifest("manifests/llm-intent.yaml", kaizen::testing::LlmIntentReducedEdits(port));
 }
 
 }  // namespace

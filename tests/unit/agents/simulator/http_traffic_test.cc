@@ -262,8 +262,9 @@ TEST_CASE("HttpTraffic retries a 2xx its complete check refuses, and gives up on
     }
   }
   CHECK(seen.count_by_key["sim-1"] == 3);  // the same key on every attempt
-  CHECK(http.stats().retries.at("incomplete") == 2 + (seen.count_by_key["sim-2"] - 1));
-  CHECK(http.stats().errors.at("incomplete") == 2 + seen.count_by_key["sim-2"] + 1);
+  const auto sim2 = static_cast<uint64_t>(seen.count_by_key["sim-2"]);
+  CHECK(http.stats().retries.at("incomplete") == 2 + (sim2 - 1));
+  CHECK(http.stats().errors.at("incomplete") == 2 + sim2 + 1);
   CHECK(http.stats().given_up == 1);
 }
 
