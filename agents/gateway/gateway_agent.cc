@@ -56,7 +56,8 @@ Status GatewayAgent::OnStart() {
   if (colon == std::string::npos) return Status::InvalidArgument("gateway listen '" + listen + "' is not HOST:PORT");
   o.host = listen.substr(0, colon);
   o.port = std::stoi(listen.substr(colon + 1));
-  o.model = s.value("model", s.value("cluster", json::object()).value("name", std::string("kaizen")));
+  const std::string model = s.value("model", s.value("cluster", json::object()).value("name", std::string("kaizen")));
+  o.model = model;
   o.gateway_id = id();
   o.request_timeout_ms = request_timeout_ms_;
   o.max_body_bytes = s.value("max_body_bytes", size_t{1} << 20);
@@ -91,7 +92,7 @@ Status GatewayAgent::OnStart() {
   auto http = gateway::HttpApi::Start(std::move(o), *this, metrics_);
   if (!http.ok()) return http.status();
   http_ = std::move(http.value());
-  spdlog::info("gateway {} listening on {} (model '{}')", id(), listen, s.value("model", s["cluster"].value("name", "")));
+  spdlog::info("gateway {} listening on {} (model '{}')", id(), listen, model);
   SetState(v1::AGENT_STATE_IDLE, "serving HTTP on " + listen);
   return Status::OK();
 }
