@@ -207,7 +207,6 @@ class Runtime {
   std::unordered_map<std::string, RecentAnswer> recent_answers_;  // task id -> its answer, for feedback
   std::deque<std::string> recent_order_;
   int64_t retained_since_ms_ = 0;   // submitted_ms of the oldest task kept once older ones were pruned; 0 = none pruned
-  uint64_t feedback_retries_ = 0;   // feedback whose feedback_id was journaled before
 
   metrics::MetricsRegistry metrics_;                  // written by this loop only
   std::unique_ptr<metrics::MetricsServer> metrics_server_;  // null when metrics are off

@@ -253,7 +253,6 @@ void Runtime::OnFeedback(const bus::Broker::Incoming& in) {
       return;
     }
     if (!*fresh) {  // a retry of feedback already journaled
-      ++feedback_retries_;
       if (ack) SendAckAfterCommit(in, "feedback " + f->feedback_id() + " was recorded before");
       return;
     }
