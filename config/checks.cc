@@ -267,6 +267,36 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
     }
   }
 
+  // Serve-time deferral needs a classifier worker (its confidence sets the
+  // threshold) and a teacher to defer to.
+  if (const json* defer = At(*spec, {"worker", "defer"});
+      defer && defer->is_object() && !v.HasErrorsUnder("spec.worker.defer")) {
+    const json* enabled = At(*defer, {"enabled"});
+    if (enabled && enabled->is_boolean() && enabled->get<bool>()) {
+      const std::string backend = Str(At(*spec, {"worker", "skill", "backend"}));
+      const json* teachers = At(*spec, {"teachers"});
+      const std::string wanted = Str(At(*defer, {"teacher"}));
+      if (backend == "openai") {
+        Err(ctx, "spec.worker.defer.enabled",
+            "deferral is available for builtin-classifier workers only, and spec.worker.skill.backend is openai; "
+            "remove spec.worker.defer or set enabled: false");
+      } else if (!teachers || !teachers->is_array() || teachers->empty()) {
+        Err(ctx, "spec.worker.defer.enabled", "deferral needs a teacher to defer to: add one to spec.teachers");
+      } else if (!wanted.empty()) {
+        std::string known;
+        bool found = false;
+        for (const json& t : *teachers) {
+          const std::string name = Str(At(t, {"name"}));
+          found = found || name == wanted;
+          known += (known.empty() ? "" : ", ") + name;
+        }
+        if (!found)
+          Err(ctx, "spec.worker.defer.teacher",
+              "expected the name of a teacher in spec.teachers (" + known + "), found " + Quote(wanted));
+      }
+    }
+  }
+
   check_dataset(At(*spec, {"simulator", "dataset"}), "spec.simulator.dataset");
 
   if (Str(At(*spec, {"planning", "backend"})) == "openai" && !At(*spec, {"planning", "openai"}) &&

@@ -211,10 +211,30 @@ SchemaPtr WorkerSchema() {
                    .Optional("openai", OpenAiSchema(), "The endpoint; required with backend openai.")
                    .Default("prompt", PromptSchema(), json::object(), "backend openai: the initial prompt.")
                    .Build();
+  auto defer =
+      ObjectBuilder("Serve-time deferral: the worker hands its least confident answers to a teacher, within a budget "
+                    "(docs/cycle.md, \"Deferring to the teacher\"). builtin-classifier workers only.")
+          .Default("enabled", Bool(), false,
+                   "Defer low-confidence tasks to the teacher; the teacher's answer is served and tagged `deferred`.")
+          .Default("max_share", Double(0.0, 1.0), 0.25,
+                   "The most of the tasks that may be deferred: a task is deferred when the worker's confidence is "
+                   "below the max_share-quantile of the last `window` confidences, and never so that more than this "
+                   "share of the last `window` tasks went to the teacher.")
+          .Default("max_cost_per_hour", Double(0.0, std::nullopt), 0.0,
+                   "Teacher spend per hour, at most (a token bucket holding up to a minute of it; an LLM teacher is "
+                   "charged its mean cost per call so far). 0: no cost cap beyond max_share. Each worker instance "
+                   "(the clone too) has its own budget.")
+          .Default("teacher", String(), "",
+                   "Name of the teacher in spec.teachers to defer to; empty: the first teacher.")
+          .Default("window", Int(10, 100000), 2000,
+                   "How many recent confidences set the threshold (and the share); no task is deferred before "
+                   "min(window, 50) have been seen.")
+          .Build();
   return RoleSection("worker", "The worker: serves tasks with a skill; the agent that gets improved.")
       .Default("during_improvement", Enum({"clone", "pause"}), "clone",
                "clone: a clone of the worker keeps serving while it is improved; pause: tasks wait.")
       .Default("skill", skill, json::object(), "The worker's skill.")
+      .Default("defer", defer, json::object(), "Serve-time deferral to a teacher.")
       .Build();
 }
 
@@ -309,6 +329,11 @@ SchemaPtr PlanningSchema() {
                json::array({"teacher_samples"}),
                "Strategies the planner may choose from, in order of preference (the rule planner takes the first "
                "of teacher_samples and human_demonstrations it finds).")
+      .Default("selection_policy", Enum({"failures_first", "low_confidence_stratified", "random"}), "failures_first",
+               "Which inputs datagen asks the teacher about first: failures_first (thumbs-down, then low confidence, "
+               "round-robin across categories), low_confidence_stratified (lowest confidence first, across predicted "
+               "labels) or random (a seeded shuffle: the baseline the others are measured against). A replan moves "
+               "to the next policy.")
       .Default("human_labels", Int(1, 100000), 20,
                "Labels a human_demonstrations plan asks people for (through `kaizen feedback`).")
       .Default("teacher_budget", budget, json::object(), "Teacher budget per cycle.")
@@ -321,6 +346,11 @@ SchemaPtr DatagenSchema() {
       .Default("concurrency", Int(1, 1024), 8, "Teacher requests in flight at once, at most.")
       .Default("validation_fraction", Double(0.0, 0.9), 0.2, "Fraction of new examples held out for validation.")
       .Default("dedupe", Bool(), true, "Drop duplicate inputs.")
+      .Default("inputs_since", Enum({"change", "start"}), "change",
+               "Which answered tasks the selection draws on. change: from where the performance trigger dates the "
+               "change (the first answer after its CUSUM last stood at 0), so failures from before it - old mistakes "
+               "and rating noise, mostly not what changed - do not take the teacher budget; a trigger that dates no "
+               "change (schedule, roi) selects from the start. start: every task in the journal.")
       .Default("collect_timeout_s", Int(0, kDay), 60,
                "How long a data request waits for enough thumbs-down or low-confidence inputs to reach the "
                "plan's teacher calls; then it labels what there is.")
@@ -357,6 +387,11 @@ SchemaPtr TrainingSchema() {
       .Default("replay_fraction", Double(0.0, 1.0), 0.5,
                "Share of old training data mixed into the new, so old skills are not forgotten.")
       .Default("epochs", Int(1, 1000), 5, "Passes over the training data.")
+      .Default("refit", Bool(), true,
+               "builtin backend: train twice. The candidate that evaluation judges is trained without the dataset's "
+               "validation rows (so its verdict is on unseen rows); the model that is deployed is the same recipe "
+               "refitted on every row, validation included, so no label bought is left unused. Evaluation checks "
+               "the refit too, and the A/B test judges it on live traffic. false: the judged model is deployed.")
       .Default("timeout_s", Int(1, 7 * kDay), 600,
                "A training run taking longer is stopped (its process group killed) and fails.")
       .Default("retries", Int(0, 10), 1,

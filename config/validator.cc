@@ -15,9 +15,12 @@ bool IsContainer(SchemaType t) {
 }
 
 // For a value written as `key:` with nothing after it, yaml-cpp marks the
-// next token (often on the next line): point at the key instead.
+// next token (often on the next line): point at the key instead. So too for an
+// alias (`key: *name`): yaml-cpp gives it the mark of its anchor, earlier in
+// the file, but a value of the wrong kind is the mistake of the key using it.
 YAML::Mark ValueMark(const YAML::Node& key, const YAML::Node& value) {
-  return value.IsNull() ? key.Mark() : value.Mark();
+  const bool alias = value.Mark().pos < key.Mark().pos;  // any other value comes after its key
+  return value.IsNull() || alias ? key.Mark() : value.Mark();
 }
 
 std::string KeyList(const std::vector<std::string>& keys) {

@@ -5,6 +5,10 @@ One object per line: {"text", "intent", "domain", "split"}, split in train|val|t
 Only the 150 in-scope intents are kept; the out-of-scope ("oos") items are dropped.
 Python 3 standard library only; the output is deterministic (source order kept).
 
+`kaizen import-intents DIR --output FILE` (docs/bring-your-own-data.md) writes the
+same bytes without Python, checks the input more closely (errors name the split
+and index) and converts any data set in this layout, not only CLINC150.
+
 Usage:
   scripts/convert_clinc150.py [--source DIR] [--output FILE]
 Defaults: --source ../shared/data/clinc150 (relative to the repository root),

@@ -88,6 +88,19 @@ void CandidatePool::AddResult(const v1::TaskResult& result, uint64_t seq) {
   c.confidence = result.confidence();
   c.tags = {result.tags().begin(), result.tags().end()};
   c.seq = seq;
+  // A deferred answer (spec.worker.defer) is the teacher's: a label already
+  // paid for, used like a correction from "deferral:<teacher>" so it costs no
+  // second call. Its correction_seq is 0, so a person's correction replaces
+  // it whenever it comes; the worker's own answer is what it predicted.
+  auto deferred = c.tags.find("deferred");
+  if (deferred == c.tags.end() || !c.has_result) return;
+  if (auto own = c.tags.find("worker_answer"); own != c.tags.end()) c.predicted = own->second;
+  std::string label = Trim(result.output());
+  const bool person = !c.correction.empty() && c.correction_source.rfind("deferral:", 0) != 0;
+  if (person || label.empty() || label.size() > kMaxCorrectionBytes) return;
+  c.correction = std::move(label);
+  c.correction_source = ("deferral:" + deferred->second).substr(0, kMaxCorrectionSourceBytes);
+  c.correction_seq = 0;
 }
 
 void CandidatePool::AddFeedback(const v1::Feedback& feedback, uint64_t seq) {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agents/datagen/candidate_selector.h"
+#include "agents/datagen/collection_wait.h"
 #include "agents/datagen/dataset_writer.h"
 #include "agents/datagen/human_job.h"
 #include "agents/models/llm/usage_message.h"
@@ -44,6 +45,7 @@ struct DatagenAgent::Job {
   Envelope request;
   v1::DataRequest data;
   std::string key;  // cycle_id/attempt
+  uint64_t from_seq = 1;  // inputs are selected from journal events at or after this seq
 
   // Collecting: a replay pass reads task_result then feedback events, each
   // from where the last pass stopped.
@@ -53,7 +55,9 @@ struct DatagenAgent::Job {
   std::string replay_id;
   int64_t replay_sent_ms = 0;
   int64_t started_ms = 0, deadline_ms = 0, next_pass_ms = 0;
-  std::size_t candidates = 0, qualifying = 0;
+  std::size_t candidates = 0, qualifying = 0, failures = 0;
+  std::size_t failures_at_start = 0;
+  bool looked = false;  // a first look at the journal was taken (failures_at_start is set)
 
   // Labeling, on a thread.
   struct Outcome {
@@ -168,11 +172,19 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
   job_->request = request;
   job_->data = data;
   job_->key = key;
-  job_->next_seq[0] = job_->next_seq[1] = std::max<uint64_t>(1, data.from_seq());
+  // Failures from before the change are mostly not what changed (old mistakes,
+  // rating noise): with inputs_since "change" they do not take the budget.
+  uint64_t from = std::max<uint64_t>(1, data.from_seq());
+  if (settings().value("inputs_since", std::string("change")) == "change" && data.change_seq() > from) {
+    from = data.change_seq();
+  }
+  job_->from_seq = from;
+  job_->next_seq[0] = job_->next_seq[1] = from;
   job_->started_ms = MonoMs();
   job_->deadline_ms = job_->started_ms + int64_t{1000} * settings().value("collect_timeout_s", 60);
-  spdlog::info("cycle {}: data request: {} calls to {}, policy {}, inputs from seq {}", request.cycle_id(),
-               data.plan().teacher_calls(), data.plan().teacher(), data.plan().selection_policy(), data.from_seq());
+  spdlog::info("cycle {}: data request: {} calls to {}, policy {}, inputs from seq {}{}", request.cycle_id(),
+               data.plan().teacher_calls(), data.plan().teacher(), data.plan().selection_policy(), from,
+               from > 1 && from == data.change_seq() ? " (where the trigger dates the change)" : "");
   SetState(v1::AGENT_STATE_BUSY, "collecting inputs for cycle " + request.cycle_id());
   SendReplay();
 }
@@ -257,7 +269,7 @@ void DatagenAgent::Decide() {
     if (j.corrections == 0) {
       FailJob(no_teacher ? v1::Error::UNAVAILABLE : v1::Error::BAD_REQUEST,
               fmt::format("{} and no corrected answers in the journal since seq {} to learn from", why,
-                          j.data.from_seq()));
+                          j.from_seq));
       return;
     }
     if (wanted > 0 && j.corrections < wanted && now < j.deadline_ms) {
@@ -282,12 +294,26 @@ void DatagenAgent::Decide() {
     return;
   }
 
-  const bool enough = j.qualifying >= wanted || now >= j.deadline_ms;
-  if (!enough || (!teacher_ && !human)) {
+  j.failures = static_cast<std::size_t>(
+      std::count_if(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.thumbs_down; }));
+  if (!j.looked) {
+    j.looked = true;
+    j.failures_at_start = j.failures;
+  }
+  CollectionProgress progress;
+  progress.wanted = wanted;
+  progress.failures = j.failures;
+  progress.qualifying = j.qualifying;
+  progress.failures_at_start = j.failures_at_start;
+  progress.started_ms = j.started_ms;
+  progress.now_ms = now;
+  progress.deadline_ms = j.deadline_ms;
+  const CollectionVerdict verdict = EnoughCollected(progress);
+  if (!verdict.enough || (!teacher_ && !human)) {
     std::string detail =
-        teacher_ || human ? fmt::format("collecting inputs for cycle {}: {}/{} failures or low-confidence answers, {} inputs "
-                               "(waiting up to {} s more)",
-                               j.request.cycle_id(), j.qualifying, wanted, j.candidates, wait_s)
+        teacher_ || human ? fmt::format("collecting inputs for cycle {}: {}/{} failures, {} qualifying with low-confidence "
+                                        "answers, {} inputs (waiting up to {} s more)",
+                                        j.request.cycle_id(), j.failures, wanted, j.qualifying, j.candidates, wait_s)
                  : fmt::format("waiting for teacher {} to be trained ({} inputs collected)",
                                teacher_spec_ ? teacher_spec_->name : "", j.candidates);
     SetState(v1::AGENT_STATE_BUSY, detail);
@@ -297,7 +323,7 @@ void DatagenAgent::Decide() {
   if (candidates.empty()) {
     FailJob(v1::Error::UNAVAILABLE,
             fmt::format("no candidate inputs: the journal has no answered tasks since seq {} after waiting {} s",
-                        j.data.from_seq(), (now - j.started_ms) / 1000));
+                        j.from_seq, (now - j.started_ms) / 1000));
     return;
   }
   opts.policy = plan.selection_policy();
@@ -324,8 +350,9 @@ void DatagenAgent::Decide() {
   }
   const auto it = j.selection.counts.find("correction");
   const std::size_t corrected = it == j.selection.counts.end() ? 0 : static_cast<std::size_t>(it->second);
-  spdlog::info("cycle {}: selected {} of {} inputs ({} qualifying, {} corrected) by {}", j.request.cycle_id(),
-               j.selection.rows.size(), j.candidates, j.qualifying, corrected, j.selection.policy);
+  spdlog::info("cycle {}: selected {} of {} inputs ({} failures, {} qualifying, {} corrected) by {}: {}",
+               j.request.cycle_id(), j.selection.rows.size(), j.candidates, j.failures, j.qualifying, corrected,
+               j.selection.policy, verdict.why);
   if (j.corrections_unusable > 0) {
     spdlog::warn("cycle {}: {} corrections are not labels of teacher {} (too long or several lines); their inputs "
                  "count as thumbs-down",
@@ -412,8 +439,11 @@ void DatagenAgent::FinishLabeling() {
                      {"source_task_ids_count", j.selection.rows.size()},
                      {"candidates", j.candidates},
                      {"qualifying", j.qualifying},
+                     {"failures", j.failures},
                      {"corrections", j.corrections},
-                     {"from_seq", j.data.from_seq()},
+                     {"from_seq", j.from_seq},
+                     {"change_seq", j.data.change_seq()},
+                     {"inputs_since", settings().value("inputs_since", std::string("change"))},
                      {"cycle_id", j.request.cycle_id()},
                      {"attempt", j.data.attempt()},
                      {"selected_by", j.selection.counts},

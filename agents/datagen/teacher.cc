@@ -42,6 +42,9 @@ class RateLimiter {
   std::chrono::steady_clock::time_point next_{};
 };
 
+// A correction that is a deferred answer (CandidatePool::AddResult), not a person's.
+bool IsDeferral(const Candidate& c) { return c.correction_source.rfind("deferral:", 0) == 0; }
+
 uint64_t Mix(uint64_t x) {  // splitmix64: independent draws from consecutive indexes
   x += 0x9e3779b97f4a7c15ull;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -51,13 +54,27 @@ uint64_t Mix(uint64_t x) {  // splitmix64: independent draws from consecutive in
 
 }  // namespace
 
-Result<TeacherSpec> FirstTeacher(const json& settings) {
+Result<TeacherSpec> FirstTeacher(const json& settings) { return NamedTeacher(settings, ""); }
+
+Result<TeacherSpec> NamedTeacher(const json& settings, const std::string& name) {
   const json spec = settings.value("cluster", json::object()).value("spec", json::object());
   const json teachers = spec.value("teachers", json::array());
   if (!teachers.is_array() || teachers.empty()) {
     return Status::FailedPrecondition("no teacher configured: add one to spec.teachers");
   }
-  const json& t = teachers[0];
+  std::size_t at = 0;
+  if (!name.empty()) {
+    std::string known;
+    for (at = 0; at < teachers.size(); ++at) {
+      const std::string n = teachers[at].is_object() ? teachers[at].value("name", "") : "";
+      if (n == name) break;
+      known += (known.empty() ? "" : ", ") + n;
+    }
+    if (at == teachers.size()) {
+      return Status::NotFound("no teacher named '" + name + "' in spec.teachers (" + known + ")");
+    }
+  }
+  const json& t = teachers[at];
   TeacherSpec s;
   s.name = t.value("name", "teacher");
   s.backend = t.value("backend", "builtin-classifier");
@@ -142,21 +159,37 @@ Result<Teacher> Teacher::LoadOrTrain(const TeacherSpec& spec, const std::string&
 const std::vector<std::string>& Teacher::labels() const { return client_ ? prompt_->labels : model_->labels(); }
 
 std::string Teacher::Label(const std::string& text, uint64_t draw, const std::string& tag) const {
+  TeacherAnswer a = Answer(text, draw, tag);
+  if (!a.status.ok()) spdlog::warn("teacher {}: no label for an input: {}", spec_.name, a.status.message());
+  return std::move(a.label);
+}
+
+TeacherAnswer Teacher::Answer(const std::string& text, uint64_t draw, const std::string& tag) const {
+  TeacherAnswer a;
   const auto& labels = this->labels();
   if (spec_.noise > 0 && !labels.empty()) {
     uint64_t r = Mix(draw);
     double u = static_cast<double>(r >> 11) * 0x1.0p-53;
-    if (u < spec_.noise) return labels[Mix(r) % labels.size()];
+    if (u < spec_.noise) {
+      a.label = labels[Mix(r) % labels.size()];
+      a.cost = client_ ? 0.0 : spec_.cost_per_call;
+      return a;
+    }
   }
   if (client_) {
-    auto answer = models::llm::Answer(*client_, *prompt_, text, tag);
+    models::llm::ChatReply reply;
+    auto answer = models::llm::Answer(*client_, *prompt_, text, tag, &reply);
+    a.cost = reply.cost;  // paid also when the reply is no label
     if (!answer.ok()) {
-      spdlog::warn("teacher {}: no label for an input: {}", spec_.name, answer.status().message());
-      return "";
+      a.status = answer.status();
+      return a;
     }
-    return *answer;
+    a.label = std::move(*answer);
+    return a;
   }
-  return model_->Predict(text).label;
+  a.label = model_->Predict(text).label;
+  a.cost = spec_.cost_per_call;
+  return a;
 }
 
 Result<std::string> Teacher::Ask(const std::string& request, const std::string& tag) const {
@@ -204,7 +237,8 @@ LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, 
   for (std::size_t i = 0; i < selected.size(); ++i) {
     const Candidate& c = selected[i].candidate;
     if (!c.correction.empty()) {
-      labels[i] = c.correction;
+      // A deferred answer someone rated down was the teacher's mistake: no label.
+      if (!(IsDeferral(c) && c.thumbs_down)) labels[i] = c.correction;
     } else if (teacher) {
       texts.push_back(c.text);
       asked.push_back(i);
@@ -228,7 +262,7 @@ LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, 
     r.selected_by = s.selected_by;
     if (!s.candidate.correction.empty()) {
       const std::string who = s.candidate.correction_source.empty() ? "unknown" : s.candidate.correction_source;
-      r.teacher = "human:" + who;
+      r.teacher = IsDeferral(s.candidate) ? who : "human:" + who;  // deferral:<teacher>, or a person
       ++out.corrections_used;
       ++out.corrected_by[who];
       if (!known.empty() && std::find(known.begin(), known.end(), r.label) == known.end()) {

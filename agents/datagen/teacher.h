@@ -49,6 +49,16 @@ struct TeacherSpec {
 // The first entry of settings["cluster"]["spec"]["teachers"]. FailedPrecondition
 // when there is none, or when its backend or data cannot be used.
 Result<TeacherSpec> FirstTeacher(const nlohmann::json& settings);
+// The entry named `name` ("" = the first), as FirstTeacher; NotFound names the
+// teachers there are.
+Result<TeacherSpec> NamedTeacher(const nlohmann::json& settings, const std::string& name);
+
+// One answer and what it cost.
+struct TeacherAnswer {
+  std::string label;  // "" when the teacher could not answer (a failed call, a reply that is no label)
+  double cost = 0;    // builtin-classifier: cost_per_call; openai: the call's price (0 for a noise draw, no call)
+  Status status;      // why label is "" (openai)
+};
 
 class Teacher {
  public:
@@ -67,6 +77,8 @@ class Teacher {
   const std::vector<std::string>& labels() const;
   // One answer. `draw` makes the noise reproducible: the same draw, the same answer.
   std::string Label(const std::string& text, uint64_t draw, const std::string& tag = "datagen") const;
+  // The same answer with its cost (the worker's deferral charges it per task).
+  TeacherAnswer Answer(const std::string& text, uint64_t draw, const std::string& tag = "datagen") const;
 
   // Labels every text with at most `concurrency` threads and the teacher's rate
   // limit; `done` counts answers as they come (for progress).
@@ -92,7 +104,8 @@ class Teacher {
 
 // A selection labeled. A row whose candidate carries a correction is labeled
 // with it (no teacher call; teacher "human:<source>", as a person's label
-// answer is); the teacher labels the others, all at once through LabelAll
+// answer is, or "deferral:<teacher>" for an answer the teacher gave at serve
+// time, dropped when it was rated thumbs-down); the teacher labels the others, all at once through LabelAll
 // (seeded by `seed`, tagged `tag`; an empty answer drops the row). `teacher`
 // may be null: then only the corrected rows are kept.
 struct LabeledSelection {

@@ -118,7 +118,10 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
     if (!path.ok()) return path.status();
     return LoadModelPredictor(what, *path, spec);
   };
-  auto candidate = load("candidate " + req.candidate(), req.candidate_uri());
+  // With a refit, the verdict is the holdout twin's (it never saw the validation rows).
+  const bool refit = !req.holdout_uri().empty();
+  auto candidate = refit ? load("holdout model of candidate " + req.candidate(), req.holdout_uri())
+                         : load("candidate " + req.candidate(), req.candidate_uri());
   if (!candidate.ok()) return candidate.status();
   auto incumbent = load("incumbent " + req.incumbent(), req.incumbent_uri());
   if (!incumbent.ok()) return incumbent.status();
@@ -132,7 +135,7 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
                                    std::to_string(set->lines) + " lines, " + std::to_string(set->skipped) +
                                    " unreadable)");
   }
-  progress->total = 2 * static_cast<int64_t>(set->rows.size());
+  progress->total = (refit ? 3 : 2) * static_cast<int64_t>(set->rows.size());
   std::vector<std::string> inputs, truths;
   for (const auto& row : set->rows) inputs.push_back(row.text), truths.push_back(row.label);
   std::vector<std::string> by_candidate = (*candidate)->PredictAll(inputs, &progress->done);
@@ -161,6 +164,17 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
   ComparisonOptions options;
   options.confidence = confidence;
   v1::EvalReport report = CompareModels(items, req.acceptance(), options);
+  if (refit) {
+    auto deployed = load("candidate " + req.candidate(), req.candidate_uri());
+    if (!deployed.ok()) return deployed.status();
+    const std::vector<std::string> by_refit = (*deployed)->PredictAll(inputs, &progress->done);
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < by_refit.size(); ++i) right += by_refit[i] == truths[i];
+    const double seen = static_cast<double>(right) / static_cast<double>(std::max<std::size_t>(1, by_refit.size()));
+    report.set_refit(true);
+    report.set_refit_accuracy_seen(seen);
+    ApplyRefitCheck(report);
+  }
   if (llm.calls + llm.failures > 0) *report.mutable_llm_usage() = models::llm::UsageMessage(llm);
   return report;
 }

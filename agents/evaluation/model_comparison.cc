@@ -130,4 +130,21 @@ v1::EvalReport CompareModels(const std::vector<PairedPrediction>& items, const v
   return r;
 }
 
+void ApplyRefitCheck(v1::EvalReport& report) {
+  if (!report.refit()) return;
+  const double seen = report.refit_accuracy_seen(), holdout = report.candidate_accuracy();
+  if (seen + kRefitSlack < holdout) {
+    report.set_pass(false);
+    report.set_verdict(report.verdict() +
+                       fmt::format("; but the refit on every row scores {:.3f} on validation rows it was trained on, "
+                                   "below the holdout model's {:.3f} on them unseen: the refit is not deployed",
+                                   seen, holdout));
+    return;
+  }
+  report.set_verdict(report.verdict() +
+                     fmt::format(" (judged on the holdout model; deployed: the same recipe refitted with the "
+                                 "validation rows, {:.3f} on them)",
+                                 seen));
+}
+
 }  // namespace kaizen::agents

@@ -35,4 +35,12 @@ struct ComparisonOptions {
 v1::EvalReport CompareModels(const std::vector<PairedPrediction>& items, const v1::Acceptance& acceptance,
                              const ComparisonOptions& options);
 
+// With a refit (report.refit set, refit_accuracy_seen filled): the verdict
+// above is the holdout twin's. The refit was trained on the validation rows, so
+// it must score at least about as well on them as the holdout model does on
+// rows it never saw; if it scores more than kRefitSlack below, the refit went
+// wrong and the candidate fails. The verdict says which model is deployed.
+inline constexpr double kRefitSlack = 0.02;
+void ApplyRefitCheck(v1::EvalReport& report);
+
 }  // namespace kaizen::agents

@@ -260,6 +260,12 @@ void HttpApi::Routes() {
     }
     res.set_header("X-Kaizen-Model-Version", r.model_version());
     res.set_header("X-Kaizen-Arm", r.arm());
+    if (auto d = r.tags().find("deferred"); d != r.tags().end()) {  // the teacher answered (spec.worker.defer)
+      res.set_header("X-Kaizen-Deferred", d->second);
+      if (auto c = r.tags().find("deferred_cost"); c != r.tags().end()) {
+        res.set_header("X-Kaizen-Deferred-Cost", c->second);
+      }
+    }
     if (!chat) {
       res.set_content(TaskAnswer(r).dump(), "application/json");
       return;

@@ -218,11 +218,13 @@ std::vector<std::string> ChatCompletionEvents(const v1::TaskResult& r, const std
 }
 
 json TaskAnswer(const v1::TaskResult& r) {
-  return {{"id", r.task_id()},
-          {"output", r.output()},
-          {"model_version", r.model_version()},
-          {"arm", r.arm()},
-          {"confidence", r.confidence()}};
+  json answer = {{"id", r.task_id()},
+                 {"output", r.output()},
+                 {"model_version", r.model_version()},
+                 {"arm", r.arm()},
+                 {"confidence", r.confidence()}};
+  if (auto d = r.tags().find("deferred"); d != r.tags().end()) answer["deferred"] = d->second;
+  return answer;
 }
 
 }  // namespace kaizen::gateway

@@ -64,7 +64,8 @@ nlohmann::json ChatCompletion(const v1::TaskResult& result, const std::string& m
 // "data: <json>\n\n".
 std::vector<std::string> ChatCompletionEvents(const v1::TaskResult& result, const std::string& model,
                                               int64_t created_s, bool include_usage);
-// POST /v1/tasks' answer.
+// POST /v1/tasks' answer: id, output, model_version, arm, confidence, and
+// deferred (the teacher's name) when the teacher answered (spec.worker.defer).
 nlohmann::json TaskAnswer(const v1::TaskResult& result);
 
 }  // namespace kaizen::gateway

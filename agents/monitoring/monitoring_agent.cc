@@ -1,5 +1,7 @@
 #include "agents/monitoring/monitoring_agent.h"
 
+#include "agents/monitoring/deferred_rating.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -53,6 +55,7 @@ void MonitoringAgent::OnTaskResult(const Envelope& e) {
   it->second.output = r.output();
   it->second.model_version = r.model_version();
   it->second.tags = {r.tags().begin(), r.tags().end()};
+  it->second.seq = e.seq();
   if (!inserted) return;
   task_order_.push_back(r.task_id());
   while (task_order_.size() > kMaxTasks) {
@@ -79,7 +82,7 @@ void MonitoringAgent::Feed(const Envelope& e, bool replayed) {
   const int64_t now = MonoMs();
   const int64_t at = replayed && e.timestamp_ms() > 0 ? now - std::max<int64_t>(0, WallMs() - e.timestamp_ms()) : now;
   if (e.has_feedback()) {
-    auto t = Rate(e.feedback(), at);
+    auto t = Rate(e.feedback(), e.seq(), at);
     if (!t) return;
     if (replayed) {
       ++replay_fired_;
@@ -94,7 +97,7 @@ void MonitoringAgent::Feed(const Envelope& e, bool replayed) {
   }
 }
 
-std::optional<v1::Trigger> MonitoringAgent::Rate(const v1::Feedback& f, int64_t now_ms) {
+std::optional<v1::Trigger> MonitoringAgent::Rate(const v1::Feedback& f, uint64_t seq, int64_t now_ms) {
   // Only thumbs feed the detectors; corrections and labels are data, not ratings.
   if (f.kind() != v1::Feedback::THUMBS_UP && f.kind() != v1::Feedback::THUMBS_DOWN) return std::nullopt;
   RatedAnswer a;
@@ -102,12 +105,15 @@ std::optional<v1::Trigger> MonitoringAgent::Rate(const v1::Feedback& f, int64_t 
   a.model_version = f.model_version();
   a.predicted = f.output();
   a.tags = {f.tags().begin(), f.tags().end()};
+  a.seq = seq;
   // The runtime fills these from the answer; the join covers feedback that lacks them.
   if (auto it = tasks_.find(f.task_id()); it != tasks_.end()) {
     if (a.model_version.empty()) a.model_version = it->second.model_version;
     if (a.predicted.empty()) a.predicted = it->second.output;
     if (a.tags.empty()) a.tags = it->second.tags;
+    if (it->second.seq > 0) a.seq = it->second.seq;
   }
+  RateWorkerOfDeferral(&a);  // a deferred answer's thumbs rate the teacher, not the worker
   return engine_->Observe(a, now_ms);
 }
 

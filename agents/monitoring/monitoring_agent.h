@@ -32,6 +32,7 @@ class MonitoringAgent : public sdk::Agent {
   struct TaskInfo {
     std::string output, model_version;
     std::map<std::string, std::string> tags;
+    uint64_t seq = 0;  // journal seq of the result
   };
   static constexpr size_t kMaxTasks = 100000;
   static constexpr size_t kMaxHeld = 200000;  // live events held while replaying
@@ -40,7 +41,7 @@ class MonitoringAgent : public sdk::Agent {
   // A feedback or cycle_transition event, live or replayed.
   void OnLive(const sdk::Envelope& e);
   void Feed(const sdk::Envelope& e, bool replayed);
-  std::optional<v1::Trigger> Rate(const v1::Feedback& f, int64_t now_ms);
+  std::optional<v1::Trigger> Rate(const v1::Feedback& f, uint64_t seq, int64_t now_ms);
   void SendTrigger(const v1::Trigger& t);
   void ReportState();
 

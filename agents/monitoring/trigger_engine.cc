@@ -78,6 +78,7 @@ std::optional<v1::Trigger> TriggerEngine::Observe(const RatedAnswer& a, int64_t 
       ++p.seen;
       if (p.cusum) p.cusum->Observe(a.down);
       if (p.window) p.window->Observe(!a.down);
+      TrackOnset(p, a);
     }
     if (p.kind == "schedule") continue;
     if (!fired) fired = Evaluate(p, now_ms);
@@ -106,7 +107,7 @@ std::optional<v1::Trigger> TriggerEngine::Evaluate(Policy& p, int64_t now_ms) {
           watched_version_.empty() ? "the served model" : watched_version_, diagnosis_.recent_rate(),
           diagnosis_.recent_samples(), c.baseline(), c.statistic(), c.threshold(), c.baseline(), c.alternative(),
           c.options().false_alarm_rate);
-      return Fire("performance", reason, c.statistic(), c.threshold(), now_ms);
+      return Fire("performance", reason, c.statistic(), c.threshold(), now_ms, p.onset_seq, p.onset_task_index);
     }
     const auto& w = *p.window;
     if (!w.full() || w.accuracy() >= w.threshold()) return std::nullopt;
@@ -114,7 +115,8 @@ std::optional<v1::Trigger> TriggerEngine::Evaluate(Policy& p, int64_t now_ms) {
                                      "threshold {:.3f}",
                                      watched_version_.empty() ? "the served model" : watched_version_, w.window(),
                                      w.accuracy(), w.threshold());
-    return Fire("performance", reason, w.accuracy(), w.threshold(), now_ms);
+    const auto oldest = p.window_seqs.empty() ? std::pair<uint64_t, int64_t>{0, 0} : p.window_seqs.front();
+    return Fire("performance", reason, w.accuracy(), w.threshold(), now_ms, oldest.first, oldest.second);
   }
   if (p.kind == "schedule") {
     int64_t every_ms = p.config.value("every_s", int64_t{3600}) * 1000;
@@ -146,8 +148,24 @@ std::optional<v1::Trigger> TriggerEngine::Evaluate(Policy& p, int64_t now_ms) {
   return std::nullopt;
 }
 
+void TriggerEngine::TrackOnset(Policy& p, const RatedAnswer& a) {
+  if (p.cusum) {
+    if (!p.cusum->warmed_up() || p.cusum->statistic() <= 0) {
+      p.at_zero = true;
+    } else if (p.at_zero) {
+      p.at_zero = false;
+      p.onset_seq = a.seq;
+      p.onset_task_index = task_index_;
+    }
+  }
+  if (p.window) {
+    p.window_seqs.emplace_back(a.seq, task_index_);
+    while (static_cast<int64_t>(p.window_seqs.size()) > p.window->window()) p.window_seqs.pop_front();
+  }
+}
+
 v1::Trigger TriggerEngine::Fire(const std::string& policy, const std::string& reason, double statistic,
-                                double threshold, int64_t now_ms) {
+                                double threshold, int64_t now_ms, uint64_t change_seq, int64_t change_task_index) {
   pending_since_ms_ = now_ms;
   v1::Trigger t;
   t.set_policy(policy);
@@ -155,6 +173,8 @@ v1::Trigger TriggerEngine::Fire(const std::string& policy, const std::string& re
   t.set_task_index(task_index_ > 0 ? task_index_ : rated_);
   t.set_statistic(statistic);
   t.set_threshold(threshold);
+  t.set_change_seq(change_seq);
+  t.set_change_task_index(change_task_index);
   *t.mutable_diagnosis() = diagnosis_.Build();
   return t;
 }
@@ -192,6 +212,8 @@ void TriggerEngine::OnCycleStage(v1::CycleStage stage, int64_t now_ms) {
 
 void TriggerEngine::ResetDetectors(bool keep_baseline) {
   for (auto& p : policies_) {
+    p.at_zero = true;
+    p.window_seqs.clear();
     if (p.cusum) {
       if (keep_baseline && p.cusum->warmed_up()) {
         p.cusum->ClearStatistic();

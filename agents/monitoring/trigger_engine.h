@@ -11,9 +11,17 @@
 // within cooldown_s after one ended. After PROMOTED the detectors and the
 // diagnosis start over on the new version; after ROLLED_BACK / ABORTED only
 // the detectors' statistics are cleared, so a new trigger needs new evidence.
+//
+// A performance trigger says where the change began (Trigger.change_seq, the
+// journal seq of the first answer after it): for cusum the answer after the
+// statistic last stood at 0 (the CUSUM's maximum-likelihood change point,
+// Page 1954), for window the oldest answer of the window. Datagen selects
+// inputs from there on, so failures that predate the change (old mistakes,
+// rating noise) do not take the teacher budget.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,6 +43,7 @@ struct RatedAnswer {
   std::string model_version;               // empty: counts for the watched version
   std::string predicted;                   // the answer's label
   std::map<std::string, std::string> tags;  // e.g. {"domain": "banking"}
+  uint64_t seq = 0;                        // journal seq of the answer (0: unknown)
 };
 
 class TriggerEngine {
@@ -84,12 +93,18 @@ class TriggerEngine {
     std::unique_ptr<stats::WindowDetector> window;
     int64_t warmup = 0;
     int64_t seen = 0;  // observations since the detector was reset
+    // Change-point estimate: the answer after the cusum last stood at 0.
+    bool at_zero = true;
+    uint64_t onset_seq = 0;
+    int64_t onset_task_index = 0;
+    std::deque<std::pair<uint64_t, int64_t>> window_seqs;  // window: (seq, task index), oldest first
   };
 
   std::optional<v1::Trigger> Evaluate(Policy& p, int64_t now_ms);
   bool Suppressed(int64_t now_ms) const;
   v1::Trigger Fire(const std::string& policy, const std::string& reason, double statistic, double threshold,
-                   int64_t now_ms);
+                   int64_t now_ms, uint64_t change_seq = 0, int64_t change_task_index = 0);
+  void TrackOnset(Policy& p, const RatedAnswer& a);
   void ResetDetectors(bool keep_baseline);
   std::string RateSummary() const;
 

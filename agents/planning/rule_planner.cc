@@ -161,7 +161,8 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
 
   const std::string spend = fmt::format("{} teacher calls to {} ({})", calls, teacher_name, Money(cost));
   if (!replan) {
-    plan.set_selection_policy("failures_first");
+    const std::string policy = settings_.value("selection_policy", std::string("failures_first"));
+    plan.set_selection_policy(policy);
     std::string why = trigger.reason().empty() ? fmt::format("the {} trigger fired", trigger.policy().empty()
                                                                                           ? std::string("improvement")
                                                                                           : trigger.policy())
@@ -172,7 +173,10 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
                           Percent(trigger.diagnosis().recent_rate()));
     }
     std::string where = focus.empty() ? "" : ", worst in " + Join(focus);
-    plan.set_rationale(fmt::format("Because {}{}{}, label recent failures first with {}.", why, rates, where, spend));
+    const std::string how = policy == "failures_first" ? "label recent failures first"
+                            : policy == "random"       ? "label a random sample of recent inputs"
+                                                       : "label the least confident answers first";
+    plan.set_rationale(fmt::format("Because {}{}{}, {} with {}.", why, rates, where, how, spend));
   } else {
     // A different policy from the last attempt's: the same inputs again would
     // likely give the same candidate.

@@ -285,12 +285,19 @@ void GatewayTraffic::OnTask(const Sent& s, const HttpCompletion& c, std::vector<
       };
       o.arm = header("x-kaizen-arm");
       o.model_version = header("x-kaizen-model-version");
-      if (o.arm.empty() || o.model_version.empty()) {  // /v1/tasks says both in its body too
+      o.deferral = Deferral::From(header("x-kaizen-deferred"), header("x-kaizen-deferred-cost"));
+      if (o.arm.empty() || o.model_version.empty() || !o.deferral.deferred()) {  // /v1/tasks says them in its body too
         json j = route_.chat ? json() : json::parse(c.body, nullptr, false);
         if (o.arm.empty() && j.is_object() && j.contains("arm") && j["arm"].is_string()) o.arm = j["arm"].get<std::string>();
         if (o.model_version.empty() && j.is_object() && j.contains("model_version") && j["model_version"].is_string()) {
           o.model_version = j["model_version"].get<std::string>();
         }
+        if (!o.deferral.deferred()) o.deferral = Deferral::FromTaskJson(j);
+      }
+      if (o.deferral.cost_unreadable && logged_.insert("deferred cost").second) {
+        spdlog::warn("simulator: task {} was deferred to {} with a cost that is not a number >= 0; such costs count "
+                     "as 0 (further ones are not logged)",
+                     s.task_id, o.deferral.teacher);
       }
       if (!o.arm.empty()) ++arms_[o.arm];
       if (!o.model_version.empty()) ++model_versions_[o.model_version];

@@ -19,6 +19,10 @@
 // kind is logged once and counted as failed. ToJson() is the "http" object of
 // the scenario report.
 //
+// Deferral: an answer a teacher gave in the worker's place says so in
+// X-Kaizen-Deferred (the teacher) and X-Kaizen-Deferred-Cost (the call's cost);
+// /v1/tasks also in its body's "deferred". TaskOutcome::deferral carries it.
+//
 // Sticky arms: every answer names its A/B arm (X-Kaizen-Arm: serving,
 // incumbent or candidate). During a rollout a user who got an answer from the
 // candidate must never get one from the incumbent again: the candidate's
@@ -44,6 +48,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/simulator/deferral.h"
 #include "agents/simulator/http_traffic.h"
 #include "runtime/base/result.h"
 
@@ -79,6 +84,9 @@ class GatewayTraffic {
     bool answered = false;  // 200 with an output
     std::string output;
     std::string arm, model_version;  // answered: X-Kaizen-Arm, X-Kaizen-Model-Version
+    // answered: handed to a teacher at serve time (X-Kaizen-Deferred and
+    // X-Kaizen-Deferred-Cost, or /v1/tasks' "deferred" and "deferred_cost")
+    Deferral deferral;
     long status = 0;     // the final HTTP status; 0: no response
     std::string error;   // not answered: why, e.g. "HTTP 401: invalid API key"
   };

@@ -193,7 +193,7 @@ void SimulatorAgent::SendOne() {
   const std::string user = "user-" + std::to_string(rng_() % users_);
   auto phase = promoted_ ? ScenarioTally::Phase::kAfterPromotion
                          : (drifted ? ScenarioTally::Phase::kAfterDrift : ScenarioTally::Phase::kBeforeDrift);
-  tally_.Sent(task_id, index, phase, item.label);
+  tally_.Sent(task_id, index, phase, item.label, cycle_active_);
   if (gateway_) {
     gateway_->SendTask(task_id, item.text, user, item.domain);
     return;
@@ -221,7 +221,7 @@ void SimulatorAgent::OnPump() {
       continue;
     }
     bool duplicate = false;
-    const bool right = tally_.Answered(o.task_id, o.output, &duplicate);
+    const bool right = tally_.Answered(o.task_id, o.output, &duplicate, o.deferral);
     if (duplicate) {
       spdlog::error("task {} answered twice", o.task_id);
       continue;
@@ -232,8 +232,19 @@ void SimulatorAgent::OnPump() {
 
 void SimulatorAgent::OnResult(const sdk::Envelope& e) {
   const auto& r = e.task_result();
+  auto tag = [&r](const char* name) {
+    auto it = r.tags().find(name);
+    return it == r.tags().end() ? std::string() : it->second;
+  };
+  const Deferral deferral = Deferral::From(tag("deferred"), tag("deferred_cost"));
+  if (deferral.cost_unreadable && !warned_deferred_cost_) {
+    warned_deferred_cost_ = true;
+    spdlog::warn("simulator: task {} was deferred to {} with deferred_cost '{}', not a number >= 0; such costs count "
+                 "as 0 (further ones are not logged)",
+                 r.task_id(), deferral.teacher, tag("deferred_cost"));
+  }
   bool duplicate = false;
-  bool right = tally_.Answered(r.task_id(), r.output(), &duplicate);
+  bool right = tally_.Answered(r.task_id(), r.output(), &duplicate, deferral);
   if (duplicate) {
     spdlog::error("task {} answered twice", r.task_id());
     return;

@@ -2,7 +2,9 @@
 // at a set rate (before the drift point from some domains, after it from
 // others), rates each answer 👍 when it matches the gold label (with some
 // noise), and when the scenario is over reports its account to the runtime,
-// which folds it into the run summary.
+// which folds it into the run summary. Answers the worker deferred to a
+// teacher (Deferral: TaskResult tags or the gateway's headers) are counted,
+// with their cost; so are the tasks sent while a cycle runs.
 //
 // The scenario ends once total_tasks were sent, no improvement cycle is
 // running, and tasks_after_cycle more tasks were sent after the last cycle
@@ -76,6 +78,7 @@ class SimulatorAgent : public sdk::Agent {
   bool sending_done_ = false;
   int64_t sending_done_ms_ = 0;
   bool reported_ = false;
+  bool warned_deferred_cost_ = false;  // a deferred_cost tag that is not a number was logged
   uint64_t tick_timer_ = 0;
 
   // via gateway

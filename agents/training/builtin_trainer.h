@@ -7,6 +7,15 @@
 // replay source has; replay_fraction 0 (or no replay source) adds none, and 1
 // adds all of them. The sample is a seeded shuffle: same inputs, same model.
 //
+// Refit (holdout_output_path set): two models from one recipe. The holdout
+// model is trained on the dataset's "train" rows and written to
+// holdout_output_path: evaluation judges it on the "validation" rows it never
+// saw. The model written to output_path - the one deployed - is then trained
+// on "train" and "validation" rows together (its replay sized for that many
+// new rows), so no bought label is left out of what serves. Same seed, same
+// replay sample order, same epochs: they differ only by the held-out rows.
+// A dataset without validation rows makes one model and no holdout file.
+//
 // Runs in the `kaizen train-model` child process (the training agent spawns
 // it); it prints nothing itself.
 #pragma once
@@ -31,12 +40,15 @@ struct BuiltinTrainOptions {
   int epochs = 5;
   std::string version;        // stamped into the output model
   std::string output_path;
+  std::string holdout_output_path;  // non-empty: refit (see above)
   uint64_t seed = 1;
 };
 
 struct BuiltinTrainStats {
-  std::size_t train_rows = 0;   // new rows from the dataset
+  std::size_t train_rows = 0;   // new rows from the dataset in the output model
   std::size_t replay_rows = 0;
+  bool refit = false;
+  std::size_t holdout_train_rows = 0, holdout_replay_rows = 0;  // the holdout model's, with refit
   int epochs = 0;
   double final_loss = 0;
   double seconds = 0;

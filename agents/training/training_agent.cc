@@ -55,6 +55,7 @@ struct TrainingAgent::Run {
   std::string base, dataset;  // local paths of the request's base model and data set
   int attempt = 1;            // trainer processes started for this request
   std::string output_tmp;  // builtin, prompt: the model file written
+  std::string holdout_tmp;  // builtin with refit: the model trained without the validation rows
   CommandJob job;          // command: its work dir and split files
   json result;             // the child's last "result" line
   json last_progress;      // the last progress line's numbers
@@ -186,6 +187,10 @@ Status TrainingAgent::StartBuiltin(Run& run, const std::string& base, const std:
                                    "--dataset", dataset,     "--version", req.output_version(),
                                    "--output",  run.output_tmp, "--epochs", std::to_string(settings().value("epochs", 5)),
                                    "--replay-fraction", fmt::format("{}", settings().value("replay_fraction", 0.5))};
+  if (settings().value("refit", true)) {
+    run.holdout_tmp = tmp + "/model-" + req.output_version() + "-holdout-" + NewId() + ".kzm";
+    argv.insert(argv.end(), {"--holdout-output", run.holdout_tmp});
+  }
   // Replay source: the worker's original training data (spec.worker.skill.train).
   const json spec = settings().value("cluster", json::object()).value("spec", json::object());
   const json train = spec.value("worker", json::object()).value("skill", json::object()).value("train", json::object());
@@ -366,6 +371,7 @@ void TrainingAgent::Retry(const std::string& how) {
   LogNote(r.log_path, message);
   std::error_code ec;
   if (!r.output_tmp.empty()) fs::remove(r.output_tmp, ec);
+  if (!r.holdout_tmp.empty()) fs::remove(r.holdout_tmp, ec);
   if (r.backend == "command") fs::remove_all(r.job.work_dir, ec);
   r.process.reset();
   r.result = json();
@@ -400,6 +406,16 @@ void TrainingAgent::Finish() {
     return;
   }
   json metrics = r.result.is_object() ? r.result : json::object();
+  std::error_code ec;
+  if (!r.holdout_tmp.empty() && fs::exists(r.holdout_tmp, ec)) {
+    // Evaluation judges this one (it never saw the validation rows); the refit is deployed.
+    auto holdout = sdk::StoreArtifactFile(state_dir(), "models", "kzm", r.holdout_tmp);
+    if (!holdout.ok()) {
+      Fail(v1::Error::INTERNAL, "storing the holdout model failed: " + holdout.status().message());
+      return;
+    }
+    metrics["holdout"] = {{"uri", holdout->uri}, {"sha256", holdout->sha256}};
+  }
   metrics["wall_seconds"] =
       static_cast<double>(r.process ? r.process->elapsed_ms() : MonoMs() - r.started_ms) / 1000.0;
   metrics["backend"] = r.backend;
@@ -410,7 +426,6 @@ void TrainingAgent::Finish() {
     metrics["validation_rows"] = r.job.validation_rows;
     metrics["log"] = r.log_path;
     if (r.last_progress.is_object()) metrics["last_progress"] = r.last_progress;
-    std::error_code ec;
     fs::remove_all(r.job.work_dir, ec);  // the model was moved out; the rest is scratch
   }
   Envelope reply;
@@ -445,6 +460,7 @@ void TrainingAgent::Fail(v1::Error::Code code, const std::string& message) {
   spdlog::error("cycle {}: {}", r.request.cycle_id(), text);
   std::error_code ec;
   if (!r.output_tmp.empty()) fs::remove(r.output_tmp, ec);
+  if (!r.holdout_tmp.empty()) fs::remove(r.holdout_tmp, ec);
   // A command's work dir is kept: what it left there helps to find out why.
   ReplyError(r.request, code, text);
   SetState(v1::AGENT_STATE_IDLE, "training failed: " + message);

@@ -6,11 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agents/datagen/teacher.h"
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/prompt_config.h"
 #include "agents/sdk/artifacts.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
+#include "runtime/base/text.h"
 
 namespace kaizen::agents {
 namespace {
@@ -38,6 +40,21 @@ Result<TrainSource> InitialTrainSource(const json& settings) {
   return src;
 }
 
+// FNV-1a: the same task, the same draw (a noisy teacher's answer is reproducible).
+uint64_t TaskDraw(const std::string& task_id) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : task_id) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// A tag's number: fixed point, at most 8 decimals, no trailing zeros ("0.001", "0.3125", "1").
+std::string DecimalTag(double v) {
+  std::string s = fmt::format("{:.8f}", v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
+}
+
 }  // namespace
 
 Status WorkerAgent::OnStart() {
@@ -58,6 +75,7 @@ Status WorkerAgent::OnStart() {
     if (llm_) llm_->SetModel(pending_->prompt);
     pending_.reset();
     SetModelVersion(e.ack().detail());
+    StartTeacher();
     SetState(v1::AGENT_STATE_IDLE, ServingDetail());
   });
   Handle(sdk::Envelope::kError, [this](const sdk::Envelope& e) {
@@ -67,15 +85,113 @@ Status WorkerAgent::OnStart() {
     }
   });
 
+  SetUpDeferral();
   if (settings().contains("model") && settings()["model"].is_object()) {
     const json& m = settings()["model"];
     Status s = LoadModel(m.value("version", ""), m.value("uri", ""), m.value("sha256", ""));
     if (!s.ok()) return s;
+    StartTeacher();
     SetState(v1::AGENT_STATE_IDLE, ServingDetail());
     return Status::OK();
   }
   StartInitialTraining();
   return Status::OK();
+}
+
+void WorkerAgent::SetUpDeferral() {
+  const json defer = settings().value("defer", json::object());
+  if (!defer.is_object() || !defer.value("enabled", false)) return;
+  if (llm_) {
+    // `kaizen validate` refuses this; settings written by hand may still have it.
+    spdlog::warn("spec.worker.defer.enabled is set, but deferral is available for builtin-classifier workers only; "
+                 "this openai worker serves without deferral");
+    deferral_note_ = "deferral off: an openai worker does not defer";
+    return;
+  }
+  auto spec = NamedTeacher(settings(), defer.value("teacher", ""));
+  if (!spec.ok()) {
+    spdlog::error("spec.worker.defer: {}; serving without deferral", spec.status().message());
+    deferral_note_ = "deferral off: " + spec.status().message();
+    return;
+  }
+  DeferralOptions o;
+  o.max_share = defer.value("max_share", 0.25);
+  o.max_cost_per_hour = defer.value("max_cost_per_hour", 0.0);
+  o.window = defer.value("window", 2000);
+  o.cost_per_call = spec->cost_per_call;
+  deferral_.emplace(o, MonoMs());
+  deferral_teacher_ = std::move(*spec);
+  deferral_note_ = "deferral: waiting for a model";
+  spdlog::info("deferral to teacher {}: at most {:.1f}% of the tasks{}", deferral_teacher_->name, 100 * o.max_share,
+               o.max_cost_per_hour > 0 ? fmt::format(" and ${} per hour", o.max_cost_per_hour) : "");
+  // The detail shows the deferral counts; refreshed now and then, since each change is journaled.
+  Every(5000, [this] {
+    if (state() == v1::AGENT_STATE_IDLE) SetState(v1::AGENT_STATE_IDLE, ServingDetail());
+  });
+}
+
+void WorkerAgent::StartTeacher() {
+  if (!deferral_ || teacher_) return;
+  teacher_ = std::make_unique<TeacherCalls>(*deferral_teacher_, state_dir());
+  deferral_note_ = "deferral: preparing teacher " + deferral_teacher_->name;
+  teacher_timer_ = Every(200, [this] { PollTeacher(); });
+}
+
+void WorkerAgent::PollTeacher() {
+  if (!teacher_ || !teacher_->Poll()) return;
+  Cancel(teacher_timer_);
+  if (teacher_->ready()) {
+    spdlog::info("deferral: teacher {} is ready", deferral_teacher_->name);
+    deferral_note_.clear();
+  } else {
+    spdlog::error("deferral: cannot prepare teacher {}: {}; serving without deferral", deferral_teacher_->name,
+                  teacher_->failure().ToString());
+    deferral_note_ = "deferral off: " + teacher_->failure().message();
+  }
+  if (state() == v1::AGENT_STATE_IDLE) SetState(v1::AGENT_STATE_IDLE, ServingDetail());
+}
+
+bool WorkerAgent::TryDefer(const sdk::Envelope& e, sdk::Envelope& reply, std::chrono::steady_clock::time_point t0) {
+  const bool can_call = teacher_ && teacher_->ready() && !draining_ && deferred_in_flight_ < teacher_->capacity();
+  auto charged = deferral_->Decide(reply.task_result().confidence(), can_call, MonoMs());
+  if (!charged) return false;
+  ++deferred_in_flight_;
+  teacher_->Submit(e.task().input(), TaskDraw(e.task().task_id()),
+                   [this, e, reply = std::move(reply), charged = *charged, t0](TeacherAnswer a) mutable {
+                     // On a teacher thread: the answer is sent from the loop.
+                     Post([this, e = std::move(e), reply = std::move(reply), a = std::move(a), charged, t0]() mutable {
+                       FinishDeferred(e, std::move(reply), std::move(a), charged, t0);
+                     });
+                   });
+  return true;
+}
+
+void WorkerAgent::FinishDeferred(const sdk::Envelope& e, sdk::Envelope reply, TeacherAnswer answer, double charged,
+                                 std::chrono::steady_clock::time_point t0) {
+  --deferred_in_flight_;
+  const std::string label = Trim(answer.label);
+  const bool served = answer.status.ok() && !label.empty();
+  deferral_->Settle(charged, answer.cost, served);
+  auto* r = reply.mutable_task_result();
+  if (served) {
+    auto& tags = *r->mutable_tags();
+    tags["deferred"] = deferral_teacher_->name;
+    tags["deferred_cost"] = DecimalTag(answer.cost);
+    tags["worker_answer"] = r->output();
+    tags["worker_confidence"] = DecimalTag(r->confidence());
+    r->set_output(label);
+  } else if (teacher_failures_++ % 100 == 0) {  // the first, then every 100th
+    spdlog::warn("deferral: teacher {} gave no answer ({}); the worker's answer is served ({} so far)",
+                 deferral_teacher_->name, answer.status.ok() ? "an empty one" : answer.status.message(),
+                 teacher_failures_);
+  }
+  // The task waited for the teacher either way.
+  r->set_latency_us(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+  if (Status s = Reply(e, std::move(reply)); !s.ok()) {
+    spdlog::warn("the answer to task {} is not sent: {}", e.task().task_id(), s.ToString());
+  }
+  MaybeFinishDrain();
 }
 
 Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri, const std::string& sha256) {
@@ -233,6 +349,10 @@ void WorkerAgent::OnTask(const sdk::Envelope& e) {
     r->set_output(p.label);
     r->set_confidence(p.confidence);
     r->set_ok(true);
+    if (deferral_ && TryDefer(e, reply, t0)) {
+      ++served_;
+      return;  // answered when the teacher is done
+    }
   }
   ++served_;
   (void)Reply(e, std::move(reply));
@@ -274,15 +394,20 @@ void WorkerAgent::SendLlmAnswers() {
   if (!ready.empty() && !draining_ && state() != v1::AGENT_STATE_STARTING && served_ % 50 == 0) {
     SetState(improving_ ? v1::AGENT_STATE_IMPROVING : v1::AGENT_STATE_IDLE, ServingDetail());
   }
-  if (draining_ && llm_in_flight_ == 0) {
+  MaybeFinishDrain();
+}
+
+void WorkerAgent::MaybeFinishDrain() {
+  if (draining_ && llm_in_flight_ == 0 && deferred_in_flight_ == 0) {
     draining_ = false;
     FinishDrain();
   }
 }
 
 void WorkerAgent::OnDrain() {
-  if (!llm_ || llm_in_flight_ == 0) return FinishDrain();
-  draining_ = true;  // SendLlmAnswers finishes the drain once the last answer is sent
+  if (llm_in_flight_ == 0 && deferred_in_flight_ == 0) return FinishDrain();
+  // SendLlmAnswers or FinishDeferred finishes the drain once the last answer is sent.
+  draining_ = true;
 }
 
 void WorkerAgent::OnCommand(const sdk::Envelope& e) {
@@ -326,6 +451,11 @@ std::string WorkerAgent::ServingDetail() const {
     const auto u = llm_->usage();
     detail += fmt::format(" · llm {} calls, {} tokens, cost {:.4f}", u.calls + u.failures,
                           u.prompt_tokens + u.completion_tokens, u.cost);
+  }
+  if (!deferral_note_.empty()) {
+    detail += " · " + deferral_note_;
+  } else if (deferral_) {
+    detail += " · " + deferral_->Describe() + " to " + deferral_teacher_->name;
   }
   return detail;
 }

@@ -13,8 +13,19 @@
 // Commands: RELOAD_MODEL {"version","uri","sha256"} swaps the model between two
 // tasks; IMPROVE reports `improving` (a clone serves meanwhile); SERVE returns
 // to `idle`. Answers go to the runtime's router: one TaskResult per Task.
+//
+// Deferral (spec.worker.defer, builtin-classifier only): once the worker has a
+// model it prepares the teacher in the background (TeacherCalls) and serves
+// undeferred until it is ready. DeferralPolicy picks the tasks the teacher
+// answers instead; the teacher's answer comes back to the poll loop (Post) and
+// is sent from there, so each task is answered once, by the teacher or (when
+// the teacher fails or answers "") with the worker's own answer. A deferred
+// TaskResult has output = the teacher's answer, confidence = the worker's, and
+// the tags deferred = teacher name, deferred_cost = that call's cost,
+// worker_answer and worker_confidence (decimal strings).
 #pragma once
 
+#include <chrono>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -26,7 +37,9 @@
 #include "agents/models/llm/prompt_model.h"
 #include "agents/models/text_classifier.h"
 #include "agents/sdk/agent.h"
+#include "agents/worker/deferral_policy.h"
 #include "agents/worker/llm_skill.h"
+#include "agents/worker/teacher_calls.h"
 
 namespace kaizen::agents {
 
@@ -51,6 +64,17 @@ class WorkerAgent : public sdk::Agent {
   void OnLlmTask(const sdk::Envelope& e);
   void SendLlmAnswers();
   std::string ServingDetail() const;
+  void MaybeFinishDrain();
+
+  // Deferral: set up from the settings; the teacher is prepared once a model serves.
+  void SetUpDeferral();
+  void StartTeacher();
+  void PollTeacher();
+  // Hands the task to the teacher when the policy says so; then `reply` (the
+  // worker's own answer) is moved and sent once the teacher answers.
+  bool TryDefer(const sdk::Envelope& e, sdk::Envelope& reply, std::chrono::steady_clock::time_point t0);
+  void FinishDeferred(const sdk::Envelope& e, sdk::Envelope reply, TeacherAnswer answer, double charged,
+                      std::chrono::steady_clock::time_point t0);
 
   std::shared_ptr<const models::TextClassifier> model_;
   std::optional<std::future<Trained>> training_;
@@ -67,6 +91,16 @@ class WorkerAgent : public sdk::Agent {
   std::vector<std::pair<sdk::Envelope, sdk::Envelope>> answers_;
   int llm_in_flight_ = 0;  // poll thread only
   bool draining_ = false;
+
+  // spec.worker.defer (poll thread only, but for TeacherCalls' own threads).
+  std::optional<DeferralPolicy> deferral_;
+  std::optional<TeacherSpec> deferral_teacher_;
+  std::string deferral_note_;  // why deferral is off or not ready, for the state detail
+  uint64_t teacher_timer_ = 0;
+  int deferred_in_flight_ = 0;
+  int64_t teacher_failures_ = 0;
+  // Last member: destroyed first, so its threads end before the rest goes.
+  std::unique_ptr<TeacherCalls> teacher_;
 };
 
 }  // namespace kaizen::agents

@@ -24,6 +24,7 @@ int RunTrainModel(const TrainModelOptions& o) {
   t.epochs = o.epochs;
   t.version = o.version;
   t.output_path = o.output;
+  t.holdout_output_path = o.holdout_output;
   auto stats = agents::RunBuiltinTraining(t, [](double fraction, double loss, const std::string& msg) {
     std::printf("progress %.4f loss %.6f %s\n", fraction, loss, msg.c_str());
     std::fflush(stdout);
@@ -35,6 +36,11 @@ int RunTrainModel(const TrainModelOptions& o) {
   nlohmann::json r = {{"train_rows", stats->train_rows}, {"replay_rows", stats->replay_rows},
                       {"epochs", stats->epochs},         {"final_loss", stats->final_loss},
                       {"seconds", stats->seconds}};
+  if (stats->refit) {
+    r["refit"] = true;
+    r["holdout_train_rows"] = stats->holdout_train_rows;
+    r["holdout_replay_rows"] = stats->holdout_replay_rows;
+  }
   std::printf("result %s\n", r.dump().c_str());
   std::fflush(stdout);
   return kExitOk;

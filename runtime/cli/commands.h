@@ -52,10 +52,12 @@ int RunCycles(const CyclesOptions& o);
 
 struct DescribeOptions {
   std::string state_dir;
-  std::string id;               // the cycle id, e.g. c1
+  std::string id;               // the cycle id, e.g. c1; or the model version, e.g. v2
   std::string output = "text";  // text | json
 };
 int RunDescribeCycle(const DescribeOptions& o);
+// kaizen describe model VERSION: registry entry, metrics, calibration (cmd_describe_model.cc).
+int RunDescribeModel(const DescribeOptions& o);
 
 // kaizen fsck: the store's integrity, the journal's order, the artifacts' hashes (cmd_fsck.cc).
 struct FsckOptions {
@@ -136,9 +138,22 @@ struct GatewayKeyOptions {
 };
 int RunGatewayKey(const GatewayKeyOptions& o);
 
+// kaizen import-intents DIR --output FILE: converts an intent data set in
+// CLINC150's raw layout (DIR/data_full.json, DIR/domains.json) to the JSONL the
+// manifests read, written atomically; prints rows per split and domain, and
+// warnings on stderr. Exit 2 when the input is wrong, 1 when FILE cannot be
+// written. See agents/models/intent_import.h and docs/bring-your-own-data.md.
+struct ImportIntentsOptions {
+  std::string dir;
+  std::string output;
+  bool keep_oos = false;  // keep oos_* lists as intent "oos", domain "oos"
+};
+int RunImportIntents(const ImportIntentsOptions& o);
+
 // Internal: the built-in trainer, run by the training agent as a child process.
 struct TrainModelOptions {
   std::string base, dataset, replay_data, version, output;
+  std::string holdout_output;  // refit: the model trained without the validation rows
   std::string replay_split = "train";
   std::vector<std::string> replay_domains;
   double replay_fraction = 0.5;

@@ -34,6 +34,15 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("manifest", validate_file, "Manifest file (YAML)")->required();
   validate_cmd->callback([&] { code = RunValidate(validate_file); });
 
+  ImportIntentsOptions import_intents;
+  auto* import_cmd = app.add_subcommand(
+      "import-intents", "Convert an intent data set in CLINC150's layout (data_full.json, domains.json) to JSONL");
+  import_cmd->add_option("dir", import_intents.dir, "Folder holding data_full.json and domains.json")->required();
+  import_cmd->add_option("-o,--output", import_intents.output, "JSONL file to write (atomically)")->required();
+  import_cmd->add_flag("--keep-oos", import_intents.keep_oos,
+                       "Keep the oos_train/oos_val/oos_test lists as intent \"oos\", domain \"oos\"");
+  import_cmd->callback([&] { code = RunImportIntents(import_intents); });
+
   StatusOptions status;
   auto* status_cmd = app.add_subcommand("status", "Agents, states, versions, bus counters, current cycle");
   status_cmd->add_option("--state-dir", status.state_dir, "State directory of the cluster");
@@ -107,6 +116,13 @@ int main(int argc, char** argv) {
   describe_cycle->add_option("--state-dir", describe.state_dir, "State directory of the cluster (running or not)");
   describe_cycle->add_option("-o,--output", describe.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   describe_cycle->callback([&] { code = RunDescribeCycle(describe); });
+  auto* describe_model = describe_cmd->add_subcommand(
+      "model", "A model version's registry entry and metrics, and how well its confidence matches its accuracy");
+  describe_model->add_option("version", describe.id, "Model version, e.g. v2 (kaizen status shows the serving one)")
+      ->required();
+  describe_model->add_option("--state-dir", describe.state_dir, "State directory of the cluster (running or not)");
+  describe_model->add_option("-o,--output", describe.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  describe_model->callback([&] { code = RunDescribeModel(describe); });
 
   ReportOptions report;
   auto* report_cmd = app.add_subcommand("report", "A self-contained HTML report with charts of the run and a cycle");
@@ -186,6 +202,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--epochs", train.epochs, "Passes over the data")->check(CLI::Range(1, 1000));
   train_cmd->add_option("--version", train.version, "Version stamped into the model")->required();
   train_cmd->add_option("--output", train.output, "Output model file")->required();
+  train_cmd->add_option("--holdout-output", train.holdout_output,
+                        "Refit: write the model trained without the validation rows here, and train --output on "
+                        "every row");
   train_cmd->callback([&] { code = RunTrainModel(train); });
 
   try {

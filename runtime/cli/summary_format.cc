@@ -29,18 +29,46 @@ std::string Rate(const json& v) {
 
 double Seconds(const json& ms) { return ms.is_number() ? ms.get<double>() / 1000.0 : 0.0; }
 
+// 9000 -> "9,000".
+std::string Thousands(long long n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (n < 0 ? "-" : "") + out;
+}
+
+// "deferred 812 of 9,000 tasks (9.0%; 21.3% during the cycle), $0.81": only
+// when the worker handed some answers to a teacher.
+std::string DeferredLine(const json& t) {
+  const long long deferred = t.value("deferred_tasks", 0LL);
+  if (deferred <= 0) return "";
+  char share[96] = "-";
+  const json all = t.value("deferred_share", json()), during = t.value("deferred_share_during_cycle", json());
+  if (all.is_number() && during.is_number()) {
+    std::snprintf(share, sizeof share, "%.1f%%; %.1f%% during the cycle", 100 * all.get<double>(),
+                  100 * during.get<double>());
+  } else if (all.is_number()) {
+    std::snprintf(share, sizeof share, "%.1f%%", 100 * all.get<double>());
+  }
+  return Line("deferred %s of %s tasks (%s), $%.2f", Thousands(deferred).c_str(),
+              Thousands(t.value("answered", 0LL)).c_str(), share, t.value("deferred_cost", 0.0));
+}
+
 }  // namespace
 
 std::string FormatSummary(const json& s) {
   std::string out = Line("=== run summary: cluster %s, %.1f s ===", s.value("cluster", "").c_str(),
                          s.value("wall_seconds", 0.0));
   const json acc = s.value("accuracy", json::object());
-  out += Line("accuracy on live traffic:  before drift %s   after drift %s   after promotion %s",
+  out += Line("accuracy on live traffic:  before drift %s   after drift %s   during the cycle %s   after promotion %s",
               Rate(acc.value("before_drift", json())).c_str(), Rate(acc.value("after_drift", json())).c_str(),
-              Rate(acc.value("after_promotion", json())).c_str());
+              Rate(acc.value("during_cycle", json())).c_str(), Rate(acc.value("after_promotion", json())).c_str());
   const json t = s.value("tasks", json::object());
   out += Line("tasks: %lld submitted, %lld answered, %lld lost, %lld answered twice",
               t.value("submitted", 0LL), t.value("answered", 0LL), t.value("lost", 0LL), t.value("duplicated", 0LL));
+  out += DeferredLine(t);
   const json cycles = s.value("cycles", json::array());
   if (cycles.empty()) out += "cycles: none (no trigger fired)\n";
   for (const auto& c : cycles) {

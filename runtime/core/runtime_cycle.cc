@@ -307,6 +307,7 @@ void Runtime::SendStageRequest() {
       *r->mutable_plan() = plan;
       r->set_base_model(c.incumbent.version);
       r->set_from_seq(1);
+      r->set_change_seq(FromJson<v1::Trigger>(c.trigger).change_seq());
       r->set_attempt(c.attempt);
       break;
     }
@@ -328,6 +329,14 @@ void Runtime::SendStageRequest() {
       r->set_dataset_id(c.dataset.value("id", ""));
       r->set_dataset_uri(c.dataset.value("uri", ""));
       *r->mutable_acceptance() = plan.acceptance();
+      // A refit candidate: the verdict is on its holdout twin (training.refit).
+      if (auto m = store_->GetModel(c.candidate.version); m.ok() && *m) {
+        const json metrics = json::parse((*m)->metrics_json, nullptr, false);
+        if (metrics.is_object() && metrics.contains("holdout") && metrics["holdout"].is_object()) {
+          r->set_holdout_uri(metrics["holdout"].value("uri", ""));
+          r->set_holdout_sha256(metrics["holdout"].value("sha256", ""));
+        }
+      }
       break;
     }
     case v1::CYCLE_STAGE_ROLLING_OUT: {

@@ -2,6 +2,9 @@
 // Counts that happen once per event (answers, feedback, cycle stages) are
 // added where they happen; the rest (router, bus, agents, cycle) is copied
 // from the runtime's own state when a snapshot is taken, once per tick.
+#include <cmath>
+#include <cstdlib>
+
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
@@ -30,6 +33,9 @@ void DeclareFamilies(metrics::MetricsRegistry& m) {
   m.Declare("kaizen_tasks_in_flight", Type::kGauge, "Tasks sent to an instance and not answered yet.");
   m.Declare("kaizen_tasks_queued", Type::kGauge, "Tasks waiting for an instance that can serve.");
   m.Declare("kaizen_task_results_total", Type::kCounter, "Answers by model version and whether the worker succeeded.");
+  m.Declare("kaizen_tasks_deferred_total", Type::kCounter,
+            "Answers a worker deferred to a teacher (spec.worker.defer), by model version and teacher.");
+  m.Declare("kaizen_deferral_cost_dollars_total", Type::kCounter, "What the deferred answers cost, by teacher.");
   m.Declare("kaizen_task_latency_seconds", Type::kHistogram,
             "Time from submission to the answer at the runtime, by model version.", latency);
   m.Declare("kaizen_worker_latency_seconds", Type::kHistogram,
@@ -94,6 +100,14 @@ void Runtime::CountAnswer(const v1::TaskResult& r, const v1::Task& task) {
   const metrics::Labels by_version{{"model_version", r.model_version()}};
   metrics_.Add("kaizen_task_results_total", {{"model_version", r.model_version()}, {"ok", r.ok() ? "true" : "false"}});
   if (r.latency_us() > 0) metrics_.Observe("kaizen_worker_latency_seconds", by_version, r.latency_us() / 1e6);
+  if (auto d = r.tags().find("deferred"); d != r.tags().end()) {
+    metrics_.Add("kaizen_tasks_deferred_total", {{"model_version", r.model_version()}, {"teacher", d->second}});
+    auto c = r.tags().find("deferred_cost");
+    const double cost = c == r.tags().end() ? 0.0 : std::strtod(c->second.c_str(), nullptr);
+    if (std::isfinite(cost) && cost > 0) {
+      metrics_.Add("kaizen_deferral_cost_dollars_total", {{"teacher", d->second}}, cost);
+    }
+  }
   if (task.submitted_ms() > 0) {
     const int64_t waited = WallMs() - task.submitted_ms();
     if (waited >= 0) metrics_.Observe("kaizen_task_latency_seconds", by_version, waited / 1e3);

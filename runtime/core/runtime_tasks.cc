@@ -26,6 +26,14 @@ constexpr size_t kRecentAnswers = 200000;
 // by arrival index) to answer a resubmission from; pruned every eighth of
 // that, at most every kPruneEvery answers. Pending tasks are never pruned.
 constexpr uint64_t kPruneEvery = 8192;
+
+// Tags only a worker sets, about its answer (a deferral to the teacher:
+// agents/worker/worker_agent.h). A task's own value for them is dropped, so a
+// client cannot make an answer look like the teacher's: datagen would take it
+// as a label, and monitoring would rate it as a deferral.
+bool WorkerOnlyTag(const std::string& key) {
+  return key == "deferred" || key == "deferred_cost" || key == "worker_answer" || key == "worker_confidence";
+}
 }  // namespace
 
 void Runtime::RestoreTasks() {
@@ -145,7 +153,10 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   *full = r;
   full->set_worker_id(in.identity);
   full->set_input(done->task.input());
-  *full->mutable_tags() = done->task.tags();
+  // The task's tags, and the worker's own (e.g. `deferred`) for keys the task did not set.
+  for (const auto& [k, v] : done->task.tags()) {
+    if (!WorkerOnlyTag(k)) (*full->mutable_tags())[k] = v;
+  }
   full->set_routing_key(done->task.routing_key());
   full->set_attempt(done->task.attempt());
   full->set_task_index(done->index);
@@ -159,7 +170,7 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   ra.worker = in.identity;
   ra.model_version = r.model_version();
   ra.output = r.output();
-  ra.tags = done->task.tags();
+  ra.tags = full->tags();
   recent_order_.push_back(r.task_id());
   // Not beyond what the store keeps: feedback on a pruned task is refused, not joined from memory.
   while (recent_order_.size() > std::min<uint64_t>(kRecentAnswers, manifest_.runtime.keep_answered_tasks)) {

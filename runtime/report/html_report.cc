@@ -72,6 +72,33 @@ std::string Table(const std::vector<std::string>& head, const std::vector<std::v
   return o + "</table>\n";
 }
 
+// One line each, when there is something to say: the simulated users'
+// accuracy per phase, and the answers deferred to a teacher.
+std::string RunFigures(const json& tl) {
+  std::string accuracy;
+  const json& acc = tl.contains("scenario_accuracy") ? tl["scenario_accuracy"] : json();
+  if (acc.is_object()) {
+    for (const auto& [key, label] : {std::pair{"before_drift", "before drift"}, {"after_drift", "after drift"},
+                                     {"during_cycle", "during the cycle"}, {"after_promotion", "after promotion"}}) {
+      if (!acc.contains(key)) continue;  // a report from before that phase was measured
+      accuracy += std::string(accuracy.empty() ? "" : " · ") + label + " " +
+                  (acc[key].is_number() ? Pct(acc[key].get<double>()) : "—");
+    }
+  }
+  std::string deferred;
+  const json& d = tl.contains("deferred") ? tl["deferred"] : json();
+  if (I(d, "deferred") > 0) {
+    deferred = fmt::format("{} of {} answers ({}", I(d, "deferred"), I(d, "answers"),
+                           Pct(D(d, "deferred") / std::max(1.0, D(d, "answers"))));
+    if (I(d, "answers_during_cycle") > 0) {
+      deferred += "; " + Pct(D(d, "deferred_during_cycle") / D(d, "answers_during_cycle")) + " during a cycle";
+    }
+    deferred += fmt::format("), ${:.2f}", D(d, "cost"));
+  }
+  if (accuracy.empty() && deferred.empty()) return "";
+  return KeyValues({{"users' accuracy", accuracy}, {"deferred to a teacher", deferred}});
+}
+
 std::string QualityChart(const json& tl, double t0, double span) {
   ChartSpec c;
   c.title = "Quality on live traffic";
@@ -413,6 +440,7 @@ std::string RenderHtmlReport(const ReportInput& in) {
                      FormatIsoMs(I(tl, "end_ms")), tasks, up, down, FormatIsoMs(in.generated_ms))) +
        "</p>\n";
   o += "<h2>The run</h2>\n";
+  o += RunFigures(tl);
   o += QualityChart(tl, t0, span);
   o += TrafficChart(tl, t0, span);
   o += TeacherChart(tl, in.story, t0, span);

@@ -18,6 +18,9 @@ struct ReportInput {
   nlohmann::json story;         // LoadCycleStory() of the cycle reported on; null when there is none
 };
 
+// Figures: with a simulator, its users' accuracy per phase (before and after
+// the drift, during the cycle, after a promotion); the answers deferred to a
+// teacher, overall and during a cycle, with their cost (when there were any).
 // Charts: quality (thumbs-up rate and, with a simulator, accuracy) over time with the
 // drift, triggers and outcomes marked; answers per model version; the A/B
 // test's cumulative thumbs-up rate per arm; teacher spend against the plan's budget;

@@ -1,6 +1,8 @@
 #include "runtime/report/timeline.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -26,6 +28,20 @@ int64_t NiceBucket(int64_t span_ms, int target) {
 struct Counts {
   int64_t tasks = 0, up = 0, down = 0;
 };
+
+// Answers a teacher gave in the worker's place (TaskResult tag `deferred`).
+struct DeferredCounts {
+  int64_t answers = 0, deferred = 0, answers_in_cycle = 0, deferred_in_cycle = 0;
+  double cost = 0;
+};
+
+// A tag's cost such as "0.001"; 0 when missing or not a finite number >= 0.
+double TimelineCost(const std::string& text) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  return text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v) || v < 0 ? 0 : v;
+}
 
 std::string StageLabel(v1::CycleStage s) {
   switch (s) {
@@ -89,6 +105,7 @@ Result<json> LoadTimeline(const store::Store& store, const TimelineOptions& opti
     }
   }
   std::map<uint64_t, int64_t> index_ts;
+  DeferredCounts deferred;
 
   f.kind = "task_result";
   s = ScanJournal(store, f, [&](const store::JournalEvent& row, const v1::Envelope& e) {
@@ -98,6 +115,15 @@ Result<json> LoadTimeline(const store::Store& store, const TimelineOptions& opti
     if (i < 0) return;
     ++total[i].tasks;
     ++version_counts(r.model_version())[i].tasks;
+    const bool in_cycle = !e.cycle_id().empty();
+    ++deferred.answers;
+    deferred.answers_in_cycle += in_cycle;
+    auto teacher = r.tags().find("deferred");
+    if (teacher == r.tags().end() || teacher->second.empty()) return;
+    ++deferred.deferred;
+    deferred.deferred_in_cycle += in_cycle;
+    auto cost = r.tags().find("deferred_cost");
+    if (cost != r.tags().end()) deferred.cost += TimelineCost(cost->second);
   });
   if (!s.ok()) return s;
   f.kind = "feedback";
@@ -170,8 +196,15 @@ Result<json> LoadTimeline(const store::Store& store, const TimelineOptions& opti
       accuracy.push_back({{"t_ms", index_ts[mid]}, {"accuracy", b.value("accuracy", 0.0)}, {"tasks", b.value("tasks", 0)}});
     }
   }
-  return json{{"start_ms", from},   {"end_ms", to},         {"bucket_ms", bucket}, {"buckets", buckets},
-              {"versions", versions}, {"accuracy", accuracy}, {"markers", markers},  {"teacher", teacher}};
+  json out{{"start_ms", from},   {"end_ms", to},         {"bucket_ms", bucket}, {"buckets", buckets},
+           {"versions", versions}, {"accuracy", accuracy}, {"markers", markers},  {"teacher", teacher}};
+  out["deferred"] = {{"answers", deferred.answers},
+                     {"deferred", deferred.deferred},
+                     {"cost", deferred.cost},
+                     {"answers_during_cycle", deferred.answers_in_cycle},
+                     {"deferred_during_cycle", deferred.deferred_in_cycle}};
+  out["scenario_accuracy"] = scenario.is_object() ? scenario.value("accuracy", json(nullptr)) : json(nullptr);
+  return out;
 }
 
 }  // namespace kaizen::report

@@ -25,7 +25,12 @@ struct TimelineOptions {
 //  "versions":["v1","v2"],                       in order of first appearance
 //  "accuracy":[{"t_ms","accuracy","tasks"}],      from the scenario report; [] without a simulator
 //  "markers":[{"t_ms","kind","label"}],           kind: drift, trigger, promoted, rolled_back, aborted
-//  "teacher":[{"t_ms","cycle","calls","cost"}]}   cumulative teacher calls and cost, at each dataset
+//  "teacher":[{"t_ms","cycle","calls","cost"}],   cumulative teacher calls and cost, at each dataset
+//  "deferred":{"answers","deferred","cost",        answers a teacher gave in the worker's place (tag
+//              "answers_during_cycle","deferred_during_cycle"}, `deferred`, cost: tag `deferred_cost`);
+//                                                 during a cycle: journaled while one ran
+//  "scenario_accuracy":{"before_drift","after_drift","during_cycle","after_promotion"}|null}
+//                                                 the simulated users' accuracy per phase, from the scenario report
 Result<nlohmann::json> LoadTimeline(const store::Store& store, const TimelineOptions& options);
 
 }  // namespace kaizen::report

@@ -322,3 +322,55 @@ TEST_CASE("an LLM planner without its endpoint is refused at its key", "[config]
   REQUIRE(wrong.errors.size() == 1);
   CHECK(wrong.errors[0].ToString().find("m.yaml:6:23: error: spec.planning.backend: expected one of \"rules\", \"openai\"") == 0);
 }
+
+TEST_CASE("worker.defer: defaults and its rules - a classifier worker and a teacher by name", "[config]") {
+  TempDir dir("defer");
+  dir.Write("d.jsonl", "{}\n");
+  auto load = [&](const std::string& worker_and_teachers) {
+    return LoadManifestFile(dir.Write("m.yaml", "apiVersion: kaizen.dev/v1\nkind: Cluster\nmetadata: {name: t}\n"
+                                                "spec:\n"
+                                                "  data: {d: {path: d.jsonl}}\n" +
+                                                    worker_and_teachers));
+  };
+  LoadResult plain = load("  worker: {skill: {train: {dataset: d}}}\n");
+  INFO(Dump(plain));
+  REQUIRE(plain.ok());
+  CHECK(plain.manifest.spec.at("worker").at("defer") ==
+        nlohmann::json::parse(R"({"enabled": false, "max_share": 0.25, "max_cost_per_hour": 0.0, "teacher": "",
+                                  "window": 2000})"));
+
+  LoadResult ok = load("  worker: {skill: {train: {dataset: d}}, defer: {enabled: true, teacher: big}}\n"
+                       "  teachers: [{name: small, train: {dataset: d}}, {name: big, train: {dataset: d}}]\n");
+  INFO(Dump(ok));
+  CHECK(ok.ok());
+
+  LoadResult unknown = load("  worker: {skill: {train: {dataset: d}}, defer: {enabled: true, teacher: huge}}\n"
+                            "  teachers: [{name: small, train: {dataset: d}}, {name: big, train: {dataset: d}}]\n");
+  INFO(Dump(unknown));
+  CHECK(Only(unknown, "spec.worker.defer.teacher").message ==
+        "expected the name of a teacher in spec.teachers (small, big), found \"huge\"");
+
+  LoadResult alone = load("  worker: {skill: {train: {dataset: d}}, defer: {enabled: true}}\n");
+  INFO(Dump(alone));
+  CHECK(Contains(Only(alone, "spec.worker.defer.enabled").message, "add one to spec.teachers"));
+
+  LoadResult off = load("  worker: {skill: {train: {dataset: d}}, defer: {enabled: false, teacher: huge}}\n");
+  INFO(Dump(off));
+  CHECK(off.ok());  // not checked while off
+
+  LoadResult share = load("  worker: {skill: {train: {dataset: d}}, defer: {max_share: 1.5, window: 5}}\n");
+  INFO(Dump(share));
+  CHECK(Only(share, "spec.worker.defer.max_share").message == "expected number in [0, 1], found 1.5 (number)");
+  CHECK(Contains(Only(share, "spec.worker.defer.window").message, "expected integer in 10..100000"));
+}
+
+TEST_CASE("worker.defer on an LLM worker is refused at defer.enabled with the reason", "[config]") {
+  LoadResult r = LoadManifestString(Minimal("    defer: {enabled: true}\n"
+                                            "  teachers: [{name: big, backend: openai}]\n"),
+                                    "m.yaml");
+  INFO(Dump(r));
+  const Diagnostic d = Only(r, "spec.worker.defer.enabled");
+  CHECK(Contains(d.message, "builtin-classifier workers only"));
+  CHECK(Contains(d.message, "spec.worker.skill.backend is openai"));
+  CHECK(d.ToString().find("m.yaml:8:") == 0);
+}

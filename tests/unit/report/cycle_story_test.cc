@@ -334,3 +334,61 @@ TEST_CASE("a store with no events and no cycles still gives a report: empty char
   CHECK(html.find(">no data<") != std::string::npos);
   CHECK(html.find("</html>") != std::string::npos);
 }
+
+TEST_CASE("the report says the users' accuracy per phase and how many answers were deferred to a teacher") {
+  testing::TempDir dir;
+  const std::string db = (dir.path() / "state.db").string();
+  {
+    auto s = store::Store::Open(db);
+    REQUIRE(s.ok());
+    Journal j(**s);
+    // 8 answers, 4 of them during cycle c1; 1 deferred before it, 2 during it.
+    for (uint64_t i = 1; i <= 8; ++i) {
+      v1::Envelope r;
+      auto* t = r.mutable_task_result();
+      t->set_task_id("t" + std::to_string(i));
+      t->set_model_version("v1");
+      t->set_ok(true);
+      t->set_task_index(i);
+      if (i == 2 || i == 6 || i == 7) {
+        (*t->mutable_tags())["deferred"] = "oracle";
+        (*t->mutable_tags())["deferred_cost"] = i == 7 ? "not a number" : "0.25";
+      }
+      j.Add("task_result", i > 4 ? "c1" : "", kT0 + static_cast<int64_t>(i) * 1000, r);
+    }
+    v1::Envelope sc;
+    sc.mutable_scenario_report()->set_json(
+        R"({"drift_at_task": 3, "accuracy": {"before_drift": 0.9, "after_drift": 0.5, "during_cycle": 0.75, "after_promotion": null}})");
+    j.Add("scenario", "", kT0 + 10000, sc);
+  }
+  auto ro = store::Store::Open(db, store::Store::Mode::kReadOnly);
+  REQUIRE(ro.ok());
+  auto tl = report::LoadTimeline(**ro, {});
+  REQUIRE(tl.ok());
+  INFO(tl->dump());
+  const json& d = (*tl)["deferred"];
+  CHECK(d["answers"] == 8);
+  CHECK(d["deferred"] == 3);
+  CHECK(d["answers_during_cycle"] == 4);
+  CHECK(d["deferred_during_cycle"] == 2);
+  CHECK(d["cost"] == Approx(0.5));  // a cost that is not a number counts as 0
+  CHECK((*tl)["scenario_accuracy"]["during_cycle"] == Approx(0.75));
+
+  report::ReportInput in;
+  in.cluster = "deferring";
+  in.timeline = *tl;
+  in.cycles = json::array();
+  in.story = nullptr;
+  const std::string html = report::RenderHtmlReport(in);
+  CHECK(html.find("before drift 90.0% · after drift 50.0% · during the cycle 75.0% · after promotion —") !=
+        std::string::npos);
+  CHECK(html.find("<td>3 of 8 answers (37.5%; 50.0% during a cycle), $0.50</td>") != std::string::npos);
+
+  // Without a simulator and with no deferral: neither line.
+  in.timeline.erase("deferred");
+  in.timeline["scenario_accuracy"] = nullptr;
+  const std::string plain = report::RenderHtmlReport(in);
+  CHECK(plain.find("deferred to a teacher") == std::string::npos);
+  CHECK(plain.find("users&apos; accuracy") == std::string::npos);
+  CHECK(plain.find("users' accuracy") == std::string::npos);
+}

@@ -252,5 +252,52 @@ TEST_CASE("corrections_first: corrected inputs first, then the policy's order wi
   CHECK(sel.counts["thumbs_down"] == 7);
 }
 
+v1::TaskResult Deferred(const std::string& id, const std::string& text, const std::string& teacher_answer,
+                        const std::string& worker_answer, double conf) {
+  v1::TaskResult r = AnsweredTask(id, text, teacher_answer, conf, "travel");
+  (*r.mutable_tags())["deferred"] = "oracle";
+  (*r.mutable_tags())["deferred_cost"] = "0.001";
+  (*r.mutable_tags())["worker_answer"] = worker_answer;
+  (*r.mutable_tags())["worker_confidence"] = "0.2";
+  return r;
+}
+
+TEST_CASE("a deferred answer is a correction from deferral:<teacher> and a person's correction wins in any order") {
+  CandidatePool pool;
+  pool.AddResult(Deferred("d1", "book a flight", " book_flight ", "book_hotel", 0.2), 1);
+  pool.AddResult(AnsweredTask("p1", "my balance", "balance", 0.3, "banking"), 2);  // not deferred
+  // A person corrects d2 before and d3 after its deferred result is seen.
+  pool.AddFeedback(Correction("d2", "car_rental", "alice"), 9);
+  pool.AddResult(Deferred("d2", "rent a car", "book_flight", "book_hotel", 0.1), 3);
+  pool.AddResult(Deferred("d3", "rent a bike", "book_flight", "book_hotel", 0.1), 4);
+  pool.AddFeedback(Correction("d3", "bike_rental", "bob"), 2);  // an older seq, still a person's
+  v1::TaskResult empty = Deferred("d4", "x y z", "  ", "book_hotel", 0.1);  // no label to use
+  pool.AddResult(empty, 5);
+
+  std::map<std::string, Candidate> by_id;
+  for (auto& c : pool.Candidates(false)) by_id[c.task_id] = c;
+  REQUIRE(by_id.size() == 5);
+  CHECK(by_id["d1"].correction == "book_flight");
+  CHECK(by_id["d1"].correction_source == "deferral:oracle");
+  CHECK(by_id["d1"].predicted == "book_hotel");  // the worker's own answer
+  CHECK(by_id["d1"].confidence == Approx(0.2));
+  CHECK_FALSE(by_id["d1"].thumbs_down);          // nobody rated it
+  CHECK(by_id["p1"].correction.empty());
+  CHECK(by_id["d2"].correction == "car_rental");
+  CHECK(by_id["d2"].correction_source == "alice");
+  CHECK(by_id["d3"].correction == "bike_rental");
+  CHECK(by_id["d3"].correction_source == "bob");
+  CHECK(by_id["d4"].correction.empty());
+  CHECK(CandidateSelector::CountCorrected(pool.Candidates(false)) == 3);
+
+  // corrections_first takes the deferred answer without a teacher call.
+  SelectionOptions o;
+  o.limit = 10;
+  o.corrections_first = true;
+  o.teacher_limit = 0;
+  Selection sel = CandidateSelector(o).Select(pool.Candidates(true));
+  CHECK(sel.counts["correction"] == 3);
+}
+
 }  // namespace
 }  // namespace kaizen::agents

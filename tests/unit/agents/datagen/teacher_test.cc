@@ -126,5 +126,51 @@ TEST_CASE("corrected inputs are labeled by their correction, as people, without 
   for (const auto& r : out.rows) CHECK(r.teacher.rfind("human:", 0) == 0);
 }
 
+TEST_CASE("a deferred answer labels its row as deferral:<teacher> unless someone rated it down") {
+  testing::TempDir tmp{"teacher"};
+  auto spec = FirstTeacher(Settings(WriteToy(tmp.path()), 0.0));
+  REQUIRE(spec.ok());
+  auto teacher = Teacher::LoadOrTrain(*spec, tmp.path().string());
+  REQUIRE(teacher.ok());
+  std::vector<SelectedCandidate> sel = {Selected("d1", "airport plane", "travel", "deferral:oracle"),
+                                        Selected("d2", "money account", "travel", "deferral:oracle")};
+  sel[0].candidate.thumbs_down = false;  // nobody rated it
+  sel[1].candidate.thumbs_down = true;   // the teacher's answer was rated wrong: no label for it
+  std::atomic<std::size_t> done{0};
+  auto out = LabelSelection(sel, &*teacher, 4, 1, &done);
+  CHECK(out.teacher_calls == 0);
+  REQUIRE(out.rows.size() == 1);
+  CHECK(out.rows[0].task_id == "d1");
+  CHECK(out.rows[0].label == "travel");
+  CHECK(out.rows[0].teacher == "deferral:oracle");
+  CHECK(out.corrected_by == std::map<std::string, int64_t>{{"deferral:oracle", 1}});
+}
+
+TEST_CASE("a teacher is found by name, and its answer comes with its cost") {
+  testing::TempDir tmp{"teacher"};
+  json settings = Settings(WriteToy(tmp.path()), 0.0);
+  json second = settings["cluster"]["spec"]["teachers"][0];
+  second["name"] = "sage";
+  second["cost_per_call"] = 0.25;
+  settings["cluster"]["spec"]["teachers"].push_back(second);
+  auto first = NamedTeacher(settings, "");
+  REQUIRE(first.ok());
+  CHECK(first->name == "oracle");
+  auto sage = NamedTeacher(settings, "sage");
+  REQUIRE(sage.ok());
+  CHECK(sage->cost_per_call == 0.25);
+  auto none = NamedTeacher(settings, "guru");
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().message() == "no teacher named 'guru' in spec.teachers (oracle, sage)");
+
+  auto teacher = Teacher::LoadOrTrain(*sage, tmp.path().string());
+  REQUIRE(teacher.ok());
+  TeacherAnswer a = teacher->Answer("bank account money", 1);
+  CHECK(a.status.ok());
+  CHECK(a.label == "banking");
+  CHECK(a.cost == 0.25);
+  CHECK(teacher->Label("bank account money", 1) == "banking");
+}
+
 }  // namespace
 }  // namespace kaizen::agents

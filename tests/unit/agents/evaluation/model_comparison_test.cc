@@ -126,3 +126,32 @@ TEST_CASE("with many categories a drop that is significant alone is not a regres
   CHECK(r2.regressions(0).value() == "home");
   CHECK_FALSE(r2.pass());
 }
+
+TEST_CASE("a sound refit keeps the holdout verdict and says which model is deployed") {
+  std::vector<PairedPrediction> items;
+  Add(items, "banking", 200, 180, 100);
+  auto r = CompareModels(items, Accept(0.02, 0.05), {});
+  REQUIRE(r.pass());
+  r.set_refit(true);
+  r.set_refit_accuracy_seen(0.95);
+  ApplyRefitCheck(r);
+  CHECK(r.pass());
+  CHECK(r.verdict().find("refitted") != std::string::npos);
+}
+
+TEST_CASE("a refit that scores below its holdout twin on rows it was trained on fails the candidate") {
+  std::vector<PairedPrediction> items;
+  Add(items, "banking", 200, 180, 100);
+  auto r = CompareModels(items, Accept(0.02, 0.05), {});
+  REQUIRE(r.pass());
+  r.set_refit(true);
+  r.set_refit_accuracy_seen(0.80);  // holdout 0.90 on the same rows, unseen
+  ApplyRefitCheck(r);
+  CHECK_FALSE(r.pass());
+  CHECK(r.verdict().find("not deployed") != std::string::npos);
+
+  auto plain = CompareModels(items, Accept(0.02, 0.05), {});
+  const std::string before = plain.verdict();
+  ApplyRefitCheck(plain);  // no refit: nothing changes
+  CHECK(plain.verdict() == before);
+}

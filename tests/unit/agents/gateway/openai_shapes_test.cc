@@ -117,3 +117,21 @@ TEST_CASE("openai shapes: a completion, its stream and a task answer carry the t
   CHECK(t["model_version"] == "v2");
   CHECK(ErrorBody("m", ErrorType(429), "rate_limit_exceeded")["error"]["type"] == "rate_limit_error");
 }
+
+TEST_CASE("a /v1/tasks answer names the teacher when the task was deferred and says nothing otherwise", "[gateway]") {
+  kaizen::v1::TaskResult r;
+  r.set_task_id("kz-2");
+  r.set_output("balance");
+  r.set_model_version("v1");
+  r.set_arm("serving");
+  r.set_confidence(0.12);
+  CHECK_FALSE(TaskAnswer(r).contains("deferred"));
+  (*r.mutable_tags())["domain"] = "banking";
+  CHECK_FALSE(TaskAnswer(r).contains("deferred"));
+  (*r.mutable_tags())["deferred"] = "oracle";
+  (*r.mutable_tags())["deferred_cost"] = "0.001";
+  json t = TaskAnswer(r);
+  CHECK(t["deferred"] == "oracle");
+  CHECK(t["output"] == "balance");
+  CHECK(t["confidence"] == 0.12);
+}

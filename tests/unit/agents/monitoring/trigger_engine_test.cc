@@ -200,3 +200,50 @@ TEST_CASE("roi policy weighs the expected gain against the cycle's cost") {
     }
   }
 }
+
+TEST_CASE("a cusum trigger dates the change near where the down-rate rose") {
+  TriggerEngine e(Cusum(), 0);
+  std::mt19937_64 rng(3);
+  std::optional<v1::Trigger> t;
+  const int change_at = 3000;
+  for (int i = 0; i < 20000 && !t; ++i) {
+    RatedAnswer a = Answer(rng, i, i < change_at ? 0.08 : 0.5);
+    a.seq = 1000 + static_cast<uint64_t>(i) * 2;  // seqs of the answers, not the ratings' order
+    e.SetTaskIndex(i + 1);
+    t = e.Observe(a, i * 10);
+  }
+  REQUIRE(t);
+  CHECK(t->task_index() > change_at);
+  // The estimate falls shortly before or after the true change, far from the start.
+  const int64_t change_seq = 1000 + change_at * 2;
+  CHECK(static_cast<int64_t>(t->change_seq()) > change_seq - 200);
+  CHECK(static_cast<int64_t>(t->change_seq()) < change_seq + 200);
+  CHECK(t->change_task_index() > change_at - 100);
+  CHECK(t->change_task_index() < change_at + 100);
+}
+
+TEST_CASE("a window trigger dates the change at the window's oldest answer and a schedule dates none") {
+  TriggerEngine::Options o;
+  o.triggers = json::array({{{"policy", "performance"}, {"detector", "window"}, {"window", 100}, {"threshold", 0.8},
+                             {"warmup_tasks", 0}}});
+  TriggerEngine e(o, 0);
+  std::optional<v1::Trigger> t;
+  for (int i = 0; i < 1000 && !t; ++i) {
+    RatedAnswer a;
+    a.down = i >= 500;
+    a.model_version = "v1";
+    a.seq = static_cast<uint64_t>(i) + 1;
+    t = e.Observe(a, i);
+  }
+  REQUIRE(t);
+  // Conservative: the window holds the change, so it starts a little before it.
+  CHECK(t->change_seq() > 400);
+  CHECK(t->change_seq() <= 501);
+
+  TriggerEngine::Options so;
+  so.triggers = json::array({{{"policy", "schedule"}, {"every_s", 1}}});
+  TriggerEngine s(so, 0);
+  auto st = s.Tick(2000);
+  REQUIRE(st);
+  CHECK(st->change_seq() == 0);
+}

@@ -49,13 +49,19 @@ struct FakeGateway {
                         "application/json");
         return;
       }
-      res.set_content(json{{"id", key},
-                           {"output", "label-" + body.value("input", "")},
-                           {"model_version", "v1"},
-                           {"arm", "serving"},
-                           {"confidence", 0.9}}
-                          .dump(),
-                      "application/json");
+      json answer{{"id", key},
+                  {"output", "label-" + body.value("input", "")},
+                  {"model_version", "v1"},
+                  {"arm", "serving"},
+                  {"confidence", 0.9}};
+      // Deferred to the teacher: said in the headers and the body, or (an older gateway) the body only.
+      const std::string input = body.value("input", "");
+      if (input == "hard") {
+        res.set_header("X-Kaizen-Deferred", "oracle");
+        res.set_header("X-Kaizen-Deferred-Cost", "0.002");
+      }
+      if (input == "hard" || input == "hard-body") answer["deferred"] = "oracle";
+      res.set_content(answer.dump(), "application/json");
     });
     s.server.Post("/v1/feedback", [this](const httplib::Request& req, httplib::Response& res) {
       json body = json::parse(req.body);
@@ -525,4 +531,27 @@ TEST_CASE("GatewayTraffic counts a user going back from the candidate to the inc
   json j = g.ToJson();
   CHECK(j["arm_flips_back"] == 2);
   CHECK(j["arms"] == json{{"serving", 0}, {"incumbent", 7}, {"candidate", 4}});
+}
+
+TEST_CASE("GatewayTraffic reads a deferral to the teacher from the headers or the /v1/tasks body",
+          "[simulator][http]") {
+  FakeGateway gw;
+  gw.not_ready_for = 0;
+  REQUIRE(gw.s.Start() > 0);
+  GatewayTraffic g(Options(gw.s.url()));
+  PollWhile(g, [&](const auto&) { return g.ready(); });
+  REQUIRE(g.ready());
+  g.SendTask("sim-1", "hard", "user-1", "");
+  g.SendTask("sim-2", "hard-body", "user-2", "");
+  g.SendTask("sim-3", "easy", "user-3", "");
+  std::map<std::string, GatewayTraffic::TaskOutcome> out;
+  for (auto& o : PollWhile(g, [](const auto& all) { return all.size() == 3; })) out[o.task_id] = std::move(o);
+  REQUIRE(out.size() == 3);
+  CHECK(out["sim-1"].deferral.deferred());
+  CHECK(out["sim-1"].deferral.teacher == "oracle");
+  CHECK(out["sim-1"].deferral.cost == Approx(0.002));
+  CHECK(out["sim-2"].deferral.teacher == "oracle");
+  CHECK(out["sim-2"].deferral.cost == 0.0);
+  CHECK_FALSE(out["sim-3"].deferral.deferred());
+  CHECK(out["sim-3"].output == "label-easy");
 }

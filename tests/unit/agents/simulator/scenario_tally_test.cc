@@ -47,3 +47,55 @@ TEST_CASE("a failed task is no longer outstanding and is counted apart from lost
   CHECK(j["tasks"]["lost"] == 0);
   CHECK(j["tasks"]["answered"] == 1);
 }
+
+TEST_CASE("the tally measures accuracy during the cycle and counts deferred answers and their cost",
+          "[simulator]") {
+  ScenarioTally t;
+  t.Sent("a", 1, Phase::kAfterDrift, "x");
+  t.Sent("b", 2, Phase::kAfterDrift, "x", /*during_cycle=*/true);
+  t.Sent("c", 3, Phase::kAfterDrift, "x", true);
+  t.Sent("d", 4, Phase::kAfterDrift, "x", true);
+  t.Sent("e", 5, Phase::kAfterPromotion, "x", true);  // a second cycle, after the first one's promotion
+  t.Sent("f", 6, Phase::kAfterPromotion, "x");
+  const kaizen::agents::Deferral teacher = kaizen::agents::Deferral::From("oracle", "0.25");
+  bool dup = false;
+  CHECK_FALSE(t.Answered("a", "y", &dup, kaizen::agents::Deferral::From("oracle", "0.5")));
+  CHECK(t.Answered("b", "x", &dup, teacher));
+  CHECK(t.Answered("c", "x", &dup));
+  CHECK_FALSE(t.Answered("d", "y", &dup));
+  CHECK(t.Answered("e", "x", &dup));
+  CHECK_FALSE(t.Answered("b", "x", &dup, teacher));  // a duplicate: its deferral is not counted again
+  CHECK(dup);
+  CHECK(t.AccuracyDuringCycle() == Approx(0.75));
+  CHECK(t.Accuracy(Phase::kAfterDrift) == Approx(0.5));  // the cycle's tasks count in their phase too
+  CHECK(t.deferred() == 2);
+  CHECK(t.deferred_cost() == Approx(0.75));
+
+  auto j = t.ToJson();
+  INFO(j.dump(2));
+  CHECK(j["accuracy"]["during_cycle"] == Approx(0.75));
+  CHECK(j["accuracy"]["after_drift"] == Approx(0.5));
+  CHECK(j["accuracy"]["after_promotion"] == Approx(1.0));
+  CHECK(j["answered_by_phase"] == nlohmann::json{{"before_drift", 0}, {"after_drift", 4}, {"after_promotion", 1}});
+  const auto& tasks = j["tasks"];
+  CHECK(tasks["tasks_during_cycle"] == 4);
+  CHECK(tasks["accuracy_during_cycle"] == Approx(0.75));
+  CHECK(tasks["deferred_tasks"] == 2);
+  CHECK(tasks["deferred_tasks_during_cycle"] == 1);
+  CHECK(tasks["deferred_share"] == Approx(2.0 / 5.0));
+  CHECK(tasks["deferred_share_during_cycle"] == Approx(0.25));
+  CHECK(tasks["deferred_cost"] == Approx(0.75));
+  CHECK(tasks["lost"] == 1);
+}
+
+TEST_CASE("with no answers the shares and the accuracy during the cycle are null and nothing was deferred",
+          "[simulator]") {
+  auto j = ScenarioTally().ToJson();
+  CHECK(j["accuracy"]["during_cycle"].is_null());
+  CHECK(j["tasks"]["accuracy_during_cycle"].is_null());
+  CHECK(j["tasks"]["deferred_share"].is_null());
+  CHECK(j["tasks"]["deferred_share_during_cycle"].is_null());
+  CHECK(j["tasks"]["deferred_tasks"] == 0);
+  CHECK(j["tasks"]["tasks_during_cycle"] == 0);
+  CHECK(j["tasks"]["deferred_cost"] == 0.0);
+}

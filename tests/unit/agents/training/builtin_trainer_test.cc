@@ -112,6 +112,57 @@ TEST_CASE("replay_fraction 0 trains on the new rows only") {
   CHECK(stats->replay_rows == 0);
 }
 
+TEST_CASE("refit writes a holdout model without the validation rows and deploys one trained on every row") {
+  TrainerFixture f;
+  auto o = f.Options();
+  const fs::path holdout = f.dir.path() / "v2-holdout.kzm";
+  o.holdout_output_path = holdout.string();
+  double last_fraction = -1;
+  bool monotone = true;
+  auto stats = RunBuiltinTraining(o, [&](double fraction, double, const std::string&) {
+    monotone &= fraction >= last_fraction;
+    last_fraction = fraction;
+  });
+  REQUIRE(stats.ok());
+  CHECK(stats->refit);
+  CHECK(stats->holdout_train_rows == 24);  // the judged model never sees the 6 validation rows
+  CHECK(stats->holdout_replay_rows == 24);
+  CHECK(stats->train_rows == 30);          // the deployed one is trained on all 30
+  CHECK(stats->replay_rows == 30);
+  CHECK(monotone);
+  CHECK(last_fraction == 1.0);
+  auto judged = models::TextClassifier::Load(holdout.string());
+  auto deployed = models::TextClassifier::Load(f.out.string());
+  REQUIRE(judged.ok());
+  REQUIRE(deployed.ok());
+  CHECK(judged->version() == "v2");
+  CHECK(deployed->version() == "v2");
+  CHECK(judged->Predict("set an alarm for seven").label == "alarm");
+  CHECK(deployed->Predict("set an alarm for seven").label == "alarm");
+  // Different training rows, different weights: two files.
+  std::ifstream a(holdout, std::ios::binary), b(f.out, std::ios::binary);
+  std::string sa((std::istreambuf_iterator<char>(a)), {}), sb((std::istreambuf_iterator<char>(b)), {});
+  CHECK(sa != sb);
+}
+
+TEST_CASE("refit without validation rows makes one model and no holdout file") {
+  TrainerFixture f;
+  std::vector<json> rows;
+  for (int i = 0; i < 10; ++i) {
+    rows.push_back({{"text", "set an alarm " + std::to_string(i)}, {"label", "alarm"}, {"split", "train"}});
+  }
+  Write(f.dataset, rows);
+  auto o = f.Options();
+  const fs::path holdout = f.dir.path() / "none.kzm";
+  o.holdout_output_path = holdout.string();
+  auto stats = RunBuiltinTraining(o, nullptr);
+  REQUIRE(stats.ok());
+  CHECK_FALSE(stats->refit);
+  CHECK(stats->train_rows == 10);
+  CHECK_FALSE(fs::exists(holdout));
+  CHECK(fs::exists(f.out));
+}
+
 TEST_CASE("a missing dataset or base model is a clear error") {
   TrainerFixture f;
   auto o = f.Options();
