@@ -20,18 +20,10 @@ Result<std::unique_ptr<LlmSkill>> LlmSkill::Create(const json& worker_settings) 
   return std::unique_ptr<LlmSkill>(new LlmSkill(std::move(*client), threads));
 }
 
-LlmSkill::LlmSkill(std::unique_ptr<llm::ChatClient> client, int threads) : client_(std::move(client)) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { Work(); });
-}
+LlmSkill::LlmSkill(std::unique_ptr<llm::ChatClient> client, int threads)
+    : client_(std::move(client)), pool_(threads) {}
 
-LlmSkill::~LlmSkill() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) t.join();
-}
+LlmSkill::~LlmSkill() = default;
 
 void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -67,25 +59,7 @@ void LlmSkill::Submit(std::string input, std::function<void(LlmAnswer)> done) {
     a.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
     done(std::move(a));
   };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(job));
-  }
-  wake_.notify_one();
-}
-
-void LlmSkill::Work() {
-  for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    job();
-  }
+  pool_.Post(std::move(job));
 }
 
 }  // namespace kaizen::agents

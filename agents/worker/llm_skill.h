@@ -6,19 +6,17 @@
 // usage accounting apply. Usage is tagged "serve".
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
+#include "agents/sdk/thread_pool.h"
 #include "runtime/base/result.h"
 
 namespace kaizen::agents {
@@ -49,15 +47,11 @@ class LlmSkill {
 
  private:
   LlmSkill(std::unique_ptr<models::llm::ChatClient> client, int threads);
-  void Work();
 
   std::unique_ptr<models::llm::ChatClient> client_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  mutable std::mutex mu_;  // guards model_
   std::shared_ptr<const models::llm::PromptModel> model_;
-  std::vector<std::thread> threads_;
+  sdk::ThreadPool pool_;  // last: its threads stop before client_ goes
 };
 
 }  // namespace kaizen::agents

@@ -12,12 +12,7 @@ TeacherCalls::TeacherCalls(TeacherSpec spec, std::string state_dir) : spec_(std:
 
 TeacherCalls::~TeacherCalls() {
   if (preparing_.valid()) preparing_.wait();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  pool_.reset();  // the calls in flight finish while teacher_ still lives
 }
 
 bool TeacherCalls::Poll() {
@@ -28,7 +23,7 @@ bool TeacherCalls::Poll() {
     return true;
   }
   teacher_ = std::make_shared<const Teacher>(std::move(*t));
-  for (int i = 0; i < std::max(1, spec_.max_concurrency); ++i) threads_.emplace_back([this] { Work(); });
+  pool_ = std::make_unique<sdk::ThreadPool>(spec_.max_concurrency);
   return true;
 }
 
@@ -42,25 +37,7 @@ void TeacherCalls::Submit(std::string input, uint64_t draw, std::function<void(T
   auto job = [teacher = teacher_, input = std::move(input), draw, done = std::move(done)] {
     done(teacher->Answer(input, draw, "defer"));
   };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(job));
-  }
-  wake_.notify_one();
-}
-
-void TeacherCalls::Work() {
-  for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    job();
-  }
+  pool_->Post(std::move(job));
 }
 
 }  // namespace kaizen::agents

@@ -7,17 +7,13 @@
 // tagged "defer".
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "agents/datagen/teacher.h"
+#include "agents/sdk/thread_pool.h"
 #include "runtime/base/result.h"
 
 namespace kaizen::agents {
@@ -45,17 +41,11 @@ class TeacherCalls {
   void Submit(std::string input, uint64_t draw, std::function<void(TeacherAnswer)> done);
 
  private:
-  void Work();
-
   TeacherSpec spec_;
   std::future<Result<Teacher>> preparing_;
   std::shared_ptr<const Teacher> teacher_;
   Status failure_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  std::unique_ptr<sdk::ThreadPool> pool_;  // once the teacher is ready
 };
 
 }  // namespace kaizen::agents
