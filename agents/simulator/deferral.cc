@@ -1,7 +1,5 @@
 #include "agents/simulator/deferral.h"
 
-#include <charconv>
-#include <cmath>
 
 #include "runtime/base/text.h"
 
@@ -12,14 +10,12 @@ Deferral Deferral::From(const std::string& teacher, const std::string& cost) {
   d.teacher = Trim(teacher);
   const std::string text = Trim(cost);
   if (text.empty()) return d;
-  double v = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc() || ptr != end || !std::isfinite(v) || v < 0) {
+  const auto v = ParseDecimal(text);
+  if (!v || *v < 0) {
     d.cost_unreadable = true;
     return d;
   }
-  d.cost = v;
+  d.cost = *v;
   return d;
 }
 

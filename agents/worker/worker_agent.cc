@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agents/datagen/dataset_writer.h"
 #include "agents/datagen/teacher.h"
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/prompt_config.h"
@@ -38,21 +39,6 @@ Result<TrainSource> InitialTrainSource(const json& settings) {
   src.split = train.value("split", "train");
   src.domains = train.value("domains", std::vector<std::string>{});
   return src;
-}
-
-// FNV-1a: the same task, the same draw (a noisy teacher's answer is reproducible).
-uint64_t TaskDraw(const std::string& task_id) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : task_id) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-// A tag's number: fixed point, at most 8 decimals, no trailing zeros ("0.001", "0.3125", "1").
-std::string DecimalTag(double v) {
-  std::string s = fmt::format("{:.8f}", v);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s == "-0" ? "0" : s;
 }
 
 }  // namespace
@@ -156,7 +142,8 @@ bool WorkerAgent::TryDefer(const sdk::Envelope& e, sdk::Envelope& reply, std::ch
   auto charged = deferral_->Decide(reply.task_result().confidence(), can_call, MonoMs());
   if (!charged) return false;
   ++deferred_in_flight_;
-  teacher_->Submit(e.task().input(), TaskDraw(e.task().task_id()),
+  // The same task, the same draw: a noisy teacher's answer is reproducible.
+  teacher_->Submit(e.task().input(), SeedFromString(e.task().task_id()),
                    [this, e, reply = std::move(reply), charged = *charged, t0](TeacherAnswer a) mutable {
                      // On a teacher thread: the answer is sent from the loop.
                      Post([this, e = std::move(e), reply = std::move(reply), a = std::move(a), charged, t0]() mutable {
@@ -176,9 +163,9 @@ void WorkerAgent::FinishDeferred(const sdk::Envelope& e, sdk::Envelope reply, Te
   if (served) {
     auto& tags = *r->mutable_tags();
     tags["deferred"] = deferral_teacher_->name;
-    tags["deferred_cost"] = DecimalTag(answer.cost);
+    tags["deferred_cost"] = DecimalString(answer.cost);
     tags["worker_answer"] = r->output();
-    tags["worker_confidence"] = DecimalTag(r->confidence());
+    tags["worker_confidence"] = DecimalString(r->confidence());
     r->set_output(label);
   } else if (teacher_failures_++ % 100 == 0) {  // the first, then every 100th
     spdlog::warn("deferral: teacher {} gave no answer ({}); the worker's answer is served ({} so far)",

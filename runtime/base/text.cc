@@ -1,5 +1,8 @@
 #include "runtime/base/text.h"
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace kaizen {
@@ -15,6 +18,23 @@ std::string ShortNumber(double v) {
   std::ostringstream o;
   o << v;
   return o.str();
+}
+
+std::string DecimalString(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.8f", v);
+  std::string s = buf;
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
+}
+
+std::optional<double> ParseDecimal(const std::string& text) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 std::string Abbreviate(std::string s, std::size_t max_chars) {

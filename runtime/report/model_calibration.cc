@@ -1,8 +1,7 @@
 #include "runtime/report/model_calibration.h"
 
-#include <charconv>
-#include <cmath>
 
+#include "runtime/base/text.h"
 #include "runtime/report/journal_scan.h"
 
 namespace kaizen::report {
@@ -14,12 +13,7 @@ std::string Tag(const v1::TaskResult& r, const char* name) {
 }
 
 // A decimal such as "0.83"; `fallback` when it is missing or not a finite number.
-double Decimal(const std::string& text, double fallback) {
-  double v = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  return text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v) ? fallback : v;
-}
+double Decimal(const std::string& text, double fallback) { return ParseDecimal(text).value_or(fallback); }
 
 }  // namespace
 

@@ -1,11 +1,10 @@
 #include "runtime/report/timeline.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <map>
 #include <set>
 
+#include "runtime/base/text.h"
 #include "runtime/report/journal_scan.h"
 
 namespace kaizen::report {
@@ -37,10 +36,8 @@ struct DeferredCounts {
 
 // A tag's cost such as "0.001"; 0 when missing or not a finite number >= 0.
 double TimelineCost(const std::string& text) {
-  double v = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  return text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v) || v < 0 ? 0 : v;
+  const double v = ParseDecimal(text).value_or(0);
+  return v < 0 ? 0 : v;
 }
 
 std::string StageLabel(v1::CycleStage s) {

@@ -304,6 +304,7 @@ TEST_CASE("gateway: killed with kill -9 it is restarted, and clients retrying wi
 
   constexpr int kClients = 4, kPerClient = 150;
   std::atomic<int> done{0}, retries{0};
+  std::atomic<bool> killed{false};
   std::map<std::string, std::string> answers[kClients];
   std::vector<std::thread> clients;
   for (int k = 0; k < kClients; ++k) {
@@ -312,6 +313,9 @@ TEST_CASE("gateway: killed with kill -9 it is restarted, and clients retrying wi
       c.set_connection_timeout(1, 0);
       c.set_read_timeout(10, 0);
       for (int i = 0; i < kPerClient; ++i) {
+        // Half of each client's requests wait for the kill, so that it lands
+        // mid-traffic however fast the first half went.
+        if (i == kPerClient / 2) WaitFor([&] { return killed.load(); }, 60000);
         const std::string id = "kill-" + std::to_string(k) + "-" + std::to_string(i);
         // Retry until answered, always with the same key, at most 60 s.
         for (int attempt = 0; attempt < 600; ++attempt) {
@@ -331,7 +335,9 @@ TEST_CASE("gateway: killed with kill -9 it is restarted, and clients retrying wi
   REQUIRE(WaitFor([&] { return done >= kClients * kPerClient / 4; }, 60000));
   const auto gw = cluster.Agent("gateway");
   const pid_t pid = static_cast<pid_t>(gw["pid"].get<int64_t>());
-  REQUIRE(::kill(pid, SIGKILL) == 0);
+  const bool sent = ::kill(pid, SIGKILL) == 0;
+  killed = true;  // release the clients even when the kill failed, so the threads end
+  REQUIRE(sent);
   INFO("killed gateway pid " << pid);
   for (auto& t : clients) t.join();
   size_t answered = 0;
