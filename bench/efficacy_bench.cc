@@ -3,9 +3,10 @@
 // fresh state dir), and what the teacher it buys labels from could do itself.
 //
 //  1. The curve: the demo scenario (manifests/intent-router.yaml) for each
-//     teacher budget (spec.planning.teacher_budget.max_calls), in two arms
-//     (kArms below): kaizen (the cycle as shipped) and baseline (the same cycle
-//     with random selection and no carve-out tricks). Each run: accuracy after
+//     teacher budget (spec.planning.teacher_budget.max_calls), in three arms
+//     (kArms below): kaizen (the cycle as shipped), baseline (the same cycle
+//     with random selection and no carve-out tricks) and rounds (the budget
+//     spent in two rounds of half: a follow-up round). Each run: accuracy after
 //     promotion (or over its last tasks_after_cycle tasks when it did not
 //     promote: efficacy_summary.h), teacher calls spent, cycles and outcomes.
 //  2. The teacher's own accuracy on the simulator's after-drift pool
@@ -49,6 +50,7 @@ struct Arm {
   std::string name;
   std::string what;
   std::vector<ManifestEdit> edits;
+  int rounds = 1;  // cycles the budget is split over (follow-up rounds); each gets budget / rounds
 };
 
 const std::vector<Arm> kArms = {
@@ -59,6 +61,11 @@ const std::vector<Arm> kArms = {
       {"spec.datagen.inputs_since", "start"},
       {"spec.training.refit", "false"},
       {"spec.worker.defer.enabled", "false"}}},
+    {"rounds", "the cycle as shipped in two rounds of half the budget each (a follow-up round), deferral off",
+     {{"spec.monitoring.follow_up.enabled", "true"},
+      {"spec.monitoring.follow_up.max_rounds", "1"},
+      {"spec.worker.defer.enabled", "false"}},
+     2},
 };
 
 // The deferral pair: the kaizen arm at this budget, with deferral on; its
@@ -76,7 +83,7 @@ struct Options {
   std::string kaizen = KAIZEN_BINARY;
   std::string manifest = KAIZEN_SOURCE_DIR "/manifests/intent-router.yaml";
   std::vector<int> budgets = {250, 500, 1000, 2000};
-  std::vector<std::string> arms = {"kaizen", "baseline"};
+  std::vector<std::string> arms = {"kaizen", "baseline", "rounds"};
   std::set<std::string> drop_edits;
   int rate = 0;  // 0: the manifest's
   int timeout_s = 900;
@@ -180,7 +187,7 @@ Options ParseOptions(int argc, char** argv, bool* ok) {
   }
   for (const auto& a : o.arms) {
     if (!FindArm(a)) {
-      std::fprintf(stderr, "efficacy_bench: no arm '%s' (arms: kaizen, baseline)\n", a.c_str());
+      std::fprintf(stderr, "efficacy_bench: no arm '%s' (arms: kaizen, baseline, rounds)\n", a.c_str());
       *ok = false;
     }
   }
@@ -216,7 +223,9 @@ std::vector<Run> PlanRuns(const Options& o, const ManifestDoc& base) {
     r.arm = arm;
     r.budget = budget;
     r.edits = std::move(edits);
-    for (auto& e : BudgetEdits(base, budget)) r.edits.push_back(std::move(e));
+    // The budget is the whole recovery's: a run in rounds gives each round its share.
+    for (auto& e : BudgetEdits(base, budget / FindArm(arm == "deferral_on" ? "kaizen" : arm)->rounds))
+      r.edits.push_back(std::move(e));
     runs.push_back(std::move(r));
   };
   auto arm_edits = [&](const std::string& arm) { return Dropped(FindArm(arm)->edits, o.drop_edits); };
@@ -284,6 +293,14 @@ void PrintTable(const Options& o, const std::vector<Run>& runs, const std::optio
     }
     std::fprintf(stderr, "  * not promoted: accuracy of the last %lld tasks, all sent after the cycle ended\n",
                  static_cast<long long>(tasks_after_cycle));
+    for (int b : o.budgets) {
+      const Run* r = Find(runs, "rounds", b);
+      if (!r) continue;
+      const Run* k = Find(runs, "kaizen", b);
+      std::fprintf(stderr, "  in rounds: %d calls as up to 2 x %d: %s (%s; %lld calls, %s) vs one cycle %s\n", b, b / 2,
+                   AfterCell(r).c_str(), r->figures.after_is.c_str(), static_cast<long long>(r->figures.teacher_calls),
+                   r->figures.outcomes.c_str(), AfterCell(k).c_str());
+    }
     for (int b : o.budgets) {
       const Run* k = Find(runs, "kaizen", b);
       const Run* base = Find(runs, "baseline", 2 * b);
@@ -357,6 +374,20 @@ void AddFigures(Report& report, const Options& o, const std::vector<Run>& runs,
       if (r)
         report.Add({"efficacy." + r->arm + "." + B + ".teacher_calls", static_cast<double>(r->figures.teacher_calls),
                     "calls", static_cast<double>(b), "the budget (spec.planning.teacher_budget.max_calls)", ""});
+    }
+    if (const Run* r = Find(runs, "rounds", b); After(r)) {
+      if (After(k))
+        report.Add({"efficacy.rounds." + B + ".after_promotion", *After(r), "accuracy", *After(k),
+                    "kaizen arm, one cycle of " + std::to_string(b) + " calls; value: the same budget in rounds of " +
+                        std::to_string(b / 2) + " (" + EditsText(Dropped(FindArm("rounds")->edits, o.drop_edits)) +
+                        "), " + r->figures.after_is,
+                    "", {{"rounds", r->figures.ToJson()}, {"kaizen", k->figures.ToJson()}}});
+      if (teacher)
+        report.Add({"efficacy.rounds." + B + ".vs_teacher", *After(r), "accuracy", teacher_acc,
+                    "the teacher's own accuracy on the after-drift pool; value: rounds arm, " + r->figures.after_is,
+                    ""});
+      report.Add({"efficacy.rounds." + B + ".teacher_calls", static_cast<double>(r->figures.teacher_calls), "calls",
+                  static_cast<double>(b), "the budget of the whole recovery (both rounds)", ""});
     }
     // Issue 15: the recovery the baseline reaches with N calls, for N/2.
     const Run* half = Find(runs, "kaizen", b / 2);

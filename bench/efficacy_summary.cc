@@ -58,7 +58,13 @@ RunFigures ReadRunFigures(const json& s, int64_t tasks_after_cycle) {
   }
   if (f.cycles == 0) f.outcomes = "none";
 
-  if (f.promoted && Num(acc, "after_promotion")) {
+  int promotions = 0;
+  for (const auto& c : s.value("cycles", json::array())) promotions += c.value("outcome", "") == "promoted";
+  if (f.promoted && promotions > 1 && Num(acc, "after_last_promotion")) {
+    // Follow-up rounds: where the run ended up, not the mix of versions since the first.
+    f.after = Num(acc, "after_last_promotion");
+    f.after_is = "after the last of " + std::to_string(promotions) + " promotions";
+  } else if (f.promoted && Num(acc, "after_promotion")) {
     f.after = Num(acc, "after_promotion");
     f.after_is = "after promotion";
     if (auto n = Num(s.value("answered_by_phase", json::object()), "after_promotion"))

@@ -3,7 +3,9 @@
 // agents/simulator/scenario_tally.cc, plus the runtime's cycles).
 //
 // "After" accuracy: a run that promoted reports the summary's
-// accuracy.after_promotion (every task sent after the promotion). A run that
+// accuracy.after_promotion (every task sent after the promotion), or with
+// more than one promotion (follow-up rounds) accuracy.after_last_promotion
+// (the tasks sent after the last one: the version the run ended with). A run that
 // did not has no such figure; it reports the accuracy of its last
 // `tasks_after_cycle` tasks instead (from the 500-task timeline buckets wholly
 // inside them), which the simulator sends after the last cycle ended, and says

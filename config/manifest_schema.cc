@@ -291,11 +291,30 @@ SchemaPtr TriggerSchema() {
                {{"schedule", schedule}, {"performance", performance}, {"roi", roi}});
 }
 
+SchemaPtr FollowUpSchema() {
+  return ObjectBuilder(
+             "Follow-up rounds: after a cycle that a performance trigger started is promoted, another cycle when the "
+             "new version is still clearly below the level before the change and the round pays for itself "
+             "(docs/cycle.md, \"Follow-up rounds\").")
+      .Default("enabled", Bool(), false, "Measure each promoted version against the level before the change.")
+      .Default("min_gap", Double(0.0, 1.0), 0.03,
+               "Smallest rise of the thumbs-down rate, against the level before the change, worth another round; the "
+               "rise must also exceed 1.645 standard errors of the two rates (not noise).")
+      .Default("max_rounds", Int(1, 10), 1, "Follow-up cycles after the first, at most, per change.")
+      .Default("samples", Int(50, 1000000), 500, "Rated answers of the promoted version the decision is made on.")
+      .Default("horizon_tasks", Int(1, 1000000000), 10000, "Coming tasks over which the expected gain is counted.")
+      .Default("value_per_correct", Double(0.0, std::nullopt), 0.01,
+               "Money one more correct answer is worth; gap x horizon_tasks x value_per_correct must exceed a round's "
+               "teacher cost (planning.teacher_budget.max_calls x the first teacher's cost_per_call).")
+      .Build();
+}
+
 SchemaPtr MonitoringSchema() {
   return RoleSection("monitoring", "Monitoring: watches results and feedback; decides when to improve.")
       .Default("cooldown_s", Int(0, 7 * kDay), 60, "Least time between the end of a cycle and the next trigger.")
       .Default("triggers", ListOf(TriggerSchema()), json::array({{{"policy", "performance"}}}),
                "Trigger policies, all active at once; empty means improve only on demand.")
+      .Default("follow_up", FollowUpSchema(), json::object(), "Another round when one cycle was not enough.")
       .Build();
 }
 
@@ -354,6 +373,11 @@ SchemaPtr DatagenSchema() {
       .Default("collect_timeout_s", Int(0, kDay), 60,
                "How long a data request waits for enough thumbs-down or low-confidence inputs to reach the "
                "plan's teacher calls; then it labels what there is.")
+      .Default("carry_labels", Bool(), true,
+               "Add the rows of the dataset that made the version being improved (and so of its whole lineage) to "
+               "the new dataset as training rows (the verdict stays on the new rows, which no version has seen), so the next fine-tune does not forget what earlier cycles "
+               "bought; inputs already labelled there are not sent to the teacher again. Teacher and correction "
+               "datasets; a human_demonstrations dataset holds its own labels only.")
       .Build();
 }
 

@@ -6,12 +6,14 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include "agents/datagen/candidate_selector.h"
+#include "agents/datagen/carried_labels.h"
 #include "agents/datagen/collection_wait.h"
 #include "agents/datagen/dataset_writer.h"
 #include "agents/datagen/human_job.h"
@@ -57,13 +59,18 @@ struct DatagenAgent::Job {
   int64_t started_ms = 0, deadline_ms = 0, next_pass_ms = 0;
   std::size_t candidates = 0, qualifying = 0, failures = 0;
   std::size_t failures_at_start = 0;
-  bool looked = false;  // a first look at the journal was taken (failures_at_start is set)
+  bool looked = false;
+  // Labels carried from the dataset that made the base model (carried_labels.h).
+  std::vector<DatasetRow> carried;
+  std::unordered_set<std::string> carried_inputs;
+  std::string carry_error;  // why none were carried although asked
+  std::size_t already_labelled = 0;  // candidates dropped: their input is carried  // a first look at the journal was taken (failures_at_start is set)
 
   // Labeling, on a thread.
   struct Outcome {
     Status status;
     sdk::Artifact artifact;
-    int64_t train_rows = 0, validation_rows = 0;
+    int64_t train_rows = 0, validation_rows = 0, carried_rows = 0;
     int64_t teacher_calls = 0, corrections_used = 0;
     std::map<std::string, int64_t> corrected_by;
     std::set<std::string> new_labels;
@@ -179,6 +186,7 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
     from = data.change_seq();
   }
   job_->from_seq = from;
+  if (settings().value("carry_labels", true) && !data.carry_dataset_uri().empty()) LoadCarried(*job_);
   job_->next_seq[0] = job_->next_seq[1] = from;
   job_->started_ms = MonoMs();
   job_->deadline_ms = job_->started_ms + int64_t{1000} * settings().value("collect_timeout_s", 60);
@@ -187,6 +195,23 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
                from > 1 && from == data.change_seq() ? " (where the trigger dates the change)" : "");
   SetState(v1::AGENT_STATE_BUSY, "collecting inputs for cycle " + request.cycle_id());
   SendReplay();
+}
+
+void DatagenAgent::LoadCarried(Job& j) {
+  const std::string& uri = j.data.carry_dataset_uri();
+  auto path = sdk::PathFromUri(uri);
+  auto rows = path.ok() ? ReadDatasetJsonl(*path) : Result<std::vector<DatasetRow>>(path.status());
+  if (!rows.ok()) {
+    // The new labels still make a dataset; the loss is said, not fatal.
+    j.carry_error = rows.status().message();
+    spdlog::warn("cycle {}: cannot carry the labels of {}: {}; the dataset holds this cycle's labels only",
+                 j.request.cycle_id(), uri, j.carry_error);
+    return;
+  }
+  j.carried = std::move(*rows);
+  j.carried_inputs = LabelledInputs(j.carried);
+  spdlog::info("cycle {}: carrying {} labelled rows from {} (the dataset that made {})", j.request.cycle_id(),
+               j.carried.size(), uri, j.data.base_model());
 }
 
 void DatagenAgent::SendReplay() {
@@ -244,6 +269,11 @@ void DatagenAgent::Decide() {
   Job& j = *job_;
   const bool dedupe = settings().value("dedupe", true);
   auto candidates = j.pool.Candidates(dedupe);
+  if (!j.carried_inputs.empty()) {
+    const auto before = candidates.size();
+    std::erase_if(candidates, [&](const Candidate& c) { return j.carried_inputs.count(NormalizeText(c.text)) > 0; });
+    j.already_labelled = before - candidates.size();
+  }
   SelectionOptions opts;
   opts.low_confidence = kLowConfidence;
   CandidateSelector selector(opts);
@@ -397,6 +427,7 @@ void DatagenAgent::StartLabeling() {
     out.new_labels = std::move(labeled.new_labels);
     std::vector<DatasetRow> rows = std::move(labeled.rows);
     AssignSplits(rows, validation_fraction, seed);
+    out.carried_rows = static_cast<int64_t>(AppendCarried(rows, job->carried));
     for (const auto& r : rows) (r.split == "validation" ? out.validation_rows : out.train_rows)++;
     std::error_code ec;
     std::filesystem::create_directories(tmp_dir, ec);
@@ -449,6 +480,12 @@ void DatagenAgent::FinishLabeling() {
                      {"selected_by", j.selection.counts},
                      {"validation_fraction", settings().value("validation_fraction", 0.2)}};
   if (!j.corrections_only.empty()) provenance["corrections_only"] = j.corrections_only;
+  if (!j.data.carry_dataset_uri().empty()) {
+    provenance["carried_from"] = j.data.carry_dataset_uri();
+    provenance["carried_rows"] = out.carried_rows;
+    provenance["already_labelled_inputs"] = j.already_labelled;
+    if (!j.carry_error.empty()) provenance["carry_error"] = j.carry_error;
+  }
   if (j.corrections_unusable > 0) provenance["corrections_unusable"] = j.corrections_unusable;
   if (!out.new_labels.empty()) {
     // A handful is enough to spot a typo; the count says how many there are.
@@ -474,9 +511,10 @@ void DatagenAgent::FinishLabeling() {
   ready->set_teacher_cost(cost);
   ready->set_provenance_json(provenance.dump());
   if (teacher && teacher->is_llm()) *ready->mutable_llm_usage() = models::llm::UsageMessage(usage);
-  spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows, {} corrections, {} calls to {} (${:.2f}){}",
-               j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, out.corrections_used, calls,
-               name, cost, j.corrections_only.empty() ? "" : "; corrections only: " + j.corrections_only);
+  spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows ({} carried), {} corrections, {} calls to {} "
+               "(${:.2f}){}",
+               j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, out.carried_rows,
+               out.corrections_used, calls, name, cost, j.corrections_only.empty() ? "" : "; corrections only: " + j.corrections_only);
   answered_[j.key] = reply;
   Reply(j.request, std::move(reply));
   job_.reset();

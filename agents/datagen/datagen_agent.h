@@ -46,6 +46,7 @@ class DatagenAgent : public sdk::Agent {
   void OnRuntimeError(const sdk::Envelope& error);
   void Tick();
   void PollTeacher();
+  void LoadCarried(Job& job);
   void SendReplay();
   void Decide();
   void StartLabeling();

@@ -83,6 +83,7 @@ void MonitoringAgent::Feed(const Envelope& e, bool replayed) {
   const int64_t at = replayed && e.timestamp_ms() > 0 ? now - std::max<int64_t>(0, WallMs() - e.timestamp_ms()) : now;
   if (e.has_feedback()) {
     auto t = Rate(e.feedback(), e.seq(), at);
+    if (const std::string d = engine_->TakeFollowUpDecision(); !d.empty() && !replayed) spdlog::info("{}", d);
     if (!t) return;
     if (replayed) {
       ++replay_fired_;

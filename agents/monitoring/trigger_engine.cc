@@ -12,6 +12,7 @@ TriggerEngine::Options TriggerEngine::OptionsFromSettings(const json& settings) 
   Options o;
   o.cooldown_ms = settings.value("cooldown_s", int64_t{60}) * 1000;
   if (settings.contains("triggers") && settings["triggers"].is_array()) o.triggers = settings["triggers"];
+  if (settings.contains("follow_up") && settings["follow_up"].is_object()) o.follow_up = settings["follow_up"];
   const json spec = settings.contains("cluster") ? settings["cluster"].value("spec", json::object()) : json::object();
   if (spec.contains("planning")) {
     o.teacher_calls = spec["planning"].value("teacher_budget", json::object()).value("max_calls", int64_t{0});
@@ -23,7 +24,10 @@ TriggerEngine::Options TriggerEngine::OptionsFromSettings(const json& settings) 
 }
 
 TriggerEngine::TriggerEngine(const Options& options, int64_t now_ms)
-    : options_(options), diagnosis_(options.diagnosis_window), schedule_ref_ms_(now_ms) {
+    : options_(options),
+      diagnosis_(options.diagnosis_window),
+      follow_up_(FollowUp::FromJson(options.follow_up, options.teacher_calls, options.cost_per_call)),
+      schedule_ref_ms_(now_ms) {
   for (const auto& t : options_.triggers) {
     Policy p;
     p.kind = t.value("policy", "");
@@ -63,10 +67,13 @@ std::optional<v1::Trigger> TriggerEngine::Observe(const RatedAnswer& a, int64_t 
       retired_version_ = watched_version_;
       ResetDetectors(false);
       diagnosis_.Reset();
+      version_n_ = version_downs_ = 0;
     }
     watched_version_ = v;
   }
   ++rated_;
+  ++version_n_;
+  version_downs_ += a.down ? 1 : 0;
   std::vector<FeedbackDiagnosis::Category> cats;
   if (!a.predicted.empty()) cats.emplace_back("predicted_label", a.predicted);
   for (const auto& [k, val] : a.tags) cats.emplace_back(k, val);
@@ -82,6 +89,15 @@ std::optional<v1::Trigger> TriggerEngine::Observe(const RatedAnswer& a, int64_t 
     }
     if (p.kind == "schedule") continue;
     if (!fired) fired = Evaluate(p, now_ms);
+  }
+  // Counted whatever the suppression. Not held for the cooldown: the
+  // cooldown keeps stragglers of the last cycle from firing a trigger, and
+  // the follow-up counts only the promoted version's own ratings.
+  auto due = follow_up_.Observe(a.down, watched_version_, a.seq, task_index_);
+  const bool pending = pending_since_ms_ >= 0 && now_ms - pending_since_ms_ < options_.pending_timeout_ms;
+  if (!fired && due && !cycle_active_ && !pending) {
+    fired = Fire("follow_up", due->reason, due->gap, due->min_gap, now_ms, due->change_seq, due->change_task_index);
+    follow_up_.OnFollowUpSent();
   }
   return fired;
 }
@@ -101,6 +117,14 @@ std::optional<v1::Trigger> TriggerEngine::Evaluate(Policy& p, int64_t now_ms) {
     if (p.cusum) {
       const auto& c = *p.cusum;
       if (!c.warmed_up() || c.statistic() < c.threshold()) return std::nullopt;
+      // The level before the change: every rating of this version before the
+      // onset (thousands, usually), else the baseline the detector learnt.
+      if (p.onset_n >= c.options().warmup) {
+        follow_up_.OnTrigger(static_cast<double>(p.onset_downs) / static_cast<double>(p.onset_n), p.onset_n,
+                             watched_version_);
+      } else {
+        follow_up_.OnTrigger(c.baseline(), c.options().warmup, watched_version_);
+      }
       std::string reason = fmt::format(
           "thumbs-down rate of {} rose to {:.3f} over the last {} rated answers (baseline {:.3f}); CUSUM {:.2f} >= "
           "threshold {:.2f} (p0 {:.3f}, p1 {:.3f}, false-alarm rate {:g}/task)",
@@ -115,6 +139,7 @@ std::optional<v1::Trigger> TriggerEngine::Evaluate(Policy& p, int64_t now_ms) {
                                      "threshold {:.3f}",
                                      watched_version_.empty() ? "the served model" : watched_version_, w.window(),
                                      w.accuracy(), w.threshold());
+    follow_up_.OnTrigger(diagnosis_.baseline_rate(), diagnosis_.baseline_samples(), watched_version_);
     const auto oldest = p.window_seqs.empty() ? std::pair<uint64_t, int64_t>{0, 0} : p.window_seqs.front();
     return Fire("performance", reason, w.accuracy(), w.threshold(), now_ms, oldest.first, oldest.second);
   }
@@ -156,6 +181,8 @@ void TriggerEngine::TrackOnset(Policy& p, const RatedAnswer& a) {
       p.at_zero = false;
       p.onset_seq = a.seq;
       p.onset_task_index = task_index_;
+      p.onset_n = version_n_ - 1;  // before this answer
+      p.onset_downs = version_downs_ - (a.down ? 1 : 0);
     }
   }
   if (p.window) {
@@ -190,12 +217,14 @@ void TriggerEngine::OnCycleStage(v1::CycleStage stage, int64_t now_ms) {
       if (!was_active && cycle_ended_ms_ >= 0 && now_ms - cycle_ended_ms_ < 1000) return;  // a repeat
       cycle_ended_ms_ = now_ms;
       schedule_ref_ms_ = now_ms;
+      follow_up_.OnCycleEnded(stage == v1::CYCLE_STAGE_PROMOTED);
       if (stage == v1::CYCLE_STAGE_PROMOTED) {
         // A new version serves: learn its baseline from scratch.
         retired_version_ = watched_version_;
         watched_version_.clear();
         ResetDetectors(false);
         diagnosis_.Reset();
+        version_n_ = version_downs_ = 0;
       } else {
         ResetDetectors(true);
       }
@@ -204,6 +233,7 @@ void TriggerEngine::OnCycleStage(v1::CycleStage stage, int64_t now_ms) {
     case v1::CYCLE_STAGE_UNSPECIFIED:
       return;
     default:
+      if (!cycle_active_) follow_up_.OnCycleStarted();
       cycle_active_ = true;
       pending_since_ms_ = -1;
       return;
@@ -255,6 +285,7 @@ std::string TriggerEngine::Describe(int64_t now_ms) const {
       s += ", roi";
     }
   }
+  if (const std::string f = follow_up_.Describe(); !f.empty()) s += "; " + f;
   if (cycle_active_) s += "; cycle running";
   else if (cycle_ended_ms_ >= 0 && now_ms - cycle_ended_ms_ < options_.cooldown_ms)
     s += fmt::format("; cooldown {} s", (options_.cooldown_ms - (now_ms - cycle_ended_ms_)) / 1000);

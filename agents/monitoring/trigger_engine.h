@@ -18,6 +18,13 @@
 // Page 1954), for window the oldest answer of the window. Datagen selects
 // inputs from there on, so failures that predate the change (old mistakes,
 // rating noise) do not take the teacher budget.
+//
+// follow_up (monitoring.follow_up, agents/monitoring/follow_up.h): after a
+// cycle a performance trigger started is promoted, another round is fired
+// (policy "follow_up") when the new version is still clearly and profitably
+// below the level before the change. It waits while a cycle runs or a sent
+// trigger is pending, not for the cooldown (it counts only the promoted
+// version's own ratings, which is what the cooldown guards against).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/monitoring/feedback_diagnosis.h"
+#include "agents/monitoring/follow_up.h"
 #include "agents/stats/bernoulli_cusum.h"
 #include "agents/stats/window_detector.h"
 #include "cycle.pb.h"
@@ -55,6 +63,7 @@ class TriggerEngine {
     double cost_per_call = 0;         // of the first teacher
     int64_t diagnosis_window = 300;   // recent window of the diagnosis and the roi policy
     int64_t pending_timeout_ms = 30000;  // a trigger the runtime never acted on may be re-sent after this
+    nlohmann::json follow_up = nlohmann::json::object();  // monitoring.follow_up; disabled when empty
   };
   // From the monitoring agent's settings() (cooldown_s, triggers, cluster.spec).
   static Options OptionsFromSettings(const nlohmann::json& settings);
@@ -81,6 +90,8 @@ class TriggerEngine {
   int64_t rated() const { return rated_; }
   const std::string& watched_version() const { return watched_version_; }
   const FeedbackDiagnosis& diagnosis() const { return diagnosis_; }
+  const FollowUp& follow_up() const { return follow_up_; }
+  std::string TakeFollowUpDecision() { return follow_up_.TakeDecision(); }
   // One line for the agent's state detail, e.g.
   // "watching v1: down-rate 0.07 (baseline 0.06), cusum 1.3/9.2".
   std::string Describe(int64_t now_ms) const;
@@ -97,6 +108,8 @@ class TriggerEngine {
     bool at_zero = true;
     uint64_t onset_seq = 0;
     int64_t onset_task_index = 0;
+    // The watched version's ratings before the onset: the level before the change.
+    int64_t onset_n = 0, onset_downs = 0;
     std::deque<std::pair<uint64_t, int64_t>> window_seqs;  // window: (seq, task index), oldest first
   };
 
@@ -111,6 +124,7 @@ class TriggerEngine {
   Options options_;
   std::vector<Policy> policies_;
   FeedbackDiagnosis diagnosis_;
+  FollowUp follow_up_;
   std::string watched_version_, retired_version_;
   bool cycle_active_ = false;
   int64_t cycle_ended_ms_ = -1;     // -1: none ended yet
@@ -118,6 +132,7 @@ class TriggerEngine {
   int64_t pending_since_ms_ = -1;   // a trigger was sent and no cycle began yet
   int64_t rated_ = 0;
   int64_t task_index_ = 0;
+  int64_t version_n_ = 0, version_downs_ = 0;  // ratings of the watched version
 };
 
 }  // namespace kaizen::agents

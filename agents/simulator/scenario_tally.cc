@@ -16,7 +16,7 @@ double TallyRatio(uint64_t part, uint64_t whole) {
 }  // namespace
 
 void ScenarioTally::Sent(const std::string& task_id, uint64_t index, Phase phase, std::string gold, bool during_cycle) {
-  pending_[task_id] = Pending{index, phase, during_cycle, std::move(gold)};
+  pending_[task_id] = Pending{index, phase, during_cycle, std::move(gold), promotions_};
   done_[task_id] = false;
   ++sent_;
 }
@@ -35,7 +35,8 @@ bool ScenarioTally::Answered(const std::string& task_id, const std::string& outp
   }
   const Pending& p = it->second;
   bool right = rating_.Right(output, p.gold);
-  for (Counts* c : {&phase_[static_cast<int>(p.phase)], p.during_cycle ? &cycle_ : nullptr}) {
+  Counts* last = promotions_ > 0 && p.promotions == promotions_ ? &last_promotion_ : nullptr;
+  for (Counts* c : {&phase_[static_cast<int>(p.phase)], p.during_cycle ? &cycle_ : nullptr, last}) {
     if (c == nullptr) continue;
     ++c->answered;
     c->correct += right;
@@ -58,6 +59,11 @@ bool ScenarioTally::Answered(const std::string& task_id, const std::string& outp
 void ScenarioTally::Failed(const std::string& task_id) {
   if (pending_.erase(task_id) == 0) return;
   ++failed_;
+}
+
+void ScenarioTally::Promoted() {
+  ++promotions_;
+  last_promotion_ = Counts{};
 }
 
 double ScenarioTally::Accuracy(Phase phase) const {
@@ -84,7 +90,10 @@ json ScenarioTally::ToJson() const {
             {{"before_drift", phase(Phase::kBeforeDrift)},
              {"after_drift", phase(Phase::kAfterDrift)},
              {"during_cycle", during_cycle},
-             {"after_promotion", phase(Phase::kAfterPromotion)}}},
+             {"after_promotion", phase(Phase::kAfterPromotion)},
+             {"after_last_promotion", last_promotion_.answered == 0
+                                          ? json(nullptr)
+                                          : json(TallyRatio(last_promotion_.correct, last_promotion_.answered))}}},
            {"answered_by_phase",
             {{"before_drift", phase_[0].answered}, {"after_drift", phase_[1].answered},
              {"after_promotion", phase_[2].answered}}},

@@ -39,6 +39,9 @@ class ScenarioTally {
   // The task will never be answered (the gateway refused it, or retrying it
   // ran out of time): no longer outstanding, counted as failed, not lost.
   void Failed(const std::string& task_id);
+  // A cycle was promoted: "after the last promotion" counts only tasks sent
+  // from now on (after a follow-up round, the version the run ended with).
+  void Promoted();
 
   uint64_t sent() const { return sent_; }
   uint64_t answered() const { return answered_; }
@@ -50,8 +53,9 @@ class ScenarioTally {
   double AccuracyDuringCycle() const;  // likewise
 
   // The scenario report's account (for the run summary):
-  //   "accuracy":          {"before_drift", "after_drift", "during_cycle", "after_promotion"}, null: no answers
-  //                        (during_cycle overlaps the phases)
+  //   "accuracy":          {"before_drift", "after_drift", "during_cycle", "after_promotion",
+  //                         "after_last_promotion"}, null: no answers (during_cycle overlaps the phases;
+  //                         after_last_promotion is the part of after_promotion sent after the last one)
   //   "answered_by_phase": {"before_drift", "after_drift", "after_promotion"}, answers counted
   //   "tasks":             {"submitted", "answered", "lost", "duplicated", "failed" (only when some did),
   //                         "tasks_during_cycle", "accuracy_during_cycle", "deferred_tasks",
@@ -70,6 +74,7 @@ class ScenarioTally {
     Phase phase;
     bool during_cycle;
     std::string gold;
+    uint64_t promotions;  // promotions before it was sent
   };
   struct Counts {
     uint64_t answered = 0, correct = 0, deferred = 0;
@@ -79,6 +84,8 @@ class ScenarioTally {
   std::unordered_map<std::string, bool> done_;  // task id -> answered
   Counts phase_[kPhases];
   Counts cycle_;  // tasks sent during a cycle, whatever their phase
+  Counts last_promotion_;  // tasks sent after the latest promotion
+  uint64_t promotions_ = 0;
   std::vector<Counts> timeline_;  // per bucket of kBucket tasks by index
   uint64_t sent_ = 0, answered_ = 0, duplicated_ = 0, failed_ = 0, deferred_ = 0;
   double deferred_cost_ = 0;

@@ -268,6 +268,7 @@ void SimulatorAgent::OnCycle(const sdk::Envelope& e) {
       return;
     case v1::CYCLE_STAGE_PROMOTED:
       promoted_ = true;
+      tally_.Promoted();
       [[fallthrough]];
     case v1::CYCLE_STAGE_ROLLED_BACK:
     case v1::CYCLE_STAGE_ABORTED:

@@ -65,6 +65,13 @@ std::string FormatSummary(const json& s) {
   out += Line("accuracy on live traffic:  before drift %s   after drift %s   during the cycle %s   after promotion %s",
               Rate(acc.value("before_drift", json())).c_str(), Rate(acc.value("after_drift", json())).c_str(),
               Rate(acc.value("during_cycle", json())).c_str(), Rate(acc.value("after_promotion", json())).c_str());
+  int promotions = 0;
+  for (const auto& c : s.value("cycles", json::array())) promotions += c.value("outcome", "") == "promoted";
+  if (promotions > 1) {
+    // Follow-up rounds: after_promotion mixes every version since the first.
+    out += Line("  after the last of %d promotions %s", promotions,
+                Rate(acc.value("after_last_promotion", json())).c_str());
+  }
   const json t = s.value("tasks", json::object());
   out += Line("tasks: %lld submitted, %lld answered, %lld lost, %lld answered twice",
               t.value("submitted", 0LL), t.value("answered", 0LL), t.value("lost", 0LL), t.value("duplicated", 0LL));

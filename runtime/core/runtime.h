@@ -130,6 +130,8 @@ class Runtime {
   void Transition(v1::CycleStage to, const std::string& reason);
   void SendStageRequest();
   std::string StageRole() const;
+  // The dataset URI of the promoted cycle whose candidate was `version`; "" when no cycle made it.
+  std::string DatasetThatMade(const std::string& version) const;
   void StartClone();
   void DrainClone();
   void FinishCycle(v1::CycleStage outcome, const std::string& reason);

@@ -309,6 +309,7 @@ void Runtime::SendStageRequest() {
       r->set_from_seq(1);
       r->set_change_seq(FromJson<v1::Trigger>(c.trigger).change_seq());
       r->set_attempt(c.attempt);
+      r->set_carry_dataset_uri(DatasetThatMade(c.incumbent.version));
       break;
     }
     case v1::CYCLE_STAGE_TRAINING: {
@@ -353,6 +354,20 @@ void Runtime::SendStageRequest() {
   }
   stage_request_id_ = e.message_id();
   broker_->Send(target, e);
+}
+
+std::string Runtime::DatasetThatMade(const std::string& version) const {
+  auto rows = store_->ListCycles();
+  if (!rows.ok()) {
+    spdlog::warn("cannot read the cycles to find the dataset that made {}: {}", version, rows.status().ToString());
+    return "";
+  }
+  for (const auto& row : *rows) {
+    if (row.stage != cycle::StageName(v1::CYCLE_STAGE_PROMOTED)) continue;
+    auto rec = cycle::CycleRecord::FromJson(json::parse(row.state_json, nullptr, false));
+    if (rec.ok() && rec->candidate.version == version) return rec->dataset.value("uri", "");
+  }
+  return "";
 }
 
 void Runtime::OnTrigger(const bus::Broker::Incoming& in) {

@@ -79,8 +79,12 @@ std::string RunFigures(const json& tl) {
   const json& acc = tl.contains("scenario_accuracy") ? tl["scenario_accuracy"] : json();
   if (acc.is_object()) {
     for (const auto& [key, label] : {std::pair{"before_drift", "before drift"}, {"after_drift", "after drift"},
-                                     {"during_cycle", "during the cycle"}, {"after_promotion", "after promotion"}}) {
+                                     {"during_cycle", "during the cycle"}, {"after_promotion", "after promotion"},
+                                     {"after_last_promotion", "after the last promotion"}}) {
       if (!acc.contains(key)) continue;  // a report from before that phase was measured
+      if (std::string(key) == "after_last_promotion" && acc.value("after_last_promotion", json()) ==
+                                                            acc.value("after_promotion", json()))
+        continue;  // one promotion: the same figure
       accuracy += std::string(accuracy.empty() ? "" : " · ") + label + " " +
                   (acc[key].is_number() ? Pct(acc[key].get<double>()) : "—");
     }

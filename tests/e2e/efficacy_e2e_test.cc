@@ -1,6 +1,7 @@
 // Improvement efficacy, end to end (issue 15): the shipped demo at its teacher
 // budget of 1,000 calls with serve-time deferral on, and the template a user
-// copies for their own data run on an intent data set that is not CLINC150.
+// copies for their own data (two rounds of 500 calls: a follow-up round) run
+// on an intent data set that is not CLINC150.
 // Both are outcomes of real runs: the floors below are ones the runs clear
 // with room (the figures they reach are in bench/README.md, efficacy.*).
 #include <catch2/catch.hpp>
@@ -37,8 +38,15 @@ void CheckNothingLost(const json& s) {
   CHECK(s["router"]["duplicate_answers_dropped"] == 0);
 }
 
+int64_t TeacherCalls(const json& s) {
+  int64_t calls = 0;
+  for (const auto& c : s["cycles"]) calls += c["teacher_calls"].get<int64_t>();
+  return calls;
+}
+
 // Runs `manifest` to the end of its scenario; the summary, with its first
-// cycle checked to have promoted within the 1,000-call budget.
+// cycle checked to have promoted and every cycle together to have spent at
+// most 1,000 teacher calls.
 json RunPromoted(TestCluster& cluster, const std::string& manifest) {
   std::ofstream(cluster.manifest_path()) << manifest;
   REQUIRE(cluster.Up().exit_code == 0);
@@ -48,9 +56,20 @@ json RunPromoted(TestCluster& cluster, const std::string& manifest) {
   INFO(s.dump(1));
   REQUIRE(s["cycles"].size() >= 1);
   CHECK(s["cycles"][0]["outcome"] == "promoted");
-  CHECK(s["cycles"][0]["teacher_calls"].get<int64_t>() <= 1000);
+  CHECK(TeacherCalls(s) <= 1000);
   CheckNothingLost(s);
   return s;
+}
+
+// The shipped demo with the data path absolute, no metrics port and a free
+// gateway port (so that it runs beside anything else), then `edits`.
+std::string Demo(std::vector<std::pair<std::string, std::string>> edits) {
+  std::vector<std::pair<std::string, std::string>> all = {
+      {"path: data/clinc150.jsonl", "path: " + kData},
+      {"metrics: {port: 9464, bind: 127.0.0.1}", "metrics: {port: 0}"},
+      {"listen: 127.0.0.1:8080", "listen: 127.0.0.1:" + std::to_string(FreePort())}};
+  all.insert(all.end(), edits.begin(), edits.end());
+  return kaizen::testing::ShippedManifest("manifests/intent-router.yaml", all);
 }
 
 double Accuracy(const kaizen::models::TextClassifier& m, const std::vector<kaizen::models::Example>& rows) {
@@ -66,14 +85,9 @@ TEST_CASE("the demo recovers with 1000 teacher calls and deferral answers the le
   TestCluster cluster("efficacy-demo");
   // The two no-op edits fail the test if the shipped demo no longer has its
   // budget and deferral: the figures below are about exactly those settings.
-  const json s = RunPromoted(
-      cluster, kaizen::testing::ShippedManifest(
-                   "manifests/intent-router.yaml",
-                   {{"path: data/clinc150.jsonl", "path: " + kData},
-                    {"metrics: {port: 9464, bind: 127.0.0.1}", "metrics: {port: 0}"},
-                    {"listen: 127.0.0.1:8080", "listen: 127.0.0.1:" + std::to_string(FreePort())},
-                    {"max_calls: 1000", "max_calls: 1000"},
-                    {"defer: {enabled: true, max_share: 0.25", "defer: {enabled: true, max_share: 0.25"}}));
+  const json s = RunPromoted(cluster, Demo({{"max_calls: 1000", "max_calls: 1000"},
+                                            {"defer: {enabled: true, max_share: 0.25",
+                                             "defer: {enabled: true, max_share: 0.25"}}));
   INFO(s.dump(1));
   const json& c = s["cycles"][0];
   const json& acc = s["accuracy"];
@@ -89,6 +103,32 @@ TEST_CASE("the demo recovers with 1000 teacher calls and deferral answers the le
               acc["after_promotion"].get<double>(), s["tasks"]["accuracy_during_cycle"].get<double>(),
               s["tasks"]["deferred_share"].get<double>(), s["tasks"]["deferred_share_during_cycle"].get<double>(),
               static_cast<long long>(c["teacher_calls"].get<int64_t>()));
+}
+
+TEST_CASE("in rounds: half the budget and a follow-up round on the promoted version's failures, without deferral",
+          "[e2e][efficacy]") {
+  TestCluster cluster("efficacy-rounds");
+  // The demo with deferral off, 500 calls a round and one follow-up round:
+  // at most the demo's 1,000 calls for the whole recovery. The rate only
+  // makes the run shorter.
+  const json s = RunPromoted(cluster, Demo({{"rate_per_s: 200", "rate_per_s: 400"},
+                                            {"max_calls: 1000", "max_calls: 500"},
+                                            {"defer: {enabled: true", "defer: {enabled: false"},
+                                            {"follow_up: {enabled: false}",
+                                             "follow_up: {enabled: true, max_rounds: 1}"}}));
+  INFO(s.dump(1));
+  // 500 labels leave v2 near 0.8, far below the 0.92 before the drift: the
+  // follow-up is sure to fire, dated at v2's first answer, and its labels
+  // join the first round's.
+  REQUIRE(s["cycles"].size() == 2);
+  const json& follow = s["cycles"][1];
+  CHECK(follow["trigger"]["policy"] == "follow_up");
+  CHECK(follow["outcome"] == "promoted");
+  CHECK(s["tasks"]["deferred_tasks"] == 0);
+  const double last = s["accuracy"]["after_last_promotion"].get<double>();
+  CHECK(last >= 0.84);  // one cycle of 1,000 calls reaches about 0.85
+  std::printf("rounds: since the first promotion %.3f, after the last %.3f, teacher calls %lld\n",
+              s["accuracy"]["after_promotion"].get<double>(), last, static_cast<long long>(TeacherCalls(s)));
 }
 
 TEST_CASE("the template for your own data improves a worker on an intent data set that is not CLINC150",
@@ -117,7 +157,12 @@ TEST_CASE("the template for your own data improves a worker on an intent data se
        {"listen: 127.0.0.1:8080", "listen: 127.0.0.1:" + std::to_string(FreePort())}});
   const json s = RunPromoted(cluster, manifest);
   INFO(s.dump(1));
-  const json& c = s["cycles"][0];
+  // The template works in rounds of up to 500 calls. Whether the first one
+  // leaves the worker far enough below its level before the drift for a
+  // follow-up round depends on the data (on this set it usually does, by a
+  // few points); a second cycle can only be that round.
+  REQUIRE(s["cycles"].size() <= 2);
+  if (s["cycles"].size() == 2) CHECK(s["cycles"][1]["trigger"]["policy"] == "follow_up");
 
   // The promoted model on its own (deferral does not help it here), against
   // the teacher - the same classifier trained on every domain - on the texts
@@ -143,8 +188,11 @@ TEST_CASE("the template for your own data improves a worker on an intent data se
   REQUIRE(teacher.ok());
   const double teacher_acc = Accuracy(*teacher, served), promoted_acc = Accuracy(*promoted, served);
   INFO("promoted " << promoted_acc << " vs teacher " << teacher_acc);
-  std::printf("own data: promoted %s %.3f alone, teacher %.3f (%.1f%%), live after promotion %.3f, teacher calls %lld\n",
+  std::printf("own data: promoted %s %.3f alone, teacher %.3f (%.1f%%), live after the last promotion %.3f, teacher "
+              "calls %lld in %zu cycles\n",
               s["serving"].get<std::string>().c_str(), promoted_acc, teacher_acc, 100 * promoted_acc / teacher_acc,
-              s["accuracy"]["after_promotion"].get<double>(), static_cast<long long>(c["teacher_calls"].get<int64_t>()));
-  CHECK(promoted_acc >= 0.9 * teacher_acc);
+              s["accuracy"]["after_last_promotion"].get<double>(), static_cast<long long>(TeacherCalls(s)),
+              s["cycles"].size());
+  // Runs reached 94.8% to 99.6% of the teacher (bench/README.md, efficacy).
+  CHECK(promoted_acc >= 0.92 * teacher_acc);
 }

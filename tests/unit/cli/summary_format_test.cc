@@ -53,3 +53,15 @@ TEST_CASE("the run summary counts answers deferred to a teacher overall and duri
   s["tasks"].erase("deferred_tasks");  // a summary from before deferral
   CHECK(FormatSummary(s).find("deferred") == std::string::npos);
 }
+
+TEST_CASE("after follow-up rounds the run summary adds the accuracy after the last promotion", "[cli]") {
+  json s = RunSummary();
+  CHECK(FormatSummary(s).find("after the last") == std::string::npos);  // no cycle: nothing to add
+  s["accuracy"]["after_last_promotion"] = 0.878;
+  s["cycles"] = json::array({{{"id", "c1"}, {"outcome", "promoted"}}, {{"id", "c2"}, {"outcome", "promoted"}}});
+  const std::string out = FormatSummary(s);
+  INFO(out);
+  CHECK(out.find("  after the last of 2 promotions 0.878\n") != std::string::npos);
+  s["cycles"][1]["outcome"] = "rolled_back";  // one promotion: after_promotion says it
+  CHECK(FormatSummary(s).find("after the last") == std::string::npos);
+}

@@ -99,3 +99,28 @@ TEST_CASE("with no answers the shares and the accuracy during the cycle are null
   CHECK(j["tasks"]["tasks_during_cycle"] == 0);
   CHECK(j["tasks"]["deferred_cost"] == 0.0);
 }
+
+TEST_CASE("after the last promotion counts only tasks sent after the latest one", "[simulator]") {
+  ScenarioTally t;
+  bool dup = false;
+  t.Sent("a", 1, Phase::kAfterDrift, "x");
+  CHECK(t.Answered("a", "x", &dup));
+  CHECK(t.ToJson()["accuracy"]["after_last_promotion"].is_null());  // no promotion yet
+  t.Promoted();
+  t.Sent("b", 2, Phase::kAfterPromotion, "x");
+  t.Sent("c", 3, Phase::kAfterPromotion, "x");
+  CHECK_FALSE(t.Answered("b", "y", &dup));
+  t.Promoted();  // a follow-up round: "c" was sent before it, answered after
+  CHECK(t.Answered("c", "x", &dup));
+  t.Sent("d", 4, Phase::kAfterPromotion, "x");
+  t.Sent("e", 5, Phase::kAfterPromotion, "x");
+  CHECK(t.Answered("d", "x", &dup));
+  CHECK_FALSE(t.Answered("e", "z", &dup));
+  const auto acc = t.ToJson()["accuracy"];
+  CHECK(acc["after_promotion"].get<double>() == Approx(0.5));  // b, c, d, e
+  CHECK(acc["after_last_promotion"].get<double>() == Approx(0.5));  // d, e
+  t.Sent("f", 6, Phase::kAfterPromotion, "x");
+  CHECK(t.Answered("f", "x", &dup));
+  CHECK(t.ToJson()["accuracy"]["after_last_promotion"].get<double>() == Approx(2.0 / 3));
+  CHECK(t.ToJson()["accuracy"]["after_promotion"].get<double>() == Approx(0.6));
+}
