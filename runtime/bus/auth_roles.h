@@ -1,10 +1,24 @@
-// The roles a CURVE key is admitted as (security.clients[].role), and what
-// each role may not send. With CURVE on, the ZAP handler names the role of
-// every connection and the broker hands it on with each message
-// (Broker::Incoming::auth_role), so the runtime can refuse by role.
+// The roles a CURVE key is admitted as (security.clients[].role), and the one
+// table of what each role may send. With CURVE on, the ZAP handler names the
+// role of every connection and the broker hands it on with each message
+// (Broker::Incoming::auth_role); the runtime checks every message against the
+// table before it dispatches or forwards it, whoever it is addressed to.
+//
+// The table (auth_roles.cc, one row per Envelope body):
+//   agent     agent processes: their stage replies, tasks and results, the
+//             trigger, the traffic split, the scenario report, metrics;
+//   feedback  people: ratings, tasks, approvals, label answers;
+//   admin     the operator: everything a peer may send, and the cluster
+//             commands (SHUTDOWN, DRAIN, PROMOTE, ROLLBACK);
+//   any peer: Hello (by the role it registers as, below), heartbeats, state
+//             changes, status and replay requests, Ack, Error.
+// What only the runtime sends (stage requests, Welcome, events, replies of
+// its own, worker commands) is refused from every peer: a peer sending it is
+// acting as the runtime.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/bus/envelope_codec.h"
 
@@ -17,11 +31,13 @@ inline constexpr const char* kRoleAdmin = "admin";        // the operator's CLI:
 bool IsAuthRole(const std::string& role);
 
 // Why a peer authenticated as `role` may not send `envelope`, or "" if it
-// may. Only people approve plans (ApprovalDecision: feedback, admin); only
-// the operator commands the cluster (Command SHUTDOWN, DRAIN, PROMOTE,
-// ROLLBACK: admin); only agent keys register as one of the manifest's agents
-// (a Hello with a role other than "cli" or "feedback"); only people (feedback,
-// admin) attach as "feedback" and answer label requests.
+// may. A role that is not one of the three may send nothing. A Hello
+// registering as one of the manifest's agents needs an agent key; attaching
+// as a person ("feedback") needs a feedback or admin key; "cli" any key.
 std::string RoleRefusal(const std::string& role, const Envelope& envelope);
+
+// The roles that may send a message with this body (commands: of this kind),
+// for docs and tests; empty: only the runtime sends it.
+std::vector<std::string> RolesAllowed(Envelope::BodyCase body, v1::Command::Kind command = v1::Command::KIND_UNSPECIFIED);
 
 }  // namespace kaizen::bus

@@ -167,5 +167,35 @@ TEST_CASE("CURVE: listed keys by role, unlisted keys get nothing, owner-only key
     CHECK(s["bus"]["dropped"]["unexpected"].get<int>() >= 2);
   }
 
+  SECTION("a feedback key may not start a cycle, move the A/B split or end the run; an agent key may send them") {
+    auto alice = Connect(ctx, cluster, "alice", dir + "/alice.key");
+    REQUIRE(Hello(*alice).ok());
+    auto refused = [&](bus::Envelope e) {
+      e.set_sender("alice");
+      auto reply = alice->Call(e, 3000);
+      REQUIRE(reply.ok());
+      INFO(reply->DebugString());
+      return reply->has_error() && reply->error().code() == v1::Error::FORBIDDEN &&
+             reply->error().message().find("needs an agent or admin key, not feedback") != std::string::npos;
+    };
+    bus::Envelope trigger = Request("alice");
+    trigger.mutable_trigger()->set_policy("performance");
+    trigger.mutable_trigger()->set_reason("a person pretending to be monitoring");
+    CHECK(refused(trigger));
+    bus::Envelope split = Request("alice");
+    split.mutable_traffic_split()->set_candidate_weight(1.0);
+    CHECK(refused(split));
+    bus::Envelope report = Request("alice");
+    report.mutable_scenario_report()->set_json("{}");
+    CHECK(refused(report));
+    // Nothing started: no cycle, the cluster still runs.
+    auto s = cluster.Status();
+    REQUIRE(s.is_object());
+    INFO(s.dump());
+    CHECK(s["cluster"]["phase"] == "running");
+    auto cycles = Kaizen("cycles --state-dir " + cluster.state_dir());
+    CHECK(cycles.out.find("c1") == std::string::npos);
+  }
+
   CHECK(cluster.Down().exit_code == 0);
 }
