@@ -61,10 +61,13 @@ int RunRuntime(config::Manifest manifest, bool to_terminal, int ready_fd, const 
       std::fflush(stdout);
     }
   };
-  if (to_terminal) {
-    opts.on_scenario_done = [summary_json](const nlohmann::json& summary) {
-      std::printf("\n%s", FormatSummary(summary).c_str());
-      std::fflush(stdout);
+  if (to_terminal || !summary_json.empty()) {
+    // Detached, the summary goes to the file only (and state_dir/summary.json).
+    opts.on_scenario_done = [summary_json, to_terminal](const nlohmann::json& summary) {
+      if (to_terminal) {
+        std::printf("\n%s", FormatSummary(summary).c_str());
+        std::fflush(stdout);
+      }
       if (!summary_json.empty()) {
         if (Status w = WriteFileAtomically(summary_json, summary.dump(2) + "\n"); !w.ok()) {
           std::fprintf(stderr, "kaizen up: cannot write %s: %s\n", summary_json.c_str(), w.ToString().c_str());
@@ -136,7 +139,7 @@ int RunUp(const UpOptions& o) {
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
-    ::_exit(RunRuntime(std::move(r.manifest), /*to_terminal=*/false, pipefd[1], ""));
+    ::_exit(RunRuntime(std::move(r.manifest), /*to_terminal=*/false, pipefd[1], summary_json));
   }
   ::close(pipefd[1]);
   std::string answer;

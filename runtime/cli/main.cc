@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   up_cmd->add_flag("-d,--detach", up.detach, "Run in the background and return once the cluster is up");
   up_cmd->add_option("--state-dir", up.state_dir, "State directory (overrides spec.runtime.state_dir)");
   up_cmd->add_option("--summary-json", up.summary_json,
-                     "When the simulated scenario ends, also write the run summary (JSON) to this file");
+                     "When the simulated scenario ends, also write the run summary (JSON) to this file (with --detach too)");
   up_cmd->callback([&] { code = RunUp(up); });
 
   DownOptions down;

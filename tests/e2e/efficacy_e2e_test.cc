@@ -47,9 +47,10 @@ int64_t TeacherCalls(const json& s) {
 // Runs `manifest` to the end of its scenario; the summary, with its first
 // cycle checked to have promoted and every cycle together to have spent at
 // most 1,000 teacher calls.
-json RunPromoted(TestCluster& cluster, const std::string& manifest) {
+// `up_args`: more for `kaizen up --detach`.
+json RunPromoted(TestCluster& cluster, const std::string& manifest, const std::string& up_args = "") {
   std::ofstream(cluster.manifest_path()) << manifest;
-  REQUIRE(cluster.Up().exit_code == 0);
+  REQUIRE(cluster.Up(up_args).exit_code == 0);
   json s = cluster.WaitSummary();
   CHECK(cluster.Down().exit_code == 0);
   REQUIRE(s.is_object());
@@ -111,12 +112,17 @@ TEST_CASE("in rounds: half the budget and a follow-up round on the promoted vers
   // The demo with deferral off, 500 calls a round and one follow-up round:
   // at most the demo's 1,000 calls for the whole recovery. The rate only
   // makes the run shorter.
+  // Detached, as an operator would run it, with the summary written where asked.
+  const std::string summary_file = cluster.state_dir() + "/../rounds-summary.json";
   const json s = RunPromoted(cluster, Demo({{"rate_per_s: 200", "rate_per_s: 400"},
                                             {"max_calls: 1000", "max_calls: 500"},
                                             {"defer: {enabled: true", "defer: {enabled: false"},
                                             {"follow_up: {enabled: false}",
-                                             "follow_up: {enabled: true, max_rounds: 1}"}}));
+                                             "follow_up: {enabled: true, max_rounds: 1}"}}),
+                             "--summary-json " + summary_file);
   INFO(s.dump(1));
+  std::ifstream written(summary_file);
+  CHECK(json::parse(written, nullptr, false) == s);
   // 500 labels leave v2 near 0.8, far below the 0.92 before the drift: the
   // follow-up is sure to fire, dated at v2's first answer, and its labels
   // join the first round's.

@@ -176,8 +176,9 @@ nlohmann::json TestCluster::WaitSummary(int timeout_ms) {
   return nlohmann::json::parse(ReadFile(path), nullptr, false);  // written atomically by the runtime
 }
 
-CommandResult TestCluster::Up() {
-  CommandResult r = Kaizen("up " + manifest_ + " --detach --state-dir " + state_dir_);
+CommandResult TestCluster::Up(const std::string& extra_args) {
+  CommandResult r = Kaizen("up " + manifest_ + " --detach --state-dir " + state_dir_ +
+                           (extra_args.empty() ? "" : " " + extra_args));
   pid_t pid = RuntimePid();
   if (pid > 0) seen_.insert(pid);
   return r;

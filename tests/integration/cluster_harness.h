@@ -42,7 +42,7 @@ class TestCluster {
   const std::string& state_dir() const { return state_dir_; }
   const std::string& manifest_path() const { return manifest_; }
 
-  CommandResult Up();      // kaizen up --detach
+  CommandResult Up(const std::string& extra_args = "");  // kaizen up --detach [extra_args]
   CommandResult Down();    // kaizen down
   nlohmann::json Status(); // kaizen status -o json (null on failure)
   // All agents (at least the seven roles) report `state` (e.g. "idle").
