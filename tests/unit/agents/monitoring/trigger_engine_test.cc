@@ -119,8 +119,26 @@ TEST_CASE("a sent trigger is not repeated until the runtime acts or a timeout pa
   int64_t t = 0;
   for (int i = 0; i < 1000; ++i) e.Observe(Answer(rng, i, 0.08), t += 10);
   int fired = 0;
-  for (int i = 0; i < 2000; ++i) fired += e.Observe(Answer(rng, i, 0.7), t += 10).has_value();  // 20 s
+  int64_t first_at = -1;
+  for (int i = 0; i < 2000; ++i) {  // 20 s
+    if (e.Observe(Answer(rng, i, 0.7), t += 10)) {
+      ++fired;
+      if (first_at < 0) first_at = t;
+    }
+  }
   CHECK(fired == 1);
+  // The runtime never acted on it (no cycle began): once pending_timeout_ms
+  // (30 s) has passed since it was sent, the still-firing detector sends it again.
+  int64_t again_at = -1;
+  for (int i = 0; i < 2000 && again_at < 0; ++i) {
+    if (e.Observe(Answer(rng, i, 0.7), t += 10)) again_at = t;
+  }
+  REQUIRE(again_at > 0);
+  CHECK(again_at - first_at >= 30000);
+  CHECK(again_at - first_at <= 30010);
+  // Once a cycle begins, nothing is sent until it ends.
+  e.OnCycleStage(v1::CYCLE_STAGE_TRIGGERED, t);
+  for (int i = 0; i < 4000; ++i) REQUIRE_FALSE(e.Observe(Answer(rng, i, 0.7), t += 10));
 }
 
 TEST_CASE("after a promotion the detector learns the new version's baseline") {
