@@ -47,19 +47,19 @@ RunFigures ReadRunFigures(const json& s, int64_t tasks_after_cycle) {
   f.lost = tasks.value("lost", int64_t{0});
   f.wall_seconds = s.value("wall_seconds", 0.0);
 
+  int promotions = 0;
   for (const auto& c : s.value("cycles", json::array())) {
     ++f.cycles;
     const std::string outcome = c.value("outcome", "");
     f.outcomes += (f.outcomes.empty() ? "" : ", ") + c.value("id", "?") + " " +
                   (outcome.empty() ? "unfinished" : outcome);
-    f.promoted = f.promoted || outcome == "promoted";
+    promotions += outcome == "promoted";
+    f.promoted = promotions > 0;
     f.teacher_calls += c.value("teacher_calls", int64_t{0});
     f.teacher_cost += c.value("teacher_cost", 0.0);
   }
   if (f.cycles == 0) f.outcomes = "none";
 
-  int promotions = 0;
-  for (const auto& c : s.value("cycles", json::array())) promotions += c.value("outcome", "") == "promoted";
   if (f.promoted && promotions > 1 && Num(acc, "after_last_promotion")) {
     // Follow-up rounds: where the run ended up, not the mix of versions since the first.
     f.after = Num(acc, "after_last_promotion");

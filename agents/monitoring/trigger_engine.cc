@@ -50,11 +50,17 @@ TriggerEngine::TriggerEngine(const Options& options, int64_t now_ms)
   }
 }
 
-bool TriggerEngine::Suppressed(int64_t now_ms) const {
+bool TriggerEngine::Suppressed(int64_t now_ms, bool honour_cooldown) const {
   if (cycle_active_) return true;
   if (pending_since_ms_ >= 0 && now_ms - pending_since_ms_ < options_.pending_timeout_ms) return true;
-  if (cycle_ended_ms_ >= 0 && now_ms - cycle_ended_ms_ < options_.cooldown_ms) return true;
+  if (honour_cooldown && cycle_ended_ms_ >= 0 && now_ms - cycle_ended_ms_ < options_.cooldown_ms) return true;
   return false;
+}
+
+void TriggerEngine::StartVersion() {
+  ResetDetectors(false);
+  diagnosis_.Reset();
+  version_n_ = version_downs_ = 0;
 }
 
 std::optional<v1::Trigger> TriggerEngine::Observe(const RatedAnswer& a, int64_t now_ms) {
@@ -65,9 +71,7 @@ std::optional<v1::Trigger> TriggerEngine::Observe(const RatedAnswer& a, int64_t 
     if (v == retired_version_ || (cycle_active_ && !watched_version_.empty())) return std::nullopt;
     if (!watched_version_.empty()) {  // served version changed outside a cycle
       retired_version_ = watched_version_;
-      ResetDetectors(false);
-      diagnosis_.Reset();
-      version_n_ = version_downs_ = 0;
+      StartVersion();
     }
     watched_version_ = v;
   }
@@ -94,8 +98,7 @@ std::optional<v1::Trigger> TriggerEngine::Observe(const RatedAnswer& a, int64_t 
   // cooldown keeps stragglers of the last cycle from firing a trigger, and
   // the follow-up counts only the promoted version's own ratings.
   auto due = follow_up_.Observe(a.down, watched_version_, a.seq, task_index_);
-  const bool pending = pending_since_ms_ >= 0 && now_ms - pending_since_ms_ < options_.pending_timeout_ms;
-  if (!fired && due && !cycle_active_ && !pending) {
+  if (!fired && due && !Suppressed(now_ms, /*honour_cooldown=*/false)) {
     fired = Fire("follow_up", due->reason, due->gap, due->min_gap, now_ms, due->change_seq, due->change_task_index);
     follow_up_.OnFollowUpSent();
   }
@@ -222,9 +225,7 @@ void TriggerEngine::OnCycleStage(v1::CycleStage stage, int64_t now_ms) {
         // A new version serves: learn its baseline from scratch.
         retired_version_ = watched_version_;
         watched_version_.clear();
-        ResetDetectors(false);
-        diagnosis_.Reset();
-        version_n_ = version_downs_ = 0;
+        StartVersion();
       } else {
         ResetDetectors(true);
       }

@@ -114,7 +114,10 @@ class TriggerEngine {
   };
 
   std::optional<v1::Trigger> Evaluate(Policy& p, int64_t now_ms);
-  bool Suppressed(int64_t now_ms) const;
+  // A cycle runs, a sent trigger is pending, or (when honoured) the cooldown runs.
+  bool Suppressed(int64_t now_ms, bool honour_cooldown = true) const;
+  // A new version serves: its detectors, diagnosis and rating counts start over.
+  void StartVersion();
   v1::Trigger Fire(const std::string& policy, const std::string& reason, double statistic, double threshold,
                    int64_t now_ms, uint64_t change_seq = 0, int64_t change_task_index = 0);
   void TrackOnset(Policy& p, const RatedAnswer& a);
