@@ -59,12 +59,13 @@ struct DatagenAgent::Job {
   int64_t started_ms = 0, deadline_ms = 0, next_pass_ms = 0;
   std::size_t candidates = 0, qualifying = 0, failures = 0;
   std::size_t failures_at_start = 0;
-  bool looked = false;
+  bool looked = false;  // a first look at the journal was taken (failures_at_start is set)
   // Labels carried from the dataset that made the base model (carried_labels.h).
   std::vector<DatasetRow> carried;
   std::unordered_set<std::string> carried_inputs;
   std::string carry_error;  // why none were carried although asked
-  std::size_t already_labelled = 0;  // candidates dropped: their input is carried  // a first look at the journal was taken (failures_at_start is set)
+  std::size_t already_labelled = 0;  // candidates dropped: their input is carried
+  bool carry = false;  // carry_labels on and a dataset named to carry from
 
   // Labeling, on a thread.
   struct Outcome {
@@ -186,7 +187,8 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
     from = data.change_seq();
   }
   job_->from_seq = from;
-  if (settings().value("carry_labels", true) && !data.carry_dataset_uri().empty()) LoadCarried(*job_);
+  job_->carry = settings().value("carry_labels", true) && !data.carry_dataset_uri().empty();
+  if (job_->carry) LoadCarried(*job_);
   job_->next_seq[0] = job_->next_seq[1] = from;
   job_->started_ms = MonoMs();
   job_->deadline_ms = job_->started_ms + int64_t{1000} * settings().value("collect_timeout_s", 60);
@@ -480,7 +482,7 @@ void DatagenAgent::FinishLabeling() {
                      {"selected_by", j.selection.counts},
                      {"validation_fraction", settings().value("validation_fraction", 0.2)}};
   if (!j.corrections_only.empty()) provenance["corrections_only"] = j.corrections_only;
-  if (!j.data.carry_dataset_uri().empty()) {
+  if (j.carry) {
     provenance["carried_from"] = j.data.carry_dataset_uri();
     provenance["carried_rows"] = out.carried_rows;
     provenance["already_labelled_inputs"] = j.already_labelled;
