@@ -1,5 +1,7 @@
 #include "config/manifest_schema.h"
 
+#include <stdexcept>
+
 namespace kaizen::config {
 namespace {
 
@@ -570,6 +572,25 @@ SchemaPtr BuildManifestSchema() {
 const Schema& ManifestSchema() {
   static const SchemaPtr schema = BuildManifestSchema();
   return *schema;
+}
+
+const nlohmann::json& SchemaDefault(const std::string& dotted_path) {
+  const Schema* node = &ManifestSchema();
+  const Field* field = nullptr;
+  std::size_t from = 0;
+  while (from <= dotted_path.size()) {
+    const std::size_t dot = dotted_path.find('.', from);
+    const std::string key = dotted_path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+    field = node ? node->FindField(key) : nullptr;
+    if (!field) throw std::logic_error("the manifest schema has no key " + dotted_path);
+    node = field->schema.get();
+    if (dot == std::string::npos) break;
+    from = dot + 1;
+  }
+  if (field->presence != Field::Presence::kDefault) {
+    throw std::logic_error("the manifest schema gives " + dotted_path + " no default");
+  }
+  return field->default_value;
 }
 
 }  // namespace kaizen::config

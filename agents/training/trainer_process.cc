@@ -12,7 +12,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "runtime/base/clock.h"
-#include "runtime/supervisor/supervisor.h"
+#include "runtime/base/spawn_process.h"
 
 namespace kaizen::agents {
 
@@ -29,7 +29,7 @@ Result<std::unique_ptr<TrainerProcess>> TrainerProcess::Start(const std::vector<
   // The log may hold earlier runs: read only what this one appends.
   p->log_offset_ = fs::exists(log_path, ec) ? fs::file_size(log_path, ec) : 0;
   if (ec) p->log_offset_ = 0;
-  auto pid = supervisor::SpawnProcess(argv, log_path);
+  auto pid = SpawnProcess(argv, log_path);
   if (!pid.ok()) return pid.status();
   p->pid_ = *pid;
   p->started_ms_ = MonoMs();

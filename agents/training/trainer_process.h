@@ -2,7 +2,7 @@
 // `kaizen train-model`, or a user's command), watched without blocking.
 //
 // The child gets its own process group with stdout and stderr appended to a
-// log file (supervisor::SpawnProcess). Poll() reads the log lines written
+// log file (base/spawn_process.h). Poll() reads the log lines written
 // since the last call, hands each complete line to the callback, reaps the
 // child, and past the deadline kills the whole process group. The last lines
 // are kept so that a failure can quote them. The destructor kills a child that

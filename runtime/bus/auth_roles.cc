@@ -74,6 +74,31 @@ std::string Needs(const Roles& roles) {
 
 }  // namespace
 
+CycleScope CycleScopeOf(Envelope::BodyCase body) {
+  switch (body) {
+    case Envelope::kPlan:
+    case Envelope::kDatasetReady:
+    case Envelope::kTrainProgress:
+    case Envelope::kEvalReport:
+    case Envelope::kRolloutDecision:
+    case Envelope::kTrafficSplit:
+      return CycleScope::kRunningCycle;
+    case Envelope::kModelReady:
+      return CycleScope::kRunningCycleIfSet;
+    default:
+      return CycleScope::kAny;
+  }
+}
+
+std::string CycleRefusal(const Envelope& e, const std::string& running_cycle) {
+  const CycleScope scope = CycleScopeOf(e.body_case());
+  if (scope == CycleScope::kAny) return "";
+  if (scope == CycleScope::kRunningCycleIfSet && e.cycle_id().empty()) return "";
+  if (!running_cycle.empty() && e.cycle_id() == running_cycle) return "";
+  return BodyName(e) + " for cycle '" + e.cycle_id() + "' is not for the running cycle (" +
+         (running_cycle.empty() ? std::string("none runs") : running_cycle) + ")";
+}
+
 bool IsAuthRole(const std::string& role) { return role == kRoleAgent || role == kRoleFeedback || role == kRoleAdmin; }
 
 std::vector<std::string> RolesAllowed(Envelope::BodyCase body, v1::Command::Kind command) {

@@ -15,6 +15,11 @@
 // What only the runtime sends (stage requests, Welcome, events, replies of
 // its own, worker commands) is refused from every peer: a peer sending it is
 // acting as the runtime.
+//
+// The table's second column: whether a message must belong to the running
+// cycle (its envelope's cycle_id). The stage replies and the traffic split
+// do; one for another cycle (an earlier one, or one a restart ended) is
+// dropped before dispatch, and a request among them is answered with why.
 #pragma once
 
 #include <string>
@@ -35,6 +40,17 @@ bool IsAuthRole(const std::string& role);
 // registering as one of the manifest's agents needs an agent key; attaching
 // as a person ("feedback") needs a feedback or admin key; "cli" any key.
 std::string RoleRefusal(const std::string& role, const Envelope& envelope);
+
+enum class CycleScope {
+  kAny,               // not about a cycle, or checked by its handler (approvals name their cycle)
+  kRunningCycle,      // must name the running cycle
+  kRunningCycleIfSet  // a model: a candidate names the running cycle; the initial model names none
+};
+CycleScope CycleScopeOf(Envelope::BodyCase body);
+
+// Why `envelope` may not be dispatched while `running_cycle` runs ("" when
+// none does), or "" if it may.
+std::string CycleRefusal(const Envelope& envelope, const std::string& running_cycle);
 
 // The roles that may send a message with this body (commands: of this kind),
 // for docs and tests; empty: only the runtime sends it.

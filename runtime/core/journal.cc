@@ -19,6 +19,9 @@ Status Journal::Batch() {
 
 Status Journal::Store(const std::string& kind, const std::string& agent, const std::string& role,
                       bus::Envelope* event, std::string* encoded) {
+  // A decision whose transaction did not open writes nothing: one by one, its
+  // writes would commit the half of it that a crash must never leave.
+  if (in_decision() && !open_) return Status::FailedPrecondition("the decision's transaction is not open");
   store::JournalEvent row;
   row.ts_ms = event->timestamp_ms();
   row.kind = kind;
@@ -54,7 +57,7 @@ Status Journal::Append(const std::string& kind, const std::string& agent, const 
   }
   p.kind = kind;
   p.seq = event->seq();
-  if (pending_.size() >= options_.max_batch) return Flush();
+  if (pending_.size() >= options_.max_batch && !in_decision()) return Flush();
   return Status::OK();
 }
 
@@ -64,12 +67,39 @@ Status Journal::Record(const std::string& kind, const std::string& agent, const 
   Pending& p = pending_.emplace_back();
   if (Status s = Store(kind, agent, role, event, &p.encoded); !s.ok()) {
     pending_.pop_back();
-    (void)Flush();  // what was batched before still goes
+    if (in_decision()) return s;  // the decision's owner decides what happens to its writes
+    if (Status f = Flush(); !f.ok()) spdlog::error("journal: the batch before the failed event: {}", f.ToString());
     return s;
   }
   p.kind = kind;
   p.seq = event->seq();
-  return Flush();
+  return in_decision() ? Status::OK() : Flush();
+}
+
+Status Journal::BeginDecision() {
+  if (in_decision()) {
+    ++decision_depth_;
+    return Status::OK();
+  }
+  if (Status s = Flush(); !s.ok()) spdlog::error("journal: the batch before a decision: {}", s.ToString());
+  decision_depth_ = 1;  // even without a transaction: EndDecision() ends it
+  return Batch();
+}
+
+Status Journal::EndDecision(bool commit) {
+  if (decision_depth_ == 0) return Status::FailedPrecondition("no decision is open");
+  if (--decision_depth_ > 0) return Status::OK();
+  if (commit) return Flush();
+  if (open_) {
+    open_ = false;
+    if (Status s = store_.Rollback(); !s.ok()) spdlog::error("journal: cannot roll a decision back: {}", s.ToString());
+  }
+  pending_.clear();
+  next_seq_ = store_.LastSeq() + 1;
+  std::vector<std::function<void()>> actions;
+  actions.swap(actions_);
+  for (auto& a : actions) a();  // answers to clients: they are told, not left waiting
+  return Status::OK();
 }
 
 void Journal::AfterCommit(std::function<void()> action) {
@@ -81,6 +111,7 @@ void Journal::AfterCommit(std::function<void()> action) {
 }
 
 Status Journal::Flush() {
+  if (in_decision()) return Status::OK();  // EndDecision() commits it
   Status result = Status::OK();
   if (open_) {
     open_ = false;

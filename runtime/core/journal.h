@@ -12,6 +12,13 @@
 // Record() is for rare events whose consequences must not outrun the disk
 // (cycle stages, registry changes): it commits the batch with the event at once.
 //
+// Decisions: a cycle decision (its transition, cycle row, registry rows and
+// journal events) commits in one transaction or not at all, so a crash or a
+// failed write never leaves half of one (a cycle `promoted` while the
+// registry still serves the old version). BeginDecision() first commits what
+// was batched before, so other writes do not share the decision's fate;
+// until EndDecision(), Record() and Append() only append, and Flush() waits.
+//
 // Durability: the store runs WAL with synchronous=NORMAL, so a commit is
 // safe from a crash of the runtime (kill -9, OOM) but not from a power cut,
 // which may lose the last commits (never corrupt the file).
@@ -57,6 +64,16 @@ class Journal {
   // run, so clients are not left waiting, and the error is returned.
   Status Flush();
   bool batch_open() const { return open_; }
+
+  // Opens a decision (nested ones join the outermost). An error means no
+  // transaction is open: the caller must not write, or its writes would
+  // commit one by one.
+  Status BeginDecision();
+  // Ends the outermost decision: commits and publishes when `commit`, else
+  // rolls back and publishes none of its events. Returns an error only when
+  // the commit failed (then it is rolled back too). Inner calls return OK.
+  Status EndDecision(bool commit);
+  bool in_decision() const { return decision_depth_ > 0; }
   size_t pending_events() const { return pending_.size(); }
 
  private:
@@ -75,6 +92,7 @@ class Journal {
   uint64_t last_seq_;   // committed and published
   uint64_t next_seq_;   // the seq the next append gets
   bool open_ = false;
+  int decision_depth_ = 0;
   std::vector<Pending> pending_;
   std::vector<std::function<void()>> actions_;
 };

@@ -254,7 +254,7 @@ void Runtime::RecordClusterEvent(const std::string& what, const std::string& det
   ce->set_what(what);
   ce->set_detail(detail);
   ce->set_agent_id(agent_id);
-  (void)journal_->Record("cluster", agent_id, "", &e);
+  Written(journal_->Record("cluster", agent_id, "", &e), "the cluster event '" + what + "'");
 }
 
 }  // namespace kaizen::core

@@ -62,6 +62,7 @@ class Runtime {
     int64_t pid = 0;
     int restarts = 0;
     bool connected = false;
+    bool exited = false;  // the supervisor saw its process end, and has not started it again
     int64_t last_seen_mono = 0, last_seen_wall = 0, spawned_mono = 0;
     std::string settings_json;
     std::string clone_of;           // a worker clone: the worker it clones
@@ -148,6 +149,53 @@ class Runtime {
   nlohmann::json CycleStatusJson() const;
   nlohmann::json Summary() const;
 
+  // Decisions of the cycle (runtime_decision.cc). Everything a decision
+  // writes (transition, cycle row, registry rows, journal events) commits in
+  // one transaction (Journal::BeginDecision); what it sends or starts waits in
+  // Then() until that commit. A decision that cannot be recorded changes
+  // nothing in memory either: it is undone, logged, counted, and the cycle is
+  // aborted with the reason (when that can be recorded).
+  class DecisionScope {
+   public:
+    DecisionScope(Runtime& runtime, const std::string& what);  // nested scopes join the open one
+    ~DecisionScope();  // ends it, if End() did not
+    // Ends it now (for the outermost: commits, then runs its Then() actions).
+    // True when it committed; an inner scope answers for its part so far.
+    bool End();
+    DecisionScope(const DecisionScope&) = delete;
+    DecisionScope& operator=(const DecisionScope&) = delete;
+
+   private:
+    Runtime& runtime_;
+    bool ended_ = false;
+  };
+  struct OpenDecision {
+    std::string what;  // names its crash points (base/crash_point.h): "<what>:written", "<what>:committed"
+    int depth = 0;
+    Status failed;     // the first write that failed
+    bool aborting = false;  // this decision aborts a cycle after an unrecorded one
+    std::vector<std::function<void()>> then;
+    // The in-memory state a decision changes, restored when it does not commit.
+    std::optional<cycle::CycleRecord> cycle;
+    cycle::ModelRef serving;
+    std::map<std::string, cycle::ModelRef> assigned;
+    std::string stage_request_id;
+    bool rollout_ready = false;
+    size_t cycle_count = 0;
+  };
+  void BeginDecision(const std::string& what);
+  bool EndDecision();
+  // Renames the open decision (FinishCycle: the crash points say the outcome).
+  void NameDecision(const std::string& what);
+  // A write of the open decision: a failure fails the whole decision.
+  void Written(const Status& s, const std::string& what);
+  // Runs a store write of the open decision, unless it failed already (its
+  // transaction may not even be open: nothing more is written).
+  void Write(const std::function<Status()>& write, const std::string& what);
+  // Runs `action` once the open decision commits (now when none is open);
+  // dropped when it does not commit.
+  void Then(std::function<void()> action);
+
   // Metrics (runtime_metrics.cc): spec.runtime.metrics serves them over HTTP.
   Status StartMetrics();
   void PublishMetrics();  // a snapshot for the HTTP thread; once per tick
@@ -194,7 +242,7 @@ class Runtime {
   std::optional<cycle::CycleRecord> cycle_;
   std::string stage_request_id_;                    // the request the current stage waits on
   std::vector<std::string> cycle_ids_;              // every cycle of this run, in order
-  std::optional<v1::ApprovalRequest> pending_approval_;  // what the waiting approval asks (for status)
+  std::optional<OpenDecision> decision_;
   bool clone_draining_ = false;
   int64_t clone_drain_since_ = 0;
   bool scenario_done_ = false;

@@ -57,6 +57,7 @@ void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
       a.pid = ev.pid;
       a.restarts = ev.restarts;
       a.connected = false;
+      a.exited = false;
       a.spawned_mono = MonoMs();
       ApplyState(a, v1::AGENT_STATE_STARTING,
                  (ev.restarts > 0 ? "restart " + std::to_string(ev.restarts) + ", " : std::string()) + "pid " +
@@ -65,6 +66,7 @@ void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
     case Kind::kExited: {
       a.pid = 0;
       a.connected = false;
+      a.exited = true;
       if (a.role == "worker") InstanceGone(a.id);
       if (a.id == worker_id_ && !stopping_ && cycle_ && cycle_->stage == v1::CYCLE_STAGE_ROLLING_OUT) {
         // A candidate that crashes under live traffic is not promoted.

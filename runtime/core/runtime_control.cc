@@ -54,6 +54,12 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
     return;
   }
   if (!KnownPeer(in.identity)) {
+    // An agent's last words (its final state change) can be read after the
+    // supervisor saw it exit: nothing unknown about them, nothing to answer.
+    if (auto gone = agents_.find(in.identity); gone != agents_.end() && gone->second.exited) {
+      spdlog::debug("{} from {} after it exited: not applied", bus::BodyName(e), in.identity);
+      return;
+    }
     broker_->Drop(bus::DropReason::kUnknownSender, in.identity, bus::BodyName(e) + " before Hello");
     // A peer the runtime forgot (e.g. after a runtime restart) registers again.
     ReplyError(in, v1::Error::NOT_REGISTERED, "say Hello first");
@@ -71,6 +77,13 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
 
   if (!e.recipient().empty() && e.recipient() != kRuntimeId) {
     Forward(in);
+    return;
+  }
+  // The table's cycle column: a stage reply or a split for another cycle is
+  // late (an earlier cycle, or one a restart ended), not an error.
+  if (std::string why = bus::CycleRefusal(e, cycle_ && !cycle_->finished() ? cycle_->id : ""); !why.empty()) {
+    spdlog::info("dropped {} from {}: {}", bus::BodyName(e), in.identity, why);
+    if (e.body_case() == bus::Envelope::kTrafficSplit) ReplyError(in, v1::Error::BAD_REQUEST, why);
     return;
   }
   switch (e.body_case()) {
@@ -329,10 +342,14 @@ void Runtime::OnCommand(const bus::Broker::Incoming& in) {
                         (in.auth_role.empty() ? "" : ", key role " + in.auth_role) + ")" +
                         (cmd.reason().empty() ? "" : ": " + cmd.reason());
       ack.mutable_ack()->set_detail(why + " [cycle " + cycle_->id + "]");
-      broker_->Send(in.identity, ack);
-      pending_approval_.reset();
+      DecisionScope decision(*this, promote ? "operator_promote" : "operator_rollback");
       RecordClusterEvent(promote ? "operator_promote" : "operator_rollback", why + " [cycle " + cycle_->id + "]");
       FinishCycle(promote ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK, why);
+      if (!decision.End()) {
+        ReplyError(in, v1::Error::INTERNAL, "the decision could not be recorded, so it was not made (see the runtime log)");
+        return;
+      }
+      broker_->Send(in.identity, ack);
       return;
     }
     default:

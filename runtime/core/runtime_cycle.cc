@@ -4,6 +4,9 @@
 // request is sent again when an agent of its role (re)registers, so a
 // restarted agent picks the work up; answers to an older request are dropped.
 //
+// Every decision (a transition with what it registers) is one transaction
+// (runtime_decision.cc): the sends below go out through Then(), after it.
+//
 // Clone management: on a trigger a clone of the worker starts with the serving
 // version and takes the traffic once it serves; the worker reports
 // `improving`. At rollout the worker loads the candidate and traffic is split
@@ -16,6 +19,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
+#include "config/manifest_schema.h"
 #include "runtime/base/atomic_file.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
@@ -90,15 +94,19 @@ void Runtime::LoadRegistry() {
   if (!serving_.empty()) assigned_[worker_id_] = serving_;
   // A cycle left running by an earlier runtime (killed, or the machine went
   // down) is picked up where it stood: ResumeCycle() once the agents start.
+  // Otherwise the last cycle is kept for `kaizen status` (its outcome).
   auto cycles = store_->ListCycles();
-  if (!cycles.ok()) return;
+  if (!cycles.ok()) {
+    spdlog::error("cannot read the cycles: {}", cycles.status().ToString());
+    return;
+  }
   for (const auto& row : *cycles) {
     auto rec = cycle::CycleRecord::FromJson(json::parse(row.state_json, nullptr, false));
     if (!rec.ok()) {
       spdlog::error("cycle {} in the store does not load: {}", row.id, rec.status().ToString());
       continue;
     }
-    if (!rec->finished()) cycle_ = std::move(*rec);
+    if (!cycle_ || cycle_->finished()) cycle_ = std::move(*rec);
   }
 }
 
@@ -111,9 +119,12 @@ void Runtime::ResumeCycle() {
                                           "; finished stages are not run again");
   spdlog::info("resuming cycle {} at {}", c.id, cycle::StageName(c.stage));
   if (c.stage == v1::CYCLE_STAGE_TRIGGERED) {
+    DecisionScope decision(*this, "resume");
     Transition(v1::CYCLE_STAGE_PLANNING, "resumed after a runtime restart");
+    if (!decision.End()) return;
   }
-  if (c.during_improvement == "clone") StartClone();
+  if (cycle_->finished()) return;
+  if (cycle_->during_improvement == "clone") StartClone();
   // The stage's request goes out when its agent registers (OnHello); a
   // rollout first needs the worker back with the candidate.
 }
@@ -158,18 +169,20 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
   row.status = "serving";
   row.metrics_json = mr.metrics_json().empty() ? "{}" : mr.metrics_json();
   row.created_ms = WallMs();
-  if (Status s = store_->PutModel(row); !s.ok()) {
-    ReplyError(in, v1::Error::INTERNAL, "cannot register the initial model: " + s.message());
-    return;
-  }
+  DecisionScope decision(*this, "initial_model");
+  Write([&] { return store_->PutModel(row); }, "the model row of " + row.version);
   serving_ = {row.version, row.uri, row.sha256};
   assigned_[in.identity] = serving_;
   bus::Envelope event = bus::MakeEnvelope(kRuntimeId, "");
   *event.mutable_model_ready() = mr;
   event.mutable_model_ready()->set_version(row.version);
-  (void)journal_->Record("model", in.identity, "worker", &event);
+  Written(journal_->Record("model", in.identity, "worker", &event), "the model event");
   RecordClusterEvent("model_registered", "initial model " + row.version + " serving (" + row.sha256.substr(0, 12) + ")",
                      in.identity);
+  if (!decision.End()) {
+    ReplyError(in, v1::Error::INTERNAL, "cannot register the initial model: the store refused it (see the runtime log)");
+    return;
+  }
   bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
   ack.mutable_ack()->set_detail(row.version);
   broker_->Send(in.identity, ack);
@@ -179,6 +192,12 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
 
 void Runtime::SendCommand(const std::string& agent_id, v1::Command::Kind kind, const std::string& argument,
                           const std::string& reason, ReplyHandler on_reply) {
+  if (decision_) {
+    Then([=, this, on_reply = std::move(on_reply)]() mutable {
+      SendCommand(agent_id, kind, argument, reason, std::move(on_reply));
+    });
+    return;
+  }
   bus::Envelope e = bus::MakeEnvelope(kRuntimeId, agent_id);
   e.set_message_id(NewId());
   if (cycle_) e.set_cycle_id(cycle_->id);
@@ -218,7 +237,8 @@ void Runtime::PersistCycle() {
   row.state_json = cycle_->ToJson().dump();
   row.created_ms = cycle_->created_ms;
   row.updated_ms = WallMs();
-  if (Status s = store_->PutCycle(row); !s.ok()) spdlog::error("cannot persist cycle {}: {}", cycle_->id, s.ToString());
+  if (!decision_) spdlog::error("cycle {} written outside a decision", cycle_->id);
+  Write([&] { return store_->PutCycle(row); }, "the row of cycle " + cycle_->id);
 }
 
 void Runtime::Transition(v1::CycleStage to, const std::string& reason) {
@@ -229,9 +249,11 @@ void Runtime::Transition(v1::CycleStage to, const std::string& reason) {
                   cycle::StageName(to));
     return;
   }
+  DecisionScope decision(*this, cycle::StageName(to));  // joins the decision that makes it
   cycle_->Enter(to, WallMs());
   if (cycle::IsTerminal(to)) cycle_->outcome_reason = reason;
-  CountTransition(to);
+  if (to != v1::CYCLE_STAGE_AWAITING_APPROVAL) cycle_->approval = json::object();
+  Then([this, to] { CountTransition(to); });
   stage_request_id_.clear();
   bus::Envelope e = bus::MakeEnvelope(kRuntimeId, "");
   e.set_cycle_id(cycle_->id);
@@ -240,7 +262,7 @@ void Runtime::Transition(v1::CycleStage to, const std::string& reason) {
   ct->set_from(from);
   ct->set_to(to);
   ct->set_reason(reason);
-  (void)journal_->Record("cycle_transition", "", "cycle", &e);
+  Written(journal_->Record("cycle_transition", "", "cycle", &e), "the transition's journal event");
   PersistCycle();
   spdlog::info("cycle {}: {} -> {}: {}", cycle_->id, cycle::StageName(from), cycle::StageName(to), reason);
   if (cycle::IsTerminal(to)) {
@@ -353,7 +375,7 @@ void Runtime::SendStageRequest() {
       return;
   }
   stage_request_id_ = e.message_id();
-  broker_->Send(target, e);
+  Then([this, target, e] { broker_->Send(target, e); });
 }
 
 std::string Runtime::DatasetThatMade(const std::string& version) const {
@@ -379,28 +401,30 @@ void Runtime::OnTrigger(const bus::Broker::Incoming& in) {
   else if (cycle_ && !cycle_->finished()) ignored = "cycle " + cycle_->id + " is still running";
   else if (serving_.empty()) ignored = "no model serves yet";
   if (!ignored.empty()) {
-    (void)journal_->Record("trigger", in.identity, "monitoring", &event);
+    Written(journal_->Record("trigger", in.identity, "monitoring", &event), "an ignored trigger's journal event");
     spdlog::info("trigger from {} ({}) ignored: {}", in.identity, t.policy(), ignored);
     return;
   }
+  DecisionScope decision(*this, "trigger");
   auto cycles = store_->ListCycles();
   cycle::CycleRecord c;
   c.id = "c" + std::to_string((cycles.ok() ? cycles->size() : 0) + 1);
   c.created_ms = WallMs();
   c.trigger = ToJson(t);
   c.incumbent = serving_;
-  c.during_improvement = manifest_.spec.at("worker").value("during_improvement", "clone");
+  c.during_improvement = manifest_.spec.at("worker").value(
+      "during_improvement", config::SchemaDefault("spec.worker.during_improvement").get<std::string>());
   c.incumbent_worker = c.during_improvement == "clone" ? clone_id_ : worker_id_;
   c.candidate_worker = worker_id_;
   cycle_ = std::move(c);
   cycle_ids_.push_back(cycle_->id);
   rollout_ready_ = false;
   event.set_cycle_id(cycle_->id);
-  (void)journal_->Record("trigger", in.identity, "monitoring", &event);
+  Written(journal_->Record("trigger", in.identity, "monitoring", &event), "the trigger's journal event");
   Transition(v1::CYCLE_STAGE_TRIGGERED, t.policy() + ": " + t.reason());
 
   if (cycle_->during_improvement == "clone") {
-    StartClone();
+    Then([this] { StartClone(); });
   } else {
     // pause: tasks wait in the router's queue while the worker improves.
     SendCommand(worker_id_, v1::Command::IMPROVE, "", "paused while improving (during_improvement: pause)");
@@ -476,11 +500,15 @@ void Runtime::CycleTick(int64_t now) {
   if (cycle_->stage == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
     // A plan waits on planning's timeout policy, a promotion on deployment's.
     const json& section = ApprovalSection();
-    const int64_t timeout_ms = section.value("approval_timeout_s", int64_t{600}) * 1000;
-    const std::string policy = section.value("approval_timeout_policy", "reject");
+    const std::string key = AwaitingPromotion() ? "deployment" : "planning";
+    const int64_t timeout_ms =
+        section.value("approval_timeout_s", config::SchemaDefault("spec." + key + ".approval_timeout_s").get<int64_t>()) *
+        1000;
+    const std::string policy = section.value(
+        "approval_timeout_policy", config::SchemaDefault("spec." + key + ".approval_timeout_policy").get<std::string>());
     const int64_t waited = WallMs() - cycle_->stages.back().started_ms;
     if (waited > timeout_ms && policy != "wait") {
-      const std::string key = AwaitingPromotion() ? "deployment" : "planning";
+      DecisionScope decision(*this, "approval_timeout");
       DecideApproval(policy == "approve", "approval timed out; " + std::string(policy == "approve" ? "approved" : "rejected") +
                                               " by " + key + ".approval_timeout_policy");
     }
@@ -506,16 +534,20 @@ void Runtime::RequestApproval(const std::string& subject, const std::string& sum
   ar->set_subject(subject);
   ar->set_summary(summary);
   const json& section = ApprovalSection();
-  if (section.value("approval_timeout_policy", "reject") != "wait") {
-    ar->set_expires_ms(WallMs() + section.value("approval_timeout_s", int64_t{600}) * 1000);
+  const std::string key = AwaitingPromotion() ? "deployment" : "planning";
+  if (section.value("approval_timeout_policy",
+                    config::SchemaDefault("spec." + key + ".approval_timeout_policy").get<std::string>()) != "wait") {
+    ar->set_expires_ms(WallMs() + section.value("approval_timeout_s",
+                                                config::SchemaDefault("spec." + key + ".approval_timeout_s").get<int64_t>()) *
+                                      1000);
   }
-  pending_approval_ = *ar;
-  (void)journal_->Record("approval_request", "", "cycle", &req);
+  cycle_->approval = {{"subject", subject}, {"summary", summary}, {"expires_ms", ar->expires_ms()}};
+  PersistCycle();
+  Written(journal_->Record("approval_request", "", "cycle", &req), "the approval request's journal event");
 }
 
 void Runtime::DecideApproval(bool approved, const std::string& why) {
   if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_AWAITING_APPROVAL) return;
-  pending_approval_.reset();
   if (AwaitingPromotion()) {
     FinishCycle(approved ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK, why);
   } else if (approved) {
@@ -528,17 +560,17 @@ void Runtime::DecideApproval(bool approved, const std::string& why) {
 
 void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
   const bus::Envelope& e = in.envelope;
-  if (!cycle_ || cycle_->finished() || e.cycle_id() != cycle_->id) {
-    spdlog::info("dropped {} from {} for cycle '{}': not the running cycle", bus::BodyName(e), in.identity,
-                 e.cycle_id());
-    return;
-  }
+  // Stage replies for another cycle were dropped before dispatch (bus/auth_roles.h); an Error reaches
+  // here only when it answers the running stage's request.
+  if (!cycle_ || cycle_->finished()) return;
   cycle::CycleRecord& c = *cycle_;
   if (e.body_case() == bus::Envelope::kTrainProgress) {
     if (c.stage != v1::CYCLE_STAGE_TRAINING) return;
     bus::Envelope event = e;
     event.set_recipient("");
-    (void)journal_->Record("train_progress", in.identity, "training", &event);
+    if (Status s = journal_->Append("train_progress", in.identity, "training", &event); !s.ok()) {
+      spdlog::warn("training progress of cycle {} not journaled: {}", c.id, s.ToString());
+    }
     training_progress_ = e.train_progress().fraction();
     return;
   }
@@ -547,6 +579,8 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
     return;
   }
   const std::string stage = cycle::StageName(c.stage);
+  // What the answer decides commits as one; the switch names it.
+  DecisionScope decision(*this, bus::BodyName(e));
   if (e.body_case() == bus::Envelope::kError) {
     FinishCycle(v1::CYCLE_STAGE_ABORTED, stage + " failed in " + in.identity + ": " + e.error().message());
     return;
@@ -559,7 +593,7 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       const v1::Plan& p = e.plan();
       c.plan = ToJson(p);
       if (p.has_llm_usage()) c.AddLlmUsage(stage, p.llm_usage());
-      (void)journal_->Record("plan", in.identity, "planning", &event);
+      Written(journal_->Record("plan", in.identity, "planning", &event), "the plan's journal event");
       std::string what = p.strategy() + ", " + std::to_string(p.teacher_calls()) + " teacher calls by " + p.teacher() +
                          " (" + p.selection_policy() + ")";
       for (const auto& b : p.bound_actions()) what += "; " + b;
@@ -586,14 +620,14 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       row.rows = d.train_rows() + d.validation_rows();
       row.provenance_json = d.provenance_json().empty() ? "{}" : d.provenance_json();
       row.created_ms = WallMs();
-      if (Status s = store_->PutDataset(row); !s.ok()) spdlog::error("cannot register dataset: {}", s.ToString());
+      Write([&] { return store_->PutDataset(row); }, "the dataset row of " + row.id.substr(0, 12));
       c.dataset = {{"id", d.dataset_id()},       {"uri", d.uri()},
                    {"sha256", d.sha256()},       {"train_rows", d.train_rows()},
                    {"validation_rows", d.validation_rows()}};
       c.teacher_calls += d.teacher_calls();
       if (d.has_llm_usage()) c.AddLlmUsage(stage, d.llm_usage());
       c.teacher_cost += d.teacher_cost();
-      (void)journal_->Record("dataset", in.identity, "datagen", &event);
+      Written(journal_->Record("dataset", in.identity, "datagen", &event), "the dataset's journal event");
       c.candidate = {NextModelVersion(), "", ""};
       Transition(v1::CYCLE_STAGE_TRAINING,
                  "dataset " + d.dataset_id().substr(0, 12) + ": " + std::to_string(d.train_rows()) + " train / " +
@@ -618,14 +652,11 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       row.status = "candidate";
       row.metrics_json = m.metrics_json().empty() ? "{}" : m.metrics_json();
       row.created_ms = WallMs();
-      if (Status s = store_->PutModel(row); !s.ok()) {
-        FinishCycle(v1::CYCLE_STAGE_ABORTED, "cannot register the candidate: " + s.message());
-        return;
-      }
+      Write([&] { return store_->PutModel(row); }, "the model row of the candidate " + row.version);
       c.candidate = {row.version, row.uri, row.sha256};
       if (m.has_llm_usage()) c.AddLlmUsage(stage, m.llm_usage());
       event.mutable_model_ready()->set_version(row.version);
-      (void)journal_->Record("model", in.identity, "training", &event);
+      Written(journal_->Record("model", in.identity, "training", &event), "the candidate's journal event");
       Transition(v1::CYCLE_STAGE_EVALUATING, "candidate " + row.version + " registered (parent " + row.parent + ")");
       SendStageRequest();
       return;
@@ -635,22 +666,25 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       const v1::EvalReport& r = e.eval_report();
       c.evaluation = ToJson(r);
       if (r.has_llm_usage()) c.AddLlmUsage(stage, r.llm_usage());
-      (void)journal_->Record("eval_report", in.identity, "evaluation", &event);
-      if (auto m = store_->GetModel(c.candidate.version); m.ok() && *m) {
+      Written(journal_->Record("eval_report", in.identity, "evaluation", &event), "the report's journal event");
+      if (auto m = store_->GetModel(c.candidate.version); !m.ok() || !*m) {
+        Written(m.ok() ? Status::NotFound("no model row") : m.status(), "reading the candidate " + c.candidate.version);
+      } else {
         store::ModelRow row = **m;
         json metrics = json::parse(row.metrics_json, nullptr, false);
         if (!metrics.is_object()) metrics = json::object();
         metrics["evaluation"] = c.evaluation;
         row.metrics_json = metrics.dump();
         if (!r.pass()) row.status = "rejected";
-        (void)store_->PutModel(row);
+        Write([&] { return store_->PutModel(row); }, "the model row of the candidate " + row.version);
       }
       if (r.pass()) {
         Transition(v1::CYCLE_STAGE_ROLLING_OUT, "evaluation passed: " + r.verdict());
         BeginRollout();
         return;
       }
-      const int max_replans = manifest_.spec.at("planning").value("max_replans", 1);
+      const int max_replans =
+          manifest_.spec.at("planning").value("max_replans", config::SchemaDefault("spec.planning.max_replans").get<int>());
       if (c.attempt <= max_replans) {
         ++c.attempt;
         Transition(v1::CYCLE_STAGE_PLANNING,
@@ -665,9 +699,10 @@ void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {
       if (c.stage != v1::CYCLE_STAGE_ROLLING_OUT) return;
       const v1::RolloutDecision& d = e.rollout_decision();
       c.decision = ToJson(d);
-      (void)journal_->Record("rollout", in.identity, "deployment", &event);
+      Written(journal_->Record("rollout", in.identity, "deployment", &event), "the rollout decision's journal event");
       const json& deployment = manifest_.spec.contains("deployment") ? manifest_.spec["deployment"] : json::object();
-      if (d.outcome() == v1::RolloutDecision::PROMOTE && deployment.value("require_approval", false)) {
+      if (d.outcome() == v1::RolloutDecision::PROMOTE &&
+          deployment.value("require_approval", config::SchemaDefault("spec.deployment.require_approval").get<bool>())) {
         // The A/B split stays as it is while a person decides.
         Transition(v1::CYCLE_STAGE_AWAITING_APPROVAL, "promotion needs a human approval: " + d.reason());
         RequestApproval("promotion", "promote " + c.candidate.version + " over " + c.incumbent.version + ": " +
@@ -690,6 +725,7 @@ void Runtime::BeginRollout() {
   SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.candidate.ToJson().dump(), "rollout of " + c.candidate.version,
               [this, cycle_id](const bus::Envelope& reply) {
                 if (!cycle_ || cycle_->id != cycle_id || cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT) return;
+                DecisionScope decision(*this, "candidate_loaded");
                 if (reply.body_case() == bus::Envelope::kError) {
                   FinishCycle(v1::CYCLE_STAGE_ROLLED_BACK, "the candidate does not load: " + reply.error().message());
                   return;
@@ -699,7 +735,7 @@ void Runtime::BeginRollout() {
                   FinishCycle(v1::CYCLE_STAGE_PROMOTED, "promoted on the evaluation (during_improvement: pause)");
                   return;
                 }
-                traffic_.SetSplit(cycle_->incumbent_worker, cycle_->candidate_worker, 0);
+                Then([this] { traffic_.SetSplit(cycle_->incumbent_worker, cycle_->candidate_worker, 0); });
                 SendCommand(worker_id_, v1::Command::SERVE, "", "A/B test of " + cycle_->candidate.version);
                 rollout_ready_ = true;
                 SendStageRequest();
@@ -708,30 +744,41 @@ void Runtime::BeginRollout() {
 
 void Runtime::OnTrafficSplit(const bus::Broker::Incoming& in) {
   const auto& ts = in.envelope.traffic_split();
-  if (!cycle_ || cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT || in.envelope.cycle_id() != cycle_->id ||
-      !rollout_ready_) {
+  if (cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT || !rollout_ready_) {  // the cycle's own: checked before dispatch
     ReplyError(in, v1::Error::BAD_REQUEST, "no rollout is running for cycle '" + in.envelope.cycle_id() + "'");
     return;
   }
+  DecisionScope decision(*this, "traffic");
   cycle_->candidate_weight = ts.candidate_weight();
-  traffic_.SetSplit(cycle_->incumbent_worker, cycle_->candidate_worker, ts.candidate_weight());
   bus::Envelope event = in.envelope;
   event.set_recipient("");
-  (void)journal_->Record("traffic", in.identity, "deployment", &event);
-  RecordClusterEvent("traffic", traffic_.Describe() + (ts.reason().empty() ? "" : ": " + ts.reason()));
+  Written(journal_->Record("traffic", in.identity, "deployment", &event), "the split's journal event");
   PersistCycle();
+  if (!decision.End()) {
+    ReplyError(in, v1::Error::INTERNAL, "the split could not be recorded; it stays as it was");
+    return;
+  }
+  traffic_.SetSplit(cycle_->incumbent_worker, cycle_->candidate_worker, ts.candidate_weight());
+  RecordClusterEvent("traffic", traffic_.Describe() + (ts.reason().empty() ? "" : ": " + ts.reason()));
 }
 
 void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
   if (!cycle_ || cycle_->finished()) return;
+  // The outcome, the cycle row and the registry rows commit together: a
+  // crash never leaves a cycle promoted while the registry serves the old version.
+  DecisionScope decision(*this, cycle::StageName(outcome));
+  NameDecision(cycle::StageName(outcome));
   cycle::CycleRecord& c = *cycle_;
   auto set_status = [this](const std::string& version, const std::string& status) {
     if (version.empty()) return;
     auto m = store_->GetModel(version);
-    if (!m.ok() || !*m) return;
+    if (!m.ok() || !*m) {
+      Written(m.ok() ? Status::NotFound("no model row") : m.status(), "reading model " + version);
+      return;
+    }
     store::ModelRow row = **m;
     row.status = status;
-    (void)store_->PutModel(row);
+    Write([&] { return store_->PutModel(row); }, "model " + version + " as " + status);
   };
   Transition(outcome, reason);
   if (outcome == v1::CYCLE_STAGE_PROMOTED) {
@@ -739,14 +786,16 @@ void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
     set_status(c.incumbent.version, "retired");
     serving_ = c.candidate;
     assigned_[worker_id_] = c.candidate;
-    traffic_.SetSingle(worker_id_);
-    // A promotion approved after a runtime restart finds the worker without the candidate.
-    const AgentEntry& w = agents_.at(worker_id_);
-    if (w.connected && w.model_version != c.candidate.version) {
-      SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.candidate.ToJson().dump(), "promoted " + c.candidate.version);
-    }
-    SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + c.candidate.version);
-    DrainClone();
+    Then([this] {
+      traffic_.SetSingle(worker_id_);
+      // A promotion approved after a runtime restart finds the worker without the candidate.
+      const AgentEntry& w = agents_.at(worker_id_);
+      if (w.connected && w.model_version != serving_.version) {
+        SendCommand(worker_id_, v1::Command::RELOAD_MODEL, serving_.ToJson().dump(), "promoted " + serving_.version);
+      }
+      SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + serving_.version);
+      DrainClone();
+    });
     return;
   }
   // Rolled back or aborted: the incumbent stays. The clone (if there is one)
@@ -758,13 +807,16 @@ void Runtime::FinishCycle(v1::CycleStage outcome, const std::string& reason) {
     if (m.ok() && *m && (*m)->status == "candidate") set_status(c.candidate.version, "rejected");
   }
   assigned_[worker_id_] = c.incumbent;
-  if (CanServe(clone_id_)) traffic_.SetSingle(clone_id_);
-  const AgentEntry& worker = agents_.at(worker_id_);
-  if (!worker.connected) return;  // it gets the incumbent when it registers again
-  if (worker.model_version != c.incumbent.version) {
-    SendCommand(worker_id_, v1::Command::RELOAD_MODEL, c.incumbent.ToJson().dump(), "back to " + c.incumbent.version);
-  }
-  SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + c.incumbent.version);
+  Then([this] {
+    if (CanServe(clone_id_)) traffic_.SetSingle(clone_id_);
+    const AgentEntry& worker = agents_.at(worker_id_);
+    if (!worker.connected) return;  // it gets the incumbent when it registers again
+    const cycle::ModelRef& incumbent = cycle_->incumbent;
+    if (worker.model_version != incumbent.version) {
+      SendCommand(worker_id_, v1::Command::RELOAD_MODEL, incumbent.ToJson().dump(), "back to " + incumbent.version);
+    }
+    SendCommand(worker_id_, v1::Command::SERVE, "", "serving " + incumbent.version);
+  });
 }
 
 void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
@@ -790,15 +842,20 @@ void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
   event.set_recipient("");
   event.set_cycle_id(cycle_->id);
   event.mutable_approval_decision()->set_decided_by(who);
-  (void)journal_->Record("approval_decision", in.identity, "", &event);
+  DecisionScope decision(*this, "approval");
+  Written(journal_->Record("approval_decision", in.identity, "", &event), "the approval's journal event");
   bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
   ack.mutable_ack()->set_detail(std::string(d.approved() ? "approved" : "rejected") + " the " + subject + " of cycle " +
                                 cycle_->id);
-  broker_->Send(in.identity, ack);
   // With CURVE, the role of the key it came with, too (decided_by stays the bus identity's person).
   DecideApproval(d.approved(), subject + (d.approved() ? " approved by " : " rejected by ") + who +
                                    (in.auth_role.empty() ? "" : " [key role " + in.auth_role + "]") +
                                    (d.reason().empty() ? "" : ": " + d.reason()));
+  if (!decision.End()) {
+    ReplyError(in, v1::Error::INTERNAL, "the decision could not be recorded, so it was not made (see the runtime log)");
+    return;
+  }
+  broker_->Send(in.identity, ack);
 }
 
 // ---- status and summary ----------------------------------------------------
@@ -820,11 +877,15 @@ json Runtime::CycleStatusJson() const {
   if (c.stage == v1::CYCLE_STAGE_AWAITING_APPROVAL) {
     // What an operator needs to decide: `kaizen approve|reject <id> --reason ...`.
     json a = {{"id", c.id}, {"subject", AwaitingPromotion() ? "promotion" : "plan"}};
-    if (pending_approval_) {
-      a["summary"] = pending_approval_->summary();
-      a["expires_ms"] = pending_approval_->expires_ms();
+    if (!c.approval.empty()) {
+      a["summary"] = c.approval.value("summary", "");
+      a["expires_ms"] = c.approval.value("expires_ms", int64_t{0});
     }
-    a["timeout_policy"] = ApprovalSection().value("approval_timeout_policy", "reject");
+    a["timeout_policy"] = ApprovalSection().value(
+        "approval_timeout_policy",
+        config::SchemaDefault(std::string("spec.") + (AwaitingPromotion() ? "deployment" : "planning") +
+                              ".approval_timeout_policy")
+            .get<std::string>());
     j["approval"] = a;
   }
   if (c.finished()) j["outcome_reason"] = c.outcome_reason;
@@ -898,7 +959,9 @@ void Runtime::OnScenarioReport(const bus::Broker::Incoming& in) {
   scenario_ = report;
   bus::Envelope event = in.envelope;
   event.set_recipient("");
-  (void)journal_->Record("scenario", in.identity, "simulator", &event);
+  if (Status s = journal_->Record("scenario", in.identity, "simulator", &event); !s.ok()) {
+    spdlog::error("the scenario report is not journaled: {}", s.ToString());
+  }
   if (scenario_done_) return;
   scenario_done_ = true;
   json summary = Summary();
@@ -910,7 +973,10 @@ void Runtime::OnScenarioReport(const bus::Broker::Incoming& in) {
   if (options_.on_scenario_done) {
     options_.on_scenario_done(summary);
     bool stop = true;
-    if (manifest_.spec.contains("simulator")) stop = manifest_.spec["simulator"].value("stop_cluster_at_end", true);
+    if (manifest_.spec.contains("simulator")) {
+      stop = manifest_.spec["simulator"].value("stop_cluster_at_end",
+                                               config::SchemaDefault("spec.simulator.stop_cluster_at_end").get<bool>());
+    }
     if (stop) BeginShutdown("the scenario is over");
   }
 }

@@ -46,6 +46,8 @@ void DeclareFamilies(metrics::MetricsRegistry& m) {
   m.Declare("kaizen_cycles_started_total", Type::kCounter, "Improvement cycles triggered.");
   m.Declare("kaizen_cycle_stage_entered_total", Type::kCounter, "Times a cycle entered each stage.");
   m.Declare("kaizen_cycles_finished_total", Type::kCounter, "Cycles finished, by outcome.");
+  m.Declare("kaizen_cycle_decisions_failed_total", Type::kCounter,
+            "Cycle decisions that could not be recorded (a store write failed), so were not made.");
   m.Declare("kaizen_cycle_stage", Type::kGauge, "1 for the stage the latest cycle is at, 0 for the others.");
   m.Declare("kaizen_cycle_training_progress", Type::kGauge, "Training progress of the running cycle, 0..1.");
   m.Declare("kaizen_approvals_waiting", Type::kGauge, "Approvals waiting for a person (kaizen approve|reject).");

@@ -120,6 +120,10 @@ json CycleRecord::ToJson() const {
               {"dataset", dataset},
               {"evaluation", evaluation},
               {"decision", decision},
+              {"approval", approval},
+              {"phase", phase},
+              {"request", {{"id", request.id}, {"target", request.target}, {"epoch", request.epoch}}},
+              {"loaded_epoch", loaded_epoch},
               {"incumbent", incumbent.ToJson()},
               {"candidate", candidate.ToJson()},
               {"incumbent_worker", incumbent_worker},
@@ -147,6 +151,13 @@ Result<CycleRecord> CycleRecord::FromJson(const json& j) {
     c.dataset = j.value("dataset", json::object());
     c.evaluation = j.value("evaluation", json::object());
     c.decision = j.value("decision", json::object());
+    c.approval = j.value("approval", json::object());
+    c.phase = j.value("phase", "");
+    const json request = j.value("request", json::object());
+    c.request.id = request.value("id", "");
+    c.request.target = request.value("target", "");
+    c.request.epoch = request.value("epoch", int64_t{0});
+    c.loaded_epoch = j.value("loaded_epoch", int64_t{0});
     c.incumbent = ModelRef::FromJson(j.value("incumbent", json::object()));
     c.candidate = ModelRef::FromJson(j.value("candidate", json::object()));
     c.incumbent_worker = j.value("incumbent_worker", "");

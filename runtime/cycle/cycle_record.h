@@ -42,6 +42,23 @@ struct CycleRecord {
   nlohmann::json dataset = nlohmann::json::object();   // id, uri, sha256, rows
   nlohmann::json evaluation = nlohmann::json::object();
   nlohmann::json decision = nlohmann::json::object();
+  // The approval the cycle waits for, while it does (awaiting_approval):
+  // subject (plan | promotion), summary, expires_ms (0 = waits). Persisted so
+  // `kaizen status` shows it after a runtime restart too.
+  nlohmann::json approval = nlohmann::json::object();
+  // Where the cycle stands inside its stage: "plan_approval" or
+  // "promotion_approval" (awaiting_approval); "loading_candidate" or
+  // "ab_test" (rolling_out); "" otherwise.
+  std::string phase;
+  // The stage request the cycle waits on: its id, the agent it went to and
+  // that agent's registration epoch then. A new epoch (the agent, or the
+  // runtime, restarted) means the request is lost and goes out again.
+  struct Request {
+    std::string id, target;
+    int64_t epoch = 0;
+    bool empty() const { return id.empty(); }
+  } request;
+  int64_t loaded_epoch = 0;  // rolling_out: the worker's epoch when it loaded the candidate
   ModelRef incumbent, candidate;
   std::string incumbent_worker;    // the instance serving the incumbent during the cycle
   std::string candidate_worker;

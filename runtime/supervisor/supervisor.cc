@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
+#include "runtime/base/spawn_process.h"
 
 namespace kaizen::supervisor {
 

@@ -114,9 +114,4 @@ class RestartTracker {
   std::string give_up_reason_;
 };
 
-// Starts a process: own process group, PR_SET_PDEATHSIG(SIGKILL), signal mask
-// reset, stdout/stderr appended to log_path, stdin from /dev/null.
-// Returns the pid or an IOError naming what failed.
-Result<pid_t> SpawnProcess(const std::vector<std::string>& argv, const std::string& log_path);
-
 }  // namespace kaizen::supervisor

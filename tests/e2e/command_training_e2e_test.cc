@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "runtime/base/sha256.h"
+#include "runtime/store/store.h"
 #include "tests/integration/cluster_harness.h"
 
 using kaizen::testing::ScenarioManifest;
@@ -55,6 +57,20 @@ TEST_CASE("a training command trains the candidate of a whole cycle, which is re
   const std::string log = ReadFile(cluster.state_dir() + "/logs/train-" + c["candidate"].get<std::string>() + ".log");
   CHECK(log.find("progress 0.05 loss=0 preparing") != std::string::npos);
   CHECK(log.find("result {") != std::string::npos);
+  // Registered: the registry holds the script's model under the candidate's
+  // version, with its parent, and the artifact hashes to what it recorded.
+  auto store = kaizen::store::Store::Open(cluster.state_dir() + "/state.db", kaizen::store::Store::Mode::kReadOnly);
+  REQUIRE(store.ok());
+  auto row = (*store)->GetModel(c["candidate"].get<std::string>());
+  REQUIRE(row.ok());
+  REQUIRE(row->has_value());
+  CHECK((**row).status == "serving");
+  CHECK((**row).parent == c["incumbent"].get<std::string>());
+  const std::string uri = (**row).uri;
+  const std::string path = uri.rfind("file://", 0) == 0 ? uri.substr(7) : uri;
+  auto sha = kaizen::Sha256File(path);
+  REQUIRE(sha.ok());
+  CHECK(*sha == (**row).sha256);
 }
 
 TEST_CASE("a training command that fails stops the cycle with its exit code and last log lines", "[e2e]") {

@@ -35,6 +35,13 @@ TEST_CASE("the runtime killed mid-cycle comes back, resumes the cycle and still 
   CHECK(s["cycles"][0]["teacher_calls"].get<int64_t>() <= 1500);
   CheckAccounting(s);
   CheckStore(c.state_dir());
+  // Resumed, not redone: the plan made before the kill is the only one, and
+  // one dataset, candidate and decision followed it.
+  const std::string dir = c.state_dir();
+  CHECK(CountEvents(dir, "plan", "", "c1") == 1);
+  CHECK(CountEvents(dir, "dataset", "", "c1") == 1);
+  CHECK(CountEvents(dir, "model", "training", "c1") == 1);
+  CHECK(CountEvents(dir, "rollout", "", "c1") == 1);
 }
 
 TEST_CASE("a candidate killed during the A/B test is rolled back while the clone keeps serving", "[faults]") {

@@ -152,11 +152,13 @@ void CheckStore(const std::string& state_dir) {
   std::fflush(stdout);
 }
 
-int CountEvents(const std::string& state_dir, const std::string& kind, const std::string& role) {
+int CountEvents(const std::string& state_dir, const std::string& kind, const std::string& role,
+                const std::string& cycle) {
   auto store = kaizen::store::Store::Open(state_dir + "/state.db", kaizen::store::Store::Mode::kReadOnly);
   REQUIRE(store.ok());
   kaizen::store::EventFilter f;
   f.kind = kind;
+  f.cycle = cycle;
   f.limit = 0;
   auto events = (*store)->ReadEvents(f);
   REQUIRE(events.ok());

@@ -46,8 +46,9 @@ void CheckAccounting(const nlohmann::json& summary);
 // PRAGMA integrity_check is ok and every artifact hashes to its name.
 void CheckStore(const std::string& state_dir);
 
-// Journal events of `kind` (optionally only those recorded for `role`).
-int CountEvents(const std::string& state_dir, const std::string& kind, const std::string& role = "");
+// Journal events of `kind` (optionally only those recorded for `role`, or of `cycle`).
+int CountEvents(const std::string& state_dir, const std::string& kind, const std::string& role = "",
+                const std::string& cycle = "");
 // Model versions in the registry.
 int CountModels(const std::string& state_dir);
 

@@ -162,6 +162,12 @@ TEST_CASE("the evaluation agent killed mid-evaluation is restarted and decides o
   const int64_t cpu1 = CpuMs(evaluation);
   Signal(evaluation, SIGKILL, "the evaluation agent",
          "during evaluating, " + std::to_string(cpu1 - cpu0) + " ms of CPU into the request");
+  // The kill must have landed before the agent reported, or this test would
+  // check an ordinary run: a report sent before it would be journaled by now.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  INFO("the kill landed after the evaluation reported: the killed agent finished its work");
+  REQUIRE(CountEvents(c.state_dir(), "eval_report") == 0);
+  REQUIRE(cpu1 - cpu0 > 0);  // it was working on the request when it died
   json s = Finish(c, "evaluation agent killed", "promoted");
   json agent = c.Agent("evaluation");
   CHECK(c.Down().exit_code == 0);

@@ -153,7 +153,8 @@ TEST_CASE("status --watch ends by itself when the cluster goes down", "[integrat
   REQUIRE(cluster.Up().exit_code == 0);
   REQUIRE(cluster.WaitAllInState("idle", 30000));
   Watcher w(cluster.state_dir(), false);
-  w.Drain(600);
+  // Watching for real (a first frame drawn) before the cluster goes.
+  REQUIRE(WaitFor([&] { w.Drain(20); return Count(w.out(), "Ctrl-C to stop") >= 1; }, 15000));
   REQUIRE(cluster.Down().exit_code == 0);
   CHECK(w.Wait(10000) == 0);
   INFO(w.out());

@@ -128,3 +128,29 @@ TEST_CASE("authorization: who may register as what", "[bus][auth]") {
   hello.mutable_hello()->set_role("cli");
   for (const char* role : {"agent", "feedback", "admin"}) CHECK(bus::RoleRefusal(role, hello).empty());
 }
+
+TEST_CASE("authorization: stage replies and the split must belong to the running cycle, nothing else is held to it",
+          "[bus][auth]") {
+  const std::set<std::string> kCycleScoped = {"plan",         "dataset_ready",    "train_progress",
+                                              "eval_report",  "rollout_decision", "traffic_split"};
+  const auto* oneof = bus::Envelope::descriptor()->FindOneofByName("body");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    INFO("message " << field->name());
+    bus::Envelope e = bus::MakeEnvelope("peer", "runtime");
+    e.GetReflection()->MutableMessage(&e, field);
+    e.set_cycle_id("c1");
+    CHECK(bus::CycleRefusal(e, "c1").empty());
+    const bool scoped = kCycleScoped.count(field->name()) > 0 || field->name() == "model_ready";
+    CHECK(bus::CycleRefusal(e, "c2").empty() == !scoped);
+    CHECK(bus::CycleRefusal(e, "").empty() == !scoped);
+    e.clear_cycle_id();
+    // An initial model names no cycle; every other scoped message must name the running one.
+    CHECK(bus::CycleRefusal(e, "c1").empty() == (!scoped || field->name() == "model_ready"));
+  }
+  bus::Envelope late = bus::MakeEnvelope("planning", "runtime");
+  late.mutable_plan();
+  late.set_cycle_id("c1");
+  CHECK(bus::CycleRefusal(late, "c2") == "plan for cycle 'c1' is not for the running cycle (c2)");
+  CHECK(bus::CycleRefusal(late, "") == "plan for cycle 'c1' is not for the running cycle (none runs)");
+}

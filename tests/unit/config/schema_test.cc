@@ -1,8 +1,10 @@
 // The building blocks: scalar typing, suggestions, defaults, the validator on
 // small schemas, and the YAML shape guard.
 #include <catch2/catch.hpp>
+#include <stdexcept>
 
 #include "config/diagnostic.h"
+#include "config/manifest_schema.h"
 #include "config/scalar.h"
 #include "config/schema.h"
 #include "config/suggest.h"
@@ -119,4 +121,19 @@ TEST_CASE("diagnostics render as FILE:LINE:COLUMN: error: PATH: MESSAGE and sort
   CHECK(ds[1].ToString() == "m.yaml:1:9: error: a.b: first");
   CHECK(ds[2].ToString() == "m.yaml:3:1: error: b: second");
   CHECK(std::string(RestartPolicyName(RestartPolicy::kOnFailure)) == "on-failure");
+}
+
+TEST_CASE("SchemaDefault: the default the loader fills in, by dotted path, and a path without one is a programming error",
+          "[config]") {
+  using kaizen::config::SchemaDefault;
+  // The two approval timeouts differ: a plan waits 10 minutes, a promotion an hour.
+  CHECK(SchemaDefault("spec.planning.approval_timeout_s") == 600);
+  CHECK(SchemaDefault("spec.deployment.approval_timeout_s") == 3600);
+  CHECK(SchemaDefault("spec.deployment.approval_timeout_policy") == "reject");
+  CHECK(SchemaDefault("spec.deployment.require_approval") == false);
+  CHECK(SchemaDefault("spec.planning.max_replans") == 1);
+  CHECK(SchemaDefault("spec.worker.during_improvement") == "clone");
+  CHECK(SchemaDefault("spec.simulator.stop_cluster_at_end") == true);
+  CHECK_THROWS_AS(SchemaDefault("spec.planning.no_such_key"), std::logic_error);
+  CHECK_THROWS_AS(SchemaDefault("metadata.name"), std::logic_error);  // required: no default
 }

@@ -156,3 +156,60 @@ TEST_CASE("journal: store writes made during a batch commit with it: seqs contin
   REQUIRE(again.Record("test", "", "", &e).ok());
   CHECK(e.seq() == 2);
 }
+
+TEST_CASE("journal: a decision commits alone, in one transaction, and Record or Flush inside it waits",
+          "[core][journal]") {
+  Fixture f;
+  core::Journal j(*f.store, *f.broker, core::Journal::Options{2});
+  bus::Envelope before = Event();
+  REQUIRE(j.Append("test", "", "", &before).ok());
+  REQUIRE(j.BeginDecision().ok());
+  CHECK(f.Committed() == 1);  // what was batched before went first, on its own
+  CHECK(j.in_decision());
+  store::CycleRow row;
+  row.id = "c1";
+  row.stage = "promoted";
+  row.state_json = "{}";
+  REQUIRE(f.store->PutCycle(row).ok());
+  for (int i = 0; i < 3; ++i) {  // past max_batch: still not committed
+    bus::Envelope e = Event();
+    REQUIRE(j.Record("test", "", "", &e).ok());
+  }
+  REQUIRE(j.Flush().ok());
+  REQUIRE(j.BeginDecision().ok());  // a nested decision joins
+  REQUIRE(j.EndDecision(true).ok());
+  CHECK(j.in_decision());
+  CHECK(f.Committed() == 1);
+  CHECK_FALSE(f.reader->GetCycle("c1")->has_value());
+  REQUIRE(j.EndDecision(true).ok());
+  CHECK_FALSE(j.in_decision());
+  CHECK(f.Committed() == 4);
+  CHECK(f.reader->GetCycle("c1")->has_value());
+  CHECK(f.Published() == std::vector<uint64_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("journal: a decision ended without commit keeps and publishes none of it, and its seqs are handed out again",
+          "[core][journal]") {
+  Fixture f;
+  core::Journal j(*f.store, *f.broker);
+  bool told = false;
+  REQUIRE(j.BeginDecision().ok());
+  store::ModelRow m;
+  m.version = "v2";
+  m.status = "serving";
+  m.metrics_json = "{}";
+  REQUIRE(f.store->PutModel(m).ok());
+  bus::Envelope e = Event();
+  REQUIRE(j.Record("test", "", "", &e).ok());
+  j.AfterCommit([&] { told = true; });
+  REQUIRE(j.EndDecision(false).ok());
+  CHECK(told);  // a client waiting on it is answered, not left hanging
+  CHECK(f.Committed() == 0);
+  CHECK_FALSE(f.reader->GetModel("v2")->has_value());
+  CHECK(f.Published(100).empty());
+  bus::Envelope next = Event();
+  REQUIRE(j.Record("test", "", "", &next).ok());
+  CHECK(next.seq() == 1);
+  CHECK(f.Published() == std::vector<uint64_t>{1});
+  CHECK(j.EndDecision(true).code() == Status::Code::kFailedPrecondition);  // none is open
+}

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 using namespace kaizen;
 
@@ -46,4 +47,26 @@ TEST_CASE("the state dir resolves from the flag, the environment, or the only cl
   ::setenv("KAIZEN_STATE_DIR", "/tmp/kz-env-dir", 1);
   CHECK(*core::ResolveStateDir("") == "/tmp/kz-env-dir");
   ::unsetenv("KAIZEN_STATE_DIR");
+
+  // Neither: the only cluster under ./.kaizen (one with a state.db), else an error saying what to do.
+  const auto old_cwd = std::filesystem::current_path();
+  const auto work = std::filesystem::temp_directory_path() / ("kz-resolve-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(work / ".kaizen" / "demo");
+  std::filesystem::create_directories(work / ".kaizen" / "no-state");  // not a cluster: no state.db
+  std::filesystem::current_path(work);
+  auto none = core::ResolveStateDir("");
+  CHECK(none.status().code() == Status::Code::kNotFound);
+  CHECK(none.status().message().find("--state-dir") != std::string::npos);
+  std::ofstream(work / ".kaizen" / "demo" / "state.db") << "";
+  auto only = core::ResolveStateDir("");
+  REQUIRE(only.ok());
+  CHECK(*only == (work / ".kaizen" / "demo").string());
+  std::filesystem::create_directories(work / ".kaizen" / "other");
+  std::ofstream(work / ".kaizen" / "other" / "state.db") << "";
+  auto several = core::ResolveStateDir("");
+  CHECK(several.status().code() == Status::Code::kInvalidArgument);
+  CHECK(several.status().message().find("other") != std::string::npos);
+  CHECK(several.status().message().find("demo") != std::string::npos);
+  std::filesystem::current_path(old_cwd);
+  std::filesystem::remove_all(work);
 }

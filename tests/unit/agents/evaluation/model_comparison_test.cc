@@ -1,6 +1,8 @@
 #include "agents/evaluation/model_comparison.h"
 
 #include <catch2/catch.hpp>
+#include <set>
+#include <string>
 
 using namespace kaizen::agents;
 namespace v1 = kaizen::v1;
@@ -125,6 +127,28 @@ TEST_CASE("with many categories a drop that is significant alone is not a regres
   REQUIRE(r2.regressions_size() == 1);
   CHECK(r2.regressions(0).value() == "home");
   CHECK_FALSE(r2.pass());
+}
+
+TEST_CASE("Holm, not Bonferroni: after the strongest drop, the next is held to alpha / (m - 1)") {
+  // Four categories tested (alpha 0.05). "strong": the incumbent alone is right
+  // on 12 rows, p = 2 * 0.5^12 = 0.0005 < 0.05 / 4. "second": alone right on 7,
+  // p = 0.0156: above Bonferroni's 0.05 / 4 = 0.0125 for every category, below
+  // Holm's 0.05 / 3 = 0.0167 for the second smallest. Holm finds both.
+  std::vector<PairedPrediction> items;
+  Add(items, "same0", 20, 18, 18);
+  Add(items, "same1", 20, 18, 18);
+  Add(items, "strong", 20, 6, 18);
+  Add(items, "second", 20, 11, 18);
+  auto r = CompareModels(items, Accept(-1.0, 0.05), {});
+  REQUIRE(r.regressions_size() == 2);
+  std::set<std::string> regressed = {r.regressions(0).value(), r.regressions(1).value()};
+  CHECK(regressed == std::set<std::string>{"strong", "second"});
+  CHECK_FALSE(r.pass());
+  // One more quiet category makes m = 5: "second" needs p < 0.05 / 4 = 0.0125 and is kept.
+  Add(items, "same2", 20, 18, 18);
+  auto r5 = CompareModels(items, Accept(-1.0, 0.05), {});
+  REQUIRE(r5.regressions_size() == 1);
+  CHECK(r5.regressions(0).value() == "strong");
 }
 
 TEST_CASE("a sound refit keeps the holdout verdict and says which model is deployed") {

@@ -16,9 +16,9 @@
 #include <cstring>
 #include <filesystem>
 
-#include "runtime/supervisor/supervisor.h"
+#include "runtime/base/spawn_process.h"
 
-namespace kaizen::supervisor {
+namespace kaizen {
 namespace {
 
 // What the child writes to the error pipe when it cannot reach exec.
@@ -193,4 +193,4 @@ Result<pid_t> SpawnProcess(const std::vector<std::string>& argv, const std::stri
   return Status::IOError(argv[0] + ": " + StageName(failure.stage) + std::strerror(failure.err));
 }
 
-}  // namespace kaizen::supervisor
+}  // namespace kaizen

@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "runtime/supervisor/supervisor.h"
+#include "runtime/base/spawn_process.h"
 #include "tests/unit/supervisor/test_support.h"
 
 using namespace kaizen;
-using namespace kaizen::supervisor;
 using namespace kaizen::supervisor::testing;
 
 namespace {
