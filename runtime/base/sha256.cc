@@ -142,4 +142,14 @@ Result<std::string> Sha256File(const std::string& path) {
   return h.FinalHex();
 }
 
+Status CheckArtifactHash(const std::string& what, const std::string& uri, const std::string& sha256) {
+  if (uri.empty()) return Status::InvalidArgument(what + " has no uri");
+  const std::string scheme = "file://";
+  const std::string path = uri.rfind(scheme, 0) == 0 ? uri.substr(scheme.size()) : uri;
+  auto sha = Sha256File(path);
+  if (!sha.ok()) return sha.status().WithContext(what);
+  if (*sha != sha256) return Status::Corruption(what + " at " + uri + " hashes to " + *sha + ", not " + sha256);
+  return Status::OK();
+}
+
 }  // namespace kaizen

@@ -107,6 +107,7 @@ Status Runtime::Start() {
   }
   clone_id_ = worker_id_ + "-clone";
   RestoreTasks();
+  StartCycleController();
   LoadRegistry();
   traffic_.SetSingle(worker_id_);
   s = StartMetrics();  // a port in use is logged (metrics_failed) and the cluster runs without metrics
@@ -119,7 +120,7 @@ Status Runtime::Start() {
       return s;
     }
   }
-  ResumeCycle();
+  controller_->Reconcile();  // resumes a cycle an earlier runtime left unfinished
   next_tick_ms_ = MonoMs();
   return Status::OK();
 }
@@ -254,7 +255,9 @@ void Runtime::RecordClusterEvent(const std::string& what, const std::string& det
   ce->set_what(what);
   ce->set_detail(detail);
   ce->set_agent_id(agent_id);
-  Written(journal_->Record("cluster", agent_id, "", &e), "the cluster event '" + what + "'");
+  if (Status s = journal_->Record("cluster", agent_id, "", &e); !s.ok()) {
+    spdlog::error("the cluster event '{}' is not journaled: {}", what, s.ToString());
+  }
 }
 
 }  // namespace kaizen::core

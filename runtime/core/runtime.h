@@ -18,6 +18,7 @@
 #include "runtime/base/signal_fd.h"
 #include "runtime/bus/broker.h"
 #include "runtime/bus/cluster_keys.h"
+#include "runtime/controller/cycle_controller.h"
 #include "runtime/core/flood_guard.h"
 #include "runtime/core/human_requests.h"
 #include "runtime/core/journal.h"
@@ -63,6 +64,7 @@ class Runtime {
     int restarts = 0;
     bool connected = false;
     bool exited = false;  // the supervisor saw its process end, and has not started it again
+    int64_t epoch = 0;    // when it last registered (wall ms, strictly increasing): a new process
     int64_t last_seen_mono = 0, last_seen_wall = 0, spawned_mono = 0;
     std::string settings_json;
     std::string clone_of;           // a worker clone: the worker it clones
@@ -120,88 +122,37 @@ class Runtime {
   void PublishClosed(const std::string& cycle_id, const v1::RequestClosed& closed);
   void HumanTick(int64_t now_mono);
 
-  // Models and the improvement cycle (runtime_cycle.cc).
+  // Models and the improvement cycle (runtime_cycle.cc): the cycle itself is
+  // the controller's (runtime/controller/cycle_controller.h); this runtime is
+  // its host (CycleHostImpl) and hands it what the bus brings.
+  class CycleHostImpl;
+  void StartCycleController();
   void LoadRegistry();
-  void ResumeCycle();
   void OnInitialModel(const bus::Broker::Incoming& in);
   void OnTrigger(const bus::Broker::Incoming& in);
   void OnCycleReply(const bus::Broker::Incoming& in);
   void OnTrafficSplit(const bus::Broker::Incoming& in);
+  void OnApprovalDecision(const bus::Broker::Incoming& in);
   void OnScenarioReport(const bus::Broker::Incoming& in);
-  void Transition(v1::CycleStage to, const std::string& reason);
-  void SendStageRequest();
-  std::string StageRole() const;
   // The dataset URI of the promoted cycle whose candidate was `version`; "" when no cycle made it.
   std::string DatasetThatMade(const std::string& version) const;
-  void StartClone();
-  void DrainClone();
-  void FinishCycle(v1::CycleStage outcome, const std::string& reason);
-  void BeginRollout();
-  void OnApprovalDecision(const bus::Broker::Incoming& in);
-  // Approvals: a plan (planning.auto_approve) or a promotion (deployment.require_approval).
-  bool AwaitingPromotion() const;
-  const nlohmann::json& ApprovalSection() const;  // spec.planning or spec.deployment: the timeout policy
-  void RequestApproval(const std::string& subject, const std::string& summary);
-  void DecideApproval(bool approved, const std::string& why);
-  void PersistCycle();
-  void CycleTick(int64_t now);
   std::string NextModelVersion() const;
-  nlohmann::json CycleStatusJson() const;
+  // The clone: started serving `model`; drained (no new tasks, stopped once idle). Both idempotent.
+  void StartClone(const cycle::ModelRef& model);
+  void DrainClone();
+  void CycleTick(int64_t now);
   nlohmann::json Summary() const;
-
-  // Decisions of the cycle (runtime_decision.cc). Everything a decision
-  // writes (transition, cycle row, registry rows, journal events) commits in
-  // one transaction (Journal::BeginDecision); what it sends or starts waits in
-  // Then() until that commit. A decision that cannot be recorded changes
-  // nothing in memory either: it is undone, logged, counted, and the cycle is
-  // aborted with the reason (when that can be recorded).
-  class DecisionScope {
-   public:
-    DecisionScope(Runtime& runtime, const std::string& what);  // nested scopes join the open one
-    ~DecisionScope();  // ends it, if End() did not
-    // Ends it now (for the outermost: commits, then runs its Then() actions).
-    // True when it committed; an inner scope answers for its part so far.
-    bool End();
-    DecisionScope(const DecisionScope&) = delete;
-    DecisionScope& operator=(const DecisionScope&) = delete;
-
-   private:
-    Runtime& runtime_;
-    bool ended_ = false;
-  };
-  struct OpenDecision {
-    std::string what;  // names its crash points (base/crash_point.h): "<what>:written", "<what>:committed"
-    int depth = 0;
-    Status failed;     // the first write that failed
-    bool aborting = false;  // this decision aborts a cycle after an unrecorded one
-    std::vector<std::function<void()>> then;
-    // The in-memory state a decision changes, restored when it does not commit.
-    std::optional<cycle::CycleRecord> cycle;
-    cycle::ModelRef serving;
-    std::map<std::string, cycle::ModelRef> assigned;
-    std::string stage_request_id;
-    bool rollout_ready = false;
-    size_t cycle_count = 0;
-  };
-  void BeginDecision(const std::string& what);
-  bool EndDecision();
-  // Renames the open decision (FinishCycle: the crash points say the outcome).
-  void NameDecision(const std::string& what);
-  // A write of the open decision: a failure fails the whole decision.
-  void Written(const Status& s, const std::string& what);
-  // Runs a store write of the open decision, unless it failed already (its
-  // transaction may not even be open: nothing more is written).
-  void Write(const std::function<Status()>& write, const std::string& what);
-  // Runs `action` once the open decision commits (now when none is open);
-  // dropped when it does not commit.
-  void Then(std::function<void()> action);
+  // One decision of the cycle in one transaction (runtime_decision.cc): OK, or
+  // why nothing of it was kept. Crash points "<what>:written" and
+  // "<what>:committed" (base/crash_point.h) for the fault tests.
+  Status CommitDecision(const controller::Decision& d);
 
   // Metrics (runtime_metrics.cc): spec.runtime.metrics serves them over HTTP.
   Status StartMetrics();
   void PublishMetrics();  // a snapshot for the HTTP thread; once per tick
   void CountAnswer(const v1::TaskResult& result, const v1::Task& task);
   void CountFeedback(const v1::Feedback& feedback);
-  void CountTransition(v1::CycleStage to);
+  void CountTransition(const cycle::CycleRecord& c, v1::CycleStage to);
   // An agent's own metrics (the gateway's) and the requests it answered.
   void OnMetricsReport(const bus::Broker::Incoming& in);
 
@@ -234,20 +185,15 @@ class Runtime {
   std::string worker_id_;                           // the manifest's worker
   std::string clone_id_;                            // "<worker>-clone"
   std::map<std::string, cycle::ModelRef> assigned_;  // agent id -> model it should serve
-  cycle::ModelRef serving_;                          // the registry's serving version
   router::TrafficPolicy traffic_;
   std::unique_ptr<router::TaskRouter> router_;
 
   // The improvement cycle in progress (or the last one).
-  std::optional<cycle::CycleRecord> cycle_;
-  std::string stage_request_id_;                    // the request the current stage waits on
-  std::vector<std::string> cycle_ids_;              // every cycle of this run, in order
-  std::optional<OpenDecision> decision_;
+  std::unique_ptr<CycleHostImpl> cycle_host_;
+  std::unique_ptr<controller::CycleController> controller_;
   bool clone_draining_ = false;
   int64_t clone_drain_since_ = 0;
   bool scenario_done_ = false;
-  bool rollout_ready_ = false;                      // the candidate serves: the A/B test can start
-  double training_progress_ = 0;
   nlohmann::json scenario_;                         // the traffic source's report
 
   struct RecentAnswer {

@@ -68,11 +68,8 @@ void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
       a.connected = false;
       a.exited = true;
       if (a.role == "worker") InstanceGone(a.id);
-      if (a.id == worker_id_ && !stopping_ && cycle_ && cycle_->stage == v1::CYCLE_STAGE_ROLLING_OUT) {
-        // A candidate that crashes under live traffic is not promoted.
-        FinishCycle(v1::CYCLE_STAGE_ROLLED_BACK, "the candidate " + cycle_->candidate.version + " crashed during the A/B test (" +
-                                                     ev.detail + "); the clone keeps serving " + cycle_->incumbent.version);
-      }
+      // A candidate that crashes under live traffic is not promoted.
+      if (!stopping_) controller_->OnWorkerLost(a.id, "crashed (" + ev.detail + ")");
       bool clean = ev.detail == "exited with code 0";
       if (a.state == v1::AGENT_STATE_STOPPED && clean) {
         PersistAgent(a);
@@ -110,10 +107,7 @@ void Runtime::CheckLiveness(int64_t now) {
       ApplyState(a, v1::AGENT_STATE_FAILED, why);
       supervisor_->Kill(id, why);
       if (a.role == "worker") InstanceGone(a.id);
-      if (a.id == worker_id_ && !stopping_ && cycle_ && cycle_->stage == v1::CYCLE_STAGE_ROLLING_OUT) {
-        FinishCycle(v1::CYCLE_STAGE_ROLLED_BACK, "the candidate " + cycle_->candidate.version +
-                                                     " stopped answering during the A/B test (" + why + ")");
-      }
+      controller_->OnWorkerLost(a.id, "stopped answering (" + why + ")");
     } else if (!a.connected && a.state == v1::AGENT_STATE_STARTING && now - a.spawned_mono > register_budget) {
       std::string why = "did not register within " + std::to_string(register_budget) + " ms";
       ApplyState(a, v1::AGENT_STATE_FAILED, why);

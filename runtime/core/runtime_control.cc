@@ -81,7 +81,7 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
   }
   // The table's cycle column: a stage reply or a split for another cycle is
   // late (an earlier cycle, or one a restart ended), not an error.
-  if (std::string why = bus::CycleRefusal(e, cycle_ && !cycle_->finished() ? cycle_->id : ""); !why.empty()) {
+  if (std::string why = bus::CycleRefusal(e, controller_->running() ? controller_->cycle()->id : ""); !why.empty()) {
     spdlog::info("dropped {} from {}: {}", bus::BodyName(e), in.identity, why);
     if (e.body_case() == bus::Envelope::kTrafficSplit) ReplyError(in, v1::Error::BAD_REQUEST, why);
     return;
@@ -158,7 +158,7 @@ void Runtime::OnControl(bus::Broker::Incoming& in) {
       return;
     case bus::Envelope::kError:
       if (TakeReply(e)) return;
-      if (cycle_ && !cycle_->finished() && !e.correlation_id().empty() && e.correlation_id() == stage_request_id_) {
+      if (!e.correlation_id().empty() && e.correlation_id() == controller_->outstanding_request()) {
         OnCycleReply(in);
         return;
       }
@@ -206,19 +206,15 @@ void Runtime::OnHello(bus::Broker::Incoming& in) {
     spdlog::warn("agent {} says pid {} but the supervisor started pid {}", a.id, hello.pid(), a.pid);
   }
   a.connected = true;
+  a.epoch = std::max(a.epoch + 1, WallMs());
   a.last_seen_mono = MonoMs();
   a.last_seen_wall = WallMs();
   if (!hello.model_version().empty()) a.model_version = hello.model_version();
   w->set_settings_json(WelcomeSettings(a));
   broker_->Send(in.identity, reply);
-  // A stage waiting on this role (re)sends its request: the agent may have
-  // restarted and lost it.
-  if (cycle_ && !cycle_->finished() && StageRole() == a.role) SendStageRequest();
-  // A rollout that lost its worker (restart, or a resumed cycle) loads the candidate again.
-  if (cycle_ && cycle_->stage == v1::CYCLE_STAGE_ROLLING_OUT && a.id == worker_id_) {
-    rollout_ready_ = false;
-    BeginRollout();
-  }
+  // A new process: what the old one was asked (a stage request, the
+  // candidate) goes to it again from the controller's reconcile.
+  controller_->Reconcile();
 }
 
 void Runtime::OnStateChange(AgentEntry& agent, const v1::StateChange& sc) {
@@ -259,7 +255,7 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
   r->mutable_bus()->set_dropped_frames(r->bus().dropped_frames() + flood_->limited());
   r->mutable_bus()->set_cli_peers(clients_.size());
   r->mutable_bus()->set_cli_peers_forgotten(clients_forgotten_);
-  nlohmann::json cycle = CycleStatusJson();
+  nlohmann::json cycle = controller_->StatusJson();
   if (!cycle.is_null()) r->set_cycle_json(cycle.dump());
   r->set_router_json(RouterJson().dump());
   broker_->Send(in.identity, reply);
@@ -325,31 +321,30 @@ void Runtime::OnCommand(const bus::Broker::Incoming& in) {
     case v1::Command::PROMOTE:
     case v1::Command::ROLLBACK: {
       // A running A/B test, or a promotion waiting for its approval, can be ended by hand.
-      if (!cycle_ || (cycle_->stage != v1::CYCLE_STAGE_ROLLING_OUT && !AwaitingPromotion())) {
+      const auto& cycle = controller_->cycle();
+      if (!cycle || (cycle->stage != v1::CYCLE_STAGE_ROLLING_OUT && !controller_->AwaitingPromotion())) {
         ReplyError(in, v1::Error::BAD_REQUEST,
                    "no cycle is rolling out; nothing to promote or roll back" +
-                       (cycle_ ? " (cycle " + cycle_->id + " is at " + cycle::StageName(cycle_->stage) + ")"
-                               : std::string()));
+                       (cycle ? " (cycle " + cycle->id + " is at " + cycle::StageName(cycle->stage) + ")"
+                              : std::string()));
         return;
       }
-      if (!cmd.argument().empty() && cmd.argument() != cycle_->id) {
+      if (!cmd.argument().empty() && cmd.argument() != cycle->id) {
         ReplyError(in, v1::Error::BAD_REQUEST,
-                   "cycle '" + cmd.argument() + "' is not rolling out; the running cycle is " + cycle_->id);
+                   "cycle '" + cmd.argument() + "' is not rolling out; the running cycle is " + cycle->id);
         return;
       }
       bool promote = cmd.kind() == v1::Command::PROMOTE;
       std::string why = std::string("operator ") + (promote ? "promoted" : "rolled back") + " (" + in.identity +
                         (in.auth_role.empty() ? "" : ", key role " + in.auth_role) + ")" +
                         (cmd.reason().empty() ? "" : ": " + cmd.reason());
-      ack.mutable_ack()->set_detail(why + " [cycle " + cycle_->id + "]");
-      DecisionScope decision(*this, promote ? "operator_promote" : "operator_rollback");
-      RecordClusterEvent(promote ? "operator_promote" : "operator_rollback", why + " [cycle " + cycle_->id + "]");
-      FinishCycle(promote ? v1::CYCLE_STAGE_PROMOTED : v1::CYCLE_STAGE_ROLLED_BACK, why);
-      if (!decision.End()) {
-        ReplyError(in, v1::Error::INTERNAL, "the decision could not be recorded, so it was not made (see the runtime log)");
+      ack.mutable_ack()->set_detail(why + " [cycle " + cycle->id + "]");
+      if (Status s = controller_->OnOperatorEnd(promote, why); !s.ok()) {
+        ReplyError(in, v1::Error::INTERNAL, s.message() + " (see the runtime log)");
         return;
       }
       broker_->Send(in.identity, ack);
+      controller_->Reconcile();
       return;
     }
     default:

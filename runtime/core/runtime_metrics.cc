@@ -152,16 +152,14 @@ void Runtime::OnMetricsReport(const bus::Broker::Incoming& in) {
     spdlog::warn("requests of {} not journaled: {}", in.identity, s.ToString());
 }
 
-void Runtime::CountTransition(v1::CycleStage to) {
+void Runtime::CountTransition(const cycle::CycleRecord& c, v1::CycleStage to) {
   const std::string stage = cycle::StageName(to);
   if (to == v1::CYCLE_STAGE_TRIGGERED) metrics_.Add("kaizen_cycles_started_total", {});
   metrics_.Add("kaizen_cycle_stage_entered_total", {{"stage", stage}});
   if (cycle::IsTerminal(to)) {
     metrics_.Add("kaizen_cycles_finished_total", {{"outcome", stage}});
-    if (cycle_) {
-      teacher_calls_done_ += cycle_->teacher_calls;
-      teacher_cost_done_ += cycle_->teacher_cost;
-    }
+    teacher_calls_done_ += c.teacher_calls;
+    teacher_cost_done_ += c.teacher_cost;
   }
 }
 
@@ -177,21 +175,22 @@ void Runtime::PublishMetrics() {
   metrics_.Set("kaizen_tasks_queued", {}, static_cast<double>(router_->queued()));
 
   metrics_.Clear("kaizen_cycle_stage");
-  bool running = cycle_ && !cycle_->finished();
-  if (cycle_) {
+  const auto& cycle = controller_->cycle();
+  const bool running = controller_->running();
+  if (cycle) {
     for (int s = v1::CYCLE_STAGE_TRIGGERED; s <= v1::CYCLE_STAGE_ABORTED; ++s) {
       auto stage = static_cast<v1::CycleStage>(s);
-      metrics_.Set("kaizen_cycle_stage", {{"cycle", cycle_->id}, {"stage", cycle::StageName(stage)}},
-                   stage == cycle_->stage ? 1 : 0);
+      metrics_.Set("kaizen_cycle_stage", {{"cycle", cycle->id}, {"stage", cycle::StageName(stage)}},
+                   stage == cycle->stage ? 1 : 0);
     }
   }
   metrics_.Set("kaizen_cycle_training_progress", {},
-               running && cycle_->stage == v1::CYCLE_STAGE_TRAINING ? training_progress_ : 0);
-  metrics_.Set("kaizen_approvals_waiting", {}, running && cycle_->stage == v1::CYCLE_STAGE_AWAITING_APPROVAL ? 1 : 0);
+               running && cycle->stage == v1::CYCLE_STAGE_TRAINING ? controller_->training_progress() : 0);
+  metrics_.Set("kaizen_approvals_waiting", {}, running && cycle->stage == v1::CYCLE_STAGE_AWAITING_APPROVAL ? 1 : 0);
   metrics_.Set("kaizen_candidate_traffic_weight", {}, traffic_.split() ? traffic_.candidate_weight() : 0);
   metrics_.Set("kaizen_teacher_calls_total", {},
-               static_cast<double>(teacher_calls_done_ + (running ? cycle_->teacher_calls : 0)));
-  metrics_.Set("kaizen_teacher_cost_dollars_total", {}, teacher_cost_done_ + (running ? cycle_->teacher_cost : 0));
+               static_cast<double>(teacher_calls_done_ + (running ? cycle->teacher_calls : 0)));
+  metrics_.Set("kaizen_teacher_cost_dollars_total", {}, teacher_cost_done_ + (running ? cycle->teacher_cost : 0));
 
   const auto b = broker_->counters().ToProto();
   metrics_.Set("kaizen_bus_messages_total", {{"direction", "received"}}, static_cast<double>(b.received()));
@@ -230,7 +229,7 @@ void Runtime::PublishMetrics() {
                            {"uptime_s", (WallMs() - started_ms_) / 1000},
                            {"agents_connected", connected},
                            {"agents", agent_order_.size()},
-                           {"cycle_stage", cycle_ ? cycle::StageName(cycle_->stage) : ""}};
+                           {"cycle_stage", cycle ? cycle::StageName(cycle->stage) : ""}};
   metrics_server_->Publish(metrics::RenderText(metrics_), health.dump(), !stopping_);
 }
 

@@ -161,7 +161,7 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   full->set_attempt(done->task.attempt());
   full->set_task_index(done->index);
   full->set_arm(!traffic_.split() ? "serving" : (in.identity == traffic_.candidate() ? "candidate" : "incumbent"));
-  if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
+  if (controller_->running()) event.set_cycle_id(controller_->cycle()->id);
   (void)journal_->Append("task_result", in.identity, "worker", &event);
   CountAnswer(*full, done->task);
 
@@ -268,7 +268,7 @@ void Runtime::OnFeedback(const bus::Broker::Incoming& in) {
       return;
     }
   }
-  if (cycle_ && !cycle_->finished()) event.set_cycle_id(cycle_->id);
+  if (controller_->running()) event.set_cycle_id(controller_->cycle()->id);
   if (Status s = journal_->Append("feedback", f->worker_id(), "", &event); !s.ok()) {
     if (ack) ReplyError(in, v1::Error::INTERNAL, "feedback not journaled: " + s.message());
     return;
@@ -305,7 +305,7 @@ nlohmann::json Runtime::RouterJson() const {
           {"duplicate_answers_dropped", c.duplicate_answers},
           {"resubmitted", c.duplicate_submissions},
           {"restored", c.restored},
-          {"serving", serving_.version}};
+          {"serving", controller_->serving().version}};
 }
 
 }  // namespace kaizen::core

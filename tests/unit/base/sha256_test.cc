@@ -62,3 +62,18 @@ TEST_CASE("sha256 of a file streams its contents: a missing file is an error", "
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == Status::Code::kIOError);
 }
+
+TEST_CASE("an artifact is checked by its file:// URI or path against the hash its agent reported", "[base][sha256]") {
+  const auto path = std::filesystem::temp_directory_path() / ("kz-artifact-" + std::to_string(::getpid()));
+  std::ofstream(path) << "abc";
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  CHECK(kaizen::CheckArtifactHash("model v2", "file://" + path.string(), abc).ok());
+  CHECK(kaizen::CheckArtifactHash("model v2", path.string(), abc).ok());
+  auto wrong = kaizen::CheckArtifactHash("model v2", "file://" + path.string(), std::string(64, '0'));
+  CHECK(wrong.code() == kaizen::Status::Code::kCorruption);
+  CHECK(wrong.message().find("model v2 at file://") == 0);
+  CHECK(wrong.message().find("hashes to " + abc) != std::string::npos);
+  CHECK(kaizen::CheckArtifactHash("dataset d", "", abc).message() == "dataset d has no uri");
+  std::filesystem::remove(path);
+  CHECK_FALSE(kaizen::CheckArtifactHash("model v2", path.string(), abc).ok());  // gone
+}

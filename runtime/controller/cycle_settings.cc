@@ -1,0 +1,58 @@
+#include "runtime/controller/cycle_settings.h"
+
+#include "config/manifest_schema.h"
+
+namespace kaizen::controller {
+namespace {
+
+using json = nlohmann::json;
+
+// spec.<section>.<key>, else the schema's default for it.
+json Key(const json& spec, const std::string& section, const std::string& key) {
+  if (auto s = spec.find(section); s != spec.end() && s->is_object()) {
+    if (auto v = s->find(key); v != s->end() && !v->is_null()) return *v;
+  }
+  return config::SchemaDefault("spec." + section + "." + key);
+}
+
+TimeoutPolicy Policy(const std::string& name) {
+  if (name == "approve") return TimeoutPolicy::kApprove;
+  if (name == "wait") return TimeoutPolicy::kWait;
+  return TimeoutPolicy::kReject;
+}
+
+ApprovalSettings Approval(const json& spec, const std::string& section) {
+  ApprovalSettings a;
+  a.timeout_s = Key(spec, section, "approval_timeout_s").get<int64_t>();
+  a.policy = Policy(Key(spec, section, "approval_timeout_policy").get<std::string>());
+  a.section = section;
+  return a;
+}
+
+}  // namespace
+
+const char* PolicyName(TimeoutPolicy p) {
+  switch (p) {
+    case TimeoutPolicy::kApprove: return "approve";
+    case TimeoutPolicy::kWait: return "wait";
+    case TimeoutPolicy::kReject: return "reject";
+  }
+  return "reject";
+}
+
+CycleSettings CycleSettings::FromSpec(const json& spec, const std::string& worker_id) {
+  CycleSettings s;
+  s.worker_id = worker_id;
+  s.clone_id = worker_id + "-clone";
+  s.during_improvement = Key(spec, "worker", "during_improvement").get<std::string>() == "pause"
+                             ? DuringImprovement::kPause
+                             : DuringImprovement::kClone;
+  s.max_replans = Key(spec, "planning", "max_replans").get<int>();
+  s.steps = Key(spec, "deployment", "steps").get<std::vector<double>>();
+  s.require_approval = Key(spec, "deployment", "require_approval").get<bool>();
+  s.plan_approval = Approval(spec, "planning");
+  s.promotion_approval = Approval(spec, "deployment");
+  return s;
+}
+
+}  // namespace kaizen::controller

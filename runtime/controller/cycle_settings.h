@@ -1,0 +1,39 @@
+// CycleSettings: what the cycle controller reads from the manifest, typed.
+// FromSpec() takes each key from the loaded spec (which the loader filled
+// with defaults) and falls back to the schema's own default
+// (config::SchemaDefault), so no default is written here a second time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kaizen::controller {
+
+enum class DuringImprovement { kClone, kPause };
+enum class TimeoutPolicy { kReject, kApprove, kWait };
+
+struct ApprovalSettings {
+  int64_t timeout_s = 0;
+  TimeoutPolicy policy = TimeoutPolicy::kReject;
+  std::string section;  // "planning" or "deployment": named in the reasons people read
+};
+
+struct CycleSettings {
+  std::string worker_id;   // the manifest's worker
+  std::string clone_id;    // "<worker>-clone"
+  DuringImprovement during_improvement = DuringImprovement::kClone;
+  int max_replans = 0;                  // planning.max_replans
+  std::vector<double> steps;            // deployment.steps
+  bool require_approval = false;        // deployment.require_approval: a promotion waits for a person
+  ApprovalSettings plan_approval;       // planning.approval_timeout_s / _policy
+  ApprovalSettings promotion_approval;  // deployment.approval_timeout_s / _policy
+
+  static CycleSettings FromSpec(const nlohmann::json& spec, const std::string& worker_id);
+};
+
+const char* PolicyName(TimeoutPolicy p);
+
+}  // namespace kaizen::controller
