@@ -12,6 +12,7 @@
 #include "agents/simulator/simulator_agent.h"
 #include "agents/training/training_agent.h"
 #include "agents/worker/worker_agent.h"
+#include "config/manifest_schema.h"
 
 namespace kaizen::agents {
 namespace {
@@ -34,10 +35,18 @@ const std::map<std::string, std::function<std::unique_ptr<sdk::Agent>()>>& Facto
 
 }  // namespace
 
+// The roles are the manifest schema's, in its order (config::kRoles, the one
+// list); the table above gives each its agent, and roles_test checks that
+// every role has one and no agent is left without a role.
 const std::vector<std::string>& SupervisedRoles() {
-  static const std::vector<std::string> roles = {"worker",     "monitoring", "planning", "datagen",  "training",
-                                                 "evaluation", "deployment", "gateway",  "simulator"};
+  static const std::vector<std::string> roles(config::kRoles.begin(), config::kRoles.end());
   return roles;
+}
+
+std::vector<std::string> RolesWithAgents() {
+  std::vector<std::string> out;
+  for (const auto& [role, make] : Factories()) out.push_back(role);
+  return out;
 }
 
 Result<std::unique_ptr<sdk::Agent>> MakeAgent(const std::string& role) {

@@ -10,8 +10,11 @@
 
 namespace kaizen::agents {
 
-// The roles the runtime supervises, in start order.
+// The roles the runtime supervises, in start order: the manifest schema's
+// list (config::kRoles), the only place a role is named.
 const std::vector<std::string>& SupervisedRoles();
+// The roles this binary has an agent for (for the test that the two agree).
+std::vector<std::string> RolesWithAgents();
 
 // A new agent for `role`, or InvalidArgument naming the known roles.
 Result<std::unique_ptr<sdk::Agent>> MakeAgent(const std::string& role);
