@@ -73,6 +73,7 @@ struct DatagenAgent::Job {
     sdk::Artifact artifact;
     int64_t train_rows = 0, validation_rows = 0, carried_rows = 0;
     int64_t teacher_calls = 0, corrections_used = 0;
+    int64_t answers_reused = 0, over_budget = 0;  // label_ledger.h
     std::map<std::string, int64_t> corrected_by;
     std::set<std::string> new_labels;
   };
@@ -81,6 +82,8 @@ struct DatagenAgent::Job {
   std::string corrections_only;            // why corrections alone make it ("" when the teacher labels too)
   std::size_t corrections = 0, corrections_unusable = 0;
   std::size_t total = 0;  // teacher calls
+  int64_t call_budget = -1;  // calls the plan affords in all (its count, capped by its max_cost); -1: no cap
+  std::unique_ptr<LabelLedger> ledger;  // the answers this job paid for, across restarts
   std::atomic<std::size_t> labeled{0};
   std::future<Outcome> labeling;
 };
@@ -366,8 +369,10 @@ void DatagenAgent::Decide() {
     // the rest, whatever the plan's call count says.
     opts.corrections_first = true;
     const double cost = teacher_->spec().cost_per_call;
+    j.call_budget = static_cast<int64_t>(wanted);
     if (plan.max_cost() > 0 && cost > 0) {
       opts.teacher_limit = static_cast<std::size_t>(std::floor(plan.max_cost() / cost + 1e-9));
+      j.call_budget = std::min<int64_t>(j.call_budget, static_cast<int64_t>(opts.teacher_limit));
     }
   }
   opts.seed = SeedFromString(j.key);
@@ -417,13 +422,32 @@ void DatagenAgent::StartLabeling() {
   const std::string tmp_dir = state + "/artifacts/tmp";
   const std::string tmp = tmp_dir + "/dataset-" + NewId() + ".jsonl";
   const uint64_t seed = SeedFromString(j.key);
+  if (j.teacher) {
+    // What this job paid the teacher, kept across a crash of this agent (label_ledger.h).
+    std::string name = j.key;
+    std::replace(name.begin(), name.end(), '/', '-');
+    auto ledger = LabelLedger::Open(state + "/datagen/ledger-" + name + ".jsonl");
+    if (ledger.ok()) {
+      j.ledger = std::move(*ledger);
+      if (j.ledger->recovered() > 0) {
+        spdlog::info("cycle {}: {} teacher answers already paid for by an earlier datagen process (${:.2f}): "
+                     "reused, and counted in this dataset's spend",
+                     j.request.cycle_id(), j.ledger->recovered(), j.ledger->cost());
+      }
+    } else {
+      spdlog::warn("cycle {}: {}; a crash while labeling would pay for the labels again", j.request.cycle_id(),
+                   ledger.status().ToString());
+    }
+  }
   auto teacher = j.teacher;
   Job* job = &j;  // the job outlives its future: it is reset only once the future is done
   j.labeling = std::async(std::launch::async, [=]() {
     Job::Outcome out;
     auto labeled = LabelSelection(job->selection.rows, teacher.get(), concurrency, seed, &job->labeled,
-                                  "datagen:" + job->key);
+                                  "datagen:" + job->key, job->ledger.get(), job->call_budget);
     out.teacher_calls = labeled.teacher_calls;
+    out.answers_reused = labeled.answers_reused;
+    out.over_budget = labeled.over_budget;
     out.corrections_used = labeled.corrections_used;
     out.corrected_by = std::move(labeled.corrected_by);
     out.new_labels = std::move(labeled.new_labels);
@@ -457,12 +481,19 @@ void DatagenAgent::FinishLabeling() {
   const double cost_per_call = teacher ? teacher->spec().cost_per_call : 0.0;
   // An LLM teacher's cost is what its calls for this job cost (tokens priced).
   const auto usage = teacher ? teacher->usage_for("datagen:" + j.key) : models::llm::Usage{};
-  const double cost = teacher && teacher->is_llm() ? usage.cost : static_cast<double>(calls) * cost_per_call;
+  // With a ledger, what every process of this job paid (an earlier one's calls included).
+  const double cost = j.ledger                         ? j.ledger->cost()
+                      : teacher && teacher->is_llm() ? usage.cost
+                                                     : static_cast<double>(calls) * cost_per_call;
   const std::string name = teacher ? teacher->spec().name : "none";
   json provenance = {{"teacher", name},
                      {"cost_per_call", cost_per_call},
                      {"teacher_calls", calls},
                      {"teacher_cost", cost},
+                     {"teacher_answers_reused", out.answers_reused},
+                     {"teacher_calls_by_earlier_process", j.ledger ? j.ledger->recovered() : 0},
+                     {"rows_over_budget", out.over_budget},
+                     {"label_ledger", j.ledger ? j.ledger->path() : ""},
                      {"teacher_noise", teacher ? teacher->spec().noise : 0.0},
                      {"corrections_used", out.corrections_used},
                      {"corrected_by", out.corrected_by},

@@ -11,6 +11,7 @@
 
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/prompt_config.h"
+#include "runtime/base/crash_point.h"
 #include "runtime/base/sha256.h"
 
 namespace kaizen::agents {
@@ -209,15 +210,28 @@ models::llm::Usage Teacher::usage_for(const std::string& tag) const {
 }
 
 std::vector<std::string> Teacher::LabelAll(const std::vector<std::string>& texts, int concurrency, uint64_t seed,
-                                           std::atomic<std::size_t>* done, const std::string& tag) const {
+                                           std::atomic<std::size_t>* done, const std::string& tag,
+                                           LabelLedger* ledger) const {
   std::vector<std::string> labels(texts.size());
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{0}, paid{0};
   RateLimiter limiter(spec_.rate_limit_per_s);
   const int threads = std::max(1, std::min({concurrency, spec_.max_concurrency, static_cast<int>(texts.size())}));
+  // The fault tests' kill half way through a job's first labeling (base/crash_point.h).
+  const bool first_process = ledger && ledger->recovered() == 0;
   auto work = [&] {
     for (std::size_t i = next++; i < texts.size(); i = next++) {
-      limiter.Wait();
-      labels[i] = Label(texts[i], seed ^ Mix(i), tag);
+      if (auto known = ledger ? ledger->Find(texts[i]) : std::nullopt) {
+        labels[i] = std::move(*known);
+      } else {
+        limiter.Wait();
+        TeacherAnswer a = Answer(texts[i], seed ^ Mix(i), tag);
+        if (!a.status.ok()) spdlog::warn("teacher {}: no label for an input: {}", spec_.name, a.status.message());
+        if (ledger) {
+          if (Status s = ledger->Record(texts[i], a.label, a.cost); !s.ok()) spdlog::error("{}", s.ToString());
+          if (first_process && ++paid == texts.size() / 2) CrashPoint("datagen:labeling-half");
+        }
+        labels[i] = std::move(a.label);
+      }
       if (done) ++*done;
     }
   };
@@ -229,26 +243,36 @@ std::vector<std::string> Teacher::LabelAll(const std::vector<std::string>& texts
 
 LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, const Teacher* teacher,
                                 int concurrency, uint64_t seed, std::atomic<std::size_t>* done,
-                                const std::string& tag) {
+                                const std::string& tag, LabelLedger* ledger, int64_t call_budget) {
   LabeledSelection out;
   std::vector<std::string> texts;
   std::vector<std::size_t> asked;  // selection index of each text
   std::vector<std::string> labels(selected.size());
+  // What earlier processes paid counts against the budget; their answers are free now.
+  int64_t affordable = call_budget < 0 ? -1 : std::max<int64_t>(0, call_budget - (ledger ? ledger->calls() : 0));
   for (std::size_t i = 0; i < selected.size(); ++i) {
     const Candidate& c = selected[i].candidate;
     if (!c.correction.empty()) {
       // A deferred answer someone rated down was the teacher's mistake: no label.
       if (!(IsDeferral(c) && c.thumbs_down)) labels[i] = c.correction;
     } else if (teacher) {
+      if (ledger && ledger->Find(c.text)) {
+        ++out.answers_reused;
+      } else if (affordable == 0) {
+        ++out.over_budget;
+        continue;
+      } else if (affordable > 0) {
+        --affordable;
+      }
       texts.push_back(c.text);
       asked.push_back(i);
     }
   }
   if (!texts.empty()) {
-    auto answers = teacher->LabelAll(texts, concurrency, seed, done, tag);
+    auto answers = teacher->LabelAll(texts, concurrency, seed, done, tag, ledger);
     for (std::size_t k = 0; k < answers.size(); ++k) labels[asked[k]] = std::move(answers[k]);
-    out.teacher_calls = static_cast<int64_t>(texts.size());
   }
+  out.teacher_calls = ledger ? ledger->calls() : static_cast<int64_t>(texts.size());
   const std::vector<std::string> none;
   const auto& known = teacher ? teacher->labels() : none;
   for (std::size_t i = 0; i < selected.size(); ++i) {

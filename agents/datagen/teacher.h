@@ -25,6 +25,7 @@
 
 #include "agents/datagen/candidate_selector.h"
 #include "agents/datagen/dataset_writer.h"
+#include "agents/datagen/label_ledger.h"
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
 #include "agents/models/text_classifier.h"
@@ -83,8 +84,11 @@ class Teacher {
   // Labels every text with at most `concurrency` threads and the teacher's rate
   // limit; `done` counts answers as they come (for progress).
   // An openai teacher's calls are tagged `tag` (e.g. "datagen:<cycle id>").
+  // With a `ledger`, a text it holds is answered from it (no call), and every
+  // paid answer is recorded in it as it comes.
   std::vector<std::string> LabelAll(const std::vector<std::string>& texts, int concurrency, uint64_t seed,
-                                    std::atomic<std::size_t>* done, const std::string& tag = "datagen") const;
+                                    std::atomic<std::size_t>* done, const std::string& tag = "datagen",
+                                    LabelLedger* ledger = nullptr) const;
 
   // openai teacher: one free-text request (e.g. the prompt trainer's rewrite
   // request), sent as the user message after the teacher's system prompt,
@@ -110,13 +114,19 @@ class Teacher {
 // may be null: then only the corrected rows are kept.
 struct LabeledSelection {
   std::vector<DatasetRow> rows;  // in selection order, split unset
-  int64_t teacher_calls = 0;
+  int64_t teacher_calls = 0;     // paid for the job: with a ledger, by every process
+  int64_t answers_reused = 0;    // rows answered from the ledger (paid by an earlier process)
+  int64_t over_budget = 0;       // rows dropped: the calls paid before left no budget for them
   int64_t corrections_used = 0;
   std::map<std::string, int64_t> corrected_by;  // correction source -> rows
   std::set<std::string> new_labels;             // corrections that are no label of the teacher's
 };
+// With a `ledger` (label_ledger.h), answers paid before are reused, and at
+// most `call_budget` calls are paid in all (those in the ledger included;
+// -1: no cap).
 LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, const Teacher* teacher,
                                 int concurrency, uint64_t seed, std::atomic<std::size_t>* done,
-                                const std::string& tag = "datagen");
+                                const std::string& tag = "datagen", LabelLedger* ledger = nullptr,
+                                int64_t call_budget = -1);
 
 }  // namespace kaizen::agents

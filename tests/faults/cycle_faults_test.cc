@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "runtime/store/store.h"
 #include "tests/faults/fault_helpers.h"
 #include "tests/integration/cluster_harness.h"
 
@@ -32,7 +33,9 @@ TEST_CASE("the runtime killed mid-cycle comes back, resumes the cycle and still 
   REQUIRE(s["cycles"].size() >= 1);
   CHECK(s["cycles"][0]["id"] == "c1");
   CHECK(s["cycles"][0]["outcome"] == "promoted");
-  CHECK(s["cycles"][0]["teacher_calls"].get<int64_t>() <= 1500);
+  // Every answer the teacher gave, whichever datagen process paid for it.
+  CHECK(s["cycles"][0]["teacher_calls"].get<int64_t>() == TeacherAnswers(c.state_dir(), "c1"));
+  CHECK(TeacherAnswers(c.state_dir(), "c1") <= 1500);
   CheckAccounting(s);
   CheckStore(c.state_dir());
   // Resumed, not redone: the plan made before the kill is the only one, and
@@ -63,20 +66,52 @@ TEST_CASE("a candidate killed during the A/B test is rolled back while the clone
   CheckStore(c.state_dir());
 }
 
-TEST_CASE("datagen killed while it collects and labels is restarted and the cycle completes", "[faults]") {
+TEST_CASE("datagen killed while it collects, and again half way through labeling, pays for no label twice",
+          "[faults]") {
   TestCluster c("fault-datagen");
   std::ofstream(c.manifest_path()) << ScenarioManifest("fault-datagen", 0.0);
-  REQUIRE(c.Up().exit_code == 0);
+  // Armed for every agent of this cluster; only a datagen labeling a job for
+  // the first time has the point, half way through its teacher calls.
+  ::setenv("KAIZEN_TEST_CRASH_AT", "datagen:labeling-half", 1);
+  const auto up = c.Up();
+  ::unsetenv("KAIZEN_TEST_CRASH_AT");
+  REQUIRE(up.exit_code == 0);
   KillAt(c, "generating_data", "datagen", [&] { return PidOf(c, "datagen"); });
   json s = c.WaitSummary();
   json datagen = c.Agent("datagen");
   CHECK(c.Down().exit_code == 0);
   REQUIRE(s.is_object());
   INFO(s.dump(2));
-  PrintAccounting("datagen killed", s);
-  CHECK(datagen["restarts"] == 1);
+  PrintAccounting("datagen killed twice", s);
+  // The kill while collecting, then the crash half way through labeling. (A
+  // kill that happens to land while labeling already makes the next process
+  // a reuser, which the crash point spares: one restart then.)
+  CHECK(datagen["restarts"].get<int>() >= 1);
+  CHECK(datagen["restarts"].get<int>() <= 2);
   REQUIRE(s["cycles"].size() >= 1);
-  CHECK(s["cycles"][0]["outcome"] == "promoted");
+  const json& cycle = s["cycles"][0];
+  CHECK(cycle["outcome"] == "promoted");
+  // What the teacher answered, from its ledger: every paid answer is in the
+  // cycle's spend (none lost with the crashed process), none was bought twice
+  // (so the plan's cap holds for what was really paid).
+  const int answered = TeacherAnswers(c.state_dir(), "c1");
+  std::printf("teacher: %d answers paid for, cycle counts %lld\n", answered, cycle.value("teacher_calls", -1LL));
+  CHECK(answered > 0);
+  CHECK(cycle["teacher_calls"].get<int64_t>() == answered);
+  CHECK(answered <= 1500);
+  CHECK(CountEvents(c.state_dir(), "dataset", "", "c1") == 1);
+  auto store = kaizen::store::Store::Open(c.state_dir() + "/state.db", kaizen::store::Store::Mode::kReadOnly);
+  REQUIRE(store.ok());
+  auto row = (*store)->GetCycle("c1");
+  REQUIRE(row.ok());
+  REQUIRE(row->has_value());
+  const std::string dataset_id = json::parse((**row).state_json)["dataset"].value("id", "");
+  auto dataset = (*store)->GetDataset(dataset_id);
+  REQUIRE(dataset.ok());
+  REQUIRE(dataset->has_value());
+  const json provenance = json::parse((**dataset).provenance_json);
+  CHECK(provenance.value("teacher_calls_by_earlier_process", 0) > 0);  // the crashed process's answers were reused
+  CHECK(provenance.value("teacher_answers_reused", 0) > 0);
   CheckAccounting(s);
   CheckStore(c.state_dir());
 }

@@ -175,4 +175,15 @@ int CountModels(const std::string& state_dir) {
   return static_cast<int>(models->size());
 }
 
+int TeacherAnswers(const std::string& state_dir, const std::string& cycle) {
+  int lines = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(state_dir + "/datagen", ec)) {
+    if (entry.path().filename().string().rfind("ledger-" + cycle + "-", 0) != 0) continue;
+    std::ifstream in(entry.path());
+    for (std::string l; std::getline(in, l);) ++lines;
+  }
+  return lines;
+}
+
 }  // namespace kaizen::testing

@@ -51,5 +51,10 @@ int CountEvents(const std::string& state_dir, const std::string& kind, const std
                 const std::string& cycle = "");
 // Model versions in the registry.
 int CountModels(const std::string& state_dir);
+// What the teacher actually answered (and was paid for) in `cycle`, every
+// datagen process and attempt together: the lines of its label ledgers
+// (agents/datagen/label_ledger.h), read here independently of any count the
+// agents report.
+int TeacherAnswers(const std::string& state_dir, const std::string& cycle);
 
 }  // namespace kaizen::testing
