@@ -40,14 +40,7 @@ Result<std::string> PathFromUri(const std::string& uri) {
 }
 
 Status VerifyArtifact(const std::string& uri, const std::string& sha256) {
-  auto path = PathFromUri(uri);
-  if (!path.ok()) return path.status();
-  auto sha = Sha256File(*path);
-  if (!sha.ok()) return sha.status().WithContext("verifying " + uri);
-  if (*sha != sha256) {
-    return Status::Corruption("artifact " + uri + " hashes to " + *sha + " but the registry says " + sha256);
-  }
-  return Status::OK();
+  return CheckArtifactHash("artifact", uri, sha256);
 }
 
 }  // namespace kaizen::sdk

@@ -145,6 +145,9 @@ Result<std::string> Sha256File(const std::string& path) {
 Status CheckArtifactHash(const std::string& what, const std::string& uri, const std::string& sha256) {
   if (uri.empty()) return Status::InvalidArgument(what + " has no uri");
   const std::string scheme = "file://";
+  if (uri.rfind(scheme, 0) != 0 && uri.find("://") != std::string::npos) {
+    return Status::InvalidArgument(what + " at '" + uri + "' is not a file:// URI; only local artifacts are supported");
+  }
   const std::string path = uri.rfind(scheme, 0) == 0 ? uri.substr(scheme.size()) : uri;
   auto sha = Sha256File(path);
   if (!sha.ok()) return sha.status().WithContext(what);

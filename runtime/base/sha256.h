@@ -46,8 +46,10 @@ std::string Sha256Hex(std::string_view data);
 // Hash of a file's contents, read in chunks so large files need little memory.
 Result<std::string> Sha256File(const std::string& path);
 
-// An artifact an agent reports (a file:// URI or a path) must be there and
-// hash to what it says; the error names `what`, the file and both hashes.
+// An artifact (a file:// URI or a path; other schemes are refused) must be
+// there and hash to `sha256`; the error names `what`, the file and both
+// hashes. The one check of an artifact's hash: the runtime's registrations,
+// sdk::VerifyArtifact (the worker's loads, `kaizen fsck`).
 Status CheckArtifactHash(const std::string& what, const std::string& uri, const std::string& sha256);
 
 }  // namespace kaizen

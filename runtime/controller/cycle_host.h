@@ -42,7 +42,6 @@ struct AgentView {
   int64_t epoch = 0;          // when it last registered (wall ms): a new value is a new process, which lost what the old one was asked
   bool can_serve = false;     // a worker serving a model (idle or busy)
   std::string model_version;  // what it says it serves
-  bool running = false;       // its process exists
 };
 
 using ReplyHandler = std::function<void(const bus::Envelope& reply)>;

@@ -85,7 +85,6 @@ class Runtime::CycleHostImpl final : public controller::CycleHost {
     v.epoch = it->second.epoch;
     v.can_serve = rt_.CanServe(id);
     v.model_version = it->second.model_version;
-    v.running = rt_.supervisor_->PidOf(id) != 0;
     return v;
   }
   std::string ConnectedAgentOf(const std::string& role) const override {

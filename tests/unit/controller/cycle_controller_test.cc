@@ -281,7 +281,7 @@ TEST_CASE("with no agent of the stage's role the request waits, and goes out whe
   f.Trigger();
   CHECK(f.host.sent.empty());
   CHECK(f.ctl.outstanding_request().empty());
-  f.host.agents["planning"] = {true, 5, false, "", true};
+  f.host.agents["planning"] = {true, 5, false, ""};
   f.ctl.Reconcile();
   REQUIRE(f.host.sent.size() == 1);
   CHECK(f.host.sent[0].first == "planning");

@@ -51,7 +51,6 @@ class FakeCycleHost final : public CycleHost {
     AgentView& a = agents[id];
     a.connected = true;
     a.epoch = epoch;
-    a.running = true;
   }
   // The bodies of the requests sent so far, by role of their target.
   std::vector<std::string> SentBodies() const {
