@@ -593,4 +593,12 @@ const nlohmann::json& SchemaDefault(const std::string& dotted_path) {
   return field->default_value;
 }
 
+nlohmann::json SettingOrDefault(const nlohmann::json& section, const std::string& section_path,
+                                const std::string& key) {
+  if (section.is_object()) {
+    if (auto v = section.find(key); v != section.end() && !v->is_null()) return *v;
+  }
+  return SchemaDefault(section_path + "." + key);
+}
+
 }  // namespace kaizen::config

@@ -26,4 +26,9 @@ const Schema& ManifestSchema();
 // for a path with no default (a programming error, caught by any test run).
 const nlohmann::json& SchemaDefault(const std::string& dotted_path);
 
+// section[key] when it is set, else SchemaDefault(section_path + "." + key):
+// how typed settings read a section ("spec.training") without restating a default.
+nlohmann::json SettingOrDefault(const nlohmann::json& section, const std::string& section_path,
+                                const std::string& key);
+
 }  // namespace kaizen::config

@@ -69,7 +69,7 @@ std::string CalibrationText(const json& c, const std::string& version) {
 json ModelDescription(const store::ModelRow& row, const json& calibration) {
   json metrics = json::parse(row.metrics_json.empty() ? "{}" : row.metrics_json, nullptr, false);
   if (metrics.is_discarded()) metrics = row.metrics_json;
-  return {{"version", row.version}, {"parent", row.parent},         {"status", row.status},
+  return {{"version", row.version}, {"parent", row.parent},         {"status", store::ModelStatusName(row.status)},
           {"uri", row.uri},         {"sha256", row.sha256},         {"created_ms", row.created_ms},
           {"metrics", metrics},     {"calibration", calibration}};
 }

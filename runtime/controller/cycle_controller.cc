@@ -124,7 +124,8 @@ Status CycleController::Finish(Pending& p, v1::CycleStage outcome, const std::st
   p.decision.what = cycle::StageName(outcome);
   const cycle::CycleRecord& c = *p.decision.cycle;
   // The registry rows of the outcome, in the same transaction as the cycle's.
-  auto set_status = [&](const std::string& version, const std::string& status, const std::string& only_from) {
+  using store::ModelStatus;
+  auto set_status = [&](const std::string& version, ModelStatus status, std::optional<ModelStatus> only_from) {
     if (version.empty()) return;
     auto m = host_.Model(version);
     if (!m.ok()) {
@@ -133,14 +134,14 @@ Status CycleController::Finish(Pending& p, v1::CycleStage outcome, const std::st
     }
     if (!*m) return;  // a candidate that was never registered (its training failed): nothing to mark
     store::ModelRow row = **m;
-    if (!only_from.empty() && row.status != only_from) return;
+    if (only_from && row.status != *only_from) return;
     row.status = status;
     p.decision.models.push_back(row);
   };
   const std::string worker = settings_.worker_id, clone = settings_.clone_id;
   if (outcome == v1::CYCLE_STAGE_PROMOTED) {
-    set_status(c.candidate.version, "serving", "");
-    set_status(c.incumbent.version, "retired", "");
+    set_status(c.candidate.version, ModelStatus::kServing, std::nullopt);
+    set_status(c.incumbent.version, ModelStatus::kRetired, std::nullopt);
     p.serving = c.candidate;
     const cycle::ModelRef candidate = c.candidate;
     p.effects.push_back([this, worker, candidate] {
@@ -159,8 +160,10 @@ Status CycleController::Finish(Pending& p, v1::CycleStage outcome, const std::st
   // Rolled back or aborted: the incumbent stays. The clone (if there is one)
   // keeps all traffic until the worker serves the incumbent again; then
   // Reconcile moves traffic back and drains the clone.
-  if (outcome == v1::CYCLE_STAGE_ROLLED_BACK) set_status(c.candidate.version, "rolled_back", "");
-  if (outcome == v1::CYCLE_STAGE_ABORTED) set_status(c.candidate.version, "rejected", "candidate");
+  if (outcome == v1::CYCLE_STAGE_ROLLED_BACK) set_status(c.candidate.version, ModelStatus::kRolledBack, std::nullopt);
+  if (outcome == v1::CYCLE_STAGE_ABORTED) {
+    set_status(c.candidate.version, ModelStatus::kRejected, ModelStatus::kCandidate);
+  }
   const cycle::ModelRef incumbent = c.incumbent;
   p.effects.push_back([this, worker, clone, incumbent] {
     host_.Assign(worker, incumbent);
@@ -312,7 +315,13 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       if (d.has_llm_usage()) c.AddLlmUsage(stage, d.llm_usage());
       c.teacher_cost += d.teacher_cost();
       p.decision.events.push_back(AsEvent("dataset", from, "datagen", e));
-      c.candidate = {host_.NextModelVersion(), "", ""};
+      auto version = host_.NextModelVersion();
+      if (!version.ok()) {
+        // A version named from a registry that could not be read could overwrite a row.
+        p.failed = version.status().WithContext("naming the candidate");
+        break;
+      }
+      c.candidate = {*version, "", ""};
       s = Enter(p, v1::CYCLE_STAGE_TRAINING,
                 "dataset " + d.dataset_id().substr(0, 12) + ": " + std::to_string(d.train_rows()) + " train / " +
                     std::to_string(d.validation_rows()) + " validation rows, " + std::to_string(d.teacher_calls()) +
@@ -332,7 +341,7 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       row.parent = c.incumbent.version;
       row.uri = m.uri();
       row.sha256 = m.sha256();
-      row.status = "candidate";
+      row.status = store::ModelStatus::kCandidate;
       row.metrics_json = m.metrics_json().empty() ? "{}" : m.metrics_json();
       row.created_ms = host_.NowMs();
       p.decision.models.push_back(row);
@@ -359,7 +368,7 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
         if (!metrics.is_object()) metrics = json::object();
         metrics["evaluation"] = c.evaluation;
         row.metrics_json = metrics.dump();
-        if (!r.pass()) row.status = "rejected";
+        if (!r.pass()) row.status = store::ModelStatus::kRejected;
         p.decision.models.push_back(row);
       }
       if (r.pass()) {

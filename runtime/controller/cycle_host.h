@@ -54,7 +54,8 @@ class CycleHost {
 
   // The registry (reads; writes go in a Decision).
   virtual Result<std::optional<store::ModelRow>> Model(const std::string& version) const = 0;
-  virtual std::string NextModelVersion() const = 0;  // "v<models + 1>"
+  // "v<models + 1>"; an error when the registry cannot be read (no version is guessed).
+  virtual Result<std::string> NextModelVersion() const = 0;
   virtual std::string NextCycleId() const = 0;       // "c<cycles + 1>"
   // The dataset of the promoted cycle whose candidate was `version` ("" when none made it).
   virtual std::string DatasetThatMade(const std::string& version) const = 0;

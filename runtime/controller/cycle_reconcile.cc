@@ -158,6 +158,8 @@ bus::Envelope CycleController::StageRequest(const std::string& target) const {
   bus::Envelope e = bus::MakeEnvelope(kRuntimeSender, target);
   e.set_message_id(NewId());
   e.set_cycle_id(c.id);
+  // The same key on every copy of this request, also after a restart: the stage agent answers it once.
+  e.set_job_key(c.id + ":" + cycle::StageName(c.stage) + ":" + std::to_string(c.attempt));
   const v1::Plan plan = FromJson<v1::Plan>(c.plan);
   switch (c.stage) {
     case v1::CYCLE_STAGE_PLANNING: {

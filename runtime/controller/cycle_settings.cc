@@ -9,10 +9,7 @@ using json = nlohmann::json;
 
 // spec.<section>.<key>, else the schema's default for it.
 json Key(const json& spec, const std::string& section, const std::string& key) {
-  if (auto s = spec.find(section); s != spec.end() && s->is_object()) {
-    if (auto v = s->find(key); v != s->end() && !v->is_null()) return *v;
-  }
-  return config::SchemaDefault("spec." + section + "." + key);
+  return config::SettingOrDefault(spec.value(section, json::object()), "spec." + section, key);
 }
 
 TimeoutPolicy Policy(const std::string& name) {

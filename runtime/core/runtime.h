@@ -136,7 +136,7 @@ class Runtime {
   void OnScenarioReport(const bus::Broker::Incoming& in);
   // The dataset URI of the promoted cycle whose candidate was `version`; "" when no cycle made it.
   std::string DatasetThatMade(const std::string& version) const;
-  std::string NextModelVersion() const;
+  Result<std::string> NextModelVersion() const;
   // The clone: started serving `model`; drained (no new tasks, stopped once idle). Both idempotent.
   void StartClone(const cycle::ModelRef& model);
   void DrainClone();

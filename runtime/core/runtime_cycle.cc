@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/manifest_schema.h"
+#include "config/role_view.h"
 #include "runtime/base/atomic_file.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
@@ -49,7 +50,7 @@ class Runtime::CycleHostImpl final : public controller::CycleHost {
   Result<std::optional<store::ModelRow>> Model(const std::string& version) const override {
     return rt_.store_->GetModel(version);
   }
-  std::string NextModelVersion() const override { return rt_.NextModelVersion(); }
+  Result<std::string> NextModelVersion() const override { return rt_.NextModelVersion(); }
   std::string NextCycleId() const override {
     auto cycles = rt_.store_->ListCycles();
     return "c" + std::to_string((cycles.ok() ? cycles->size() : 0) + 1);
@@ -125,7 +126,7 @@ void Runtime::LoadRegistry() {
   if (!models.ok()) spdlog::error("cannot read the model registry: {}", models.status().ToString());
   if (models.ok()) {
     for (const auto& m : *models) {
-      if (m.status == "serving") serving = {m.version, m.uri, m.sha256};
+      if (m.status == store::ModelStatus::kServing) serving = {m.version, m.uri, m.sha256};
     }
   }
   if (!serving.empty()) assigned_[worker_id_] = serving;
@@ -147,16 +148,19 @@ void Runtime::LoadRegistry() {
   controller_->Load(serving, std::move(records));
 }
 
-std::string Runtime::NextModelVersion() const {
+Result<std::string> Runtime::NextModelVersion() const {
   auto models = store_->ListModels();
-  size_t n = models.ok() ? models->size() : 0;
-  return "v" + std::to_string(n + 1);
+  if (!models.ok()) return models.status().WithContext("reading the model registry to name the next version");
+  return "v" + std::to_string(models->size() + 1);
 }
 
 std::string Runtime::WelcomeSettings(const AgentEntry& a) const {
   json s = json::parse(a.settings_json, nullptr, false);
   if (!s.is_object()) s = json::object();
-  s["cluster"] = {{"name", manifest_.name}, {"state_dir", paths_.dir}, {"spec", manifest_.spec}};
+  // Only the part of the spec this role may read (config/role_view.h).
+  s["cluster"] = {{"name", manifest_.name},
+                  {"state_dir", paths_.dir},
+                  {"spec", config::SpecViewFor(a.role, manifest_.spec)}};
   if (auto it = assigned_.find(a.id); it != assigned_.end() && !it->second.empty()) s["model"] = it->second.ToJson();
   if (!a.clone_of.empty()) s["clone_of"] = a.clone_of;
   return s.dump();
@@ -180,11 +184,17 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
     ReplyError(in, v1::Error::BAD_REQUEST, s.message());
     return;
   }
+  auto version = NextModelVersion();
+  if (!version.ok()) {
+    spdlog::error("initial model not registered: {}", version.status().ToString());
+    ReplyError(in, v1::Error::INTERNAL, version.status().message());
+    return;
+  }
   store::ModelRow row;
-  row.version = NextModelVersion();
+  row.version = *version;
   row.uri = mr.uri();
   row.sha256 = mr.sha256();
-  row.status = "serving";
+  row.status = store::ModelStatus::kServing;
   row.metrics_json = mr.metrics_json().empty() ? "{}" : mr.metrics_json();
   row.created_ms = WallMs();
   controller::Decision d;

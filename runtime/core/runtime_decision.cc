@@ -18,7 +18,9 @@ Status Runtime::CommitDecision(const controller::Decision& d) {
     if (!failed.ok()) return;  // its transaction is lost already: nothing more is written
     if (Status s = w(); !s.ok()) failed = s.WithContext(what);
   };
-  for (const auto& m : d.models) write([&] { return store_->PutModel(m); }, "model " + m.version + " as " + m.status);
+  for (const auto& m : d.models) {
+    write([&] { return store_->PutModel(m); }, "model " + m.version + " as " + store::ModelStatusName(m.status));
+  }
   for (const auto& ds : d.datasets) write([&] { return store_->PutDataset(ds); }, "the dataset " + ds.id.substr(0, 12));
   if (d.cycle) {
     store::CycleRow row;

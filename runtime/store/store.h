@@ -11,6 +11,7 @@
 
 #include "runtime/base/result.h"
 #include "runtime/base/status.h"
+#include "runtime/store/model_status.h"
 
 namespace kaizen::store {
 
@@ -50,7 +51,7 @@ struct ModelRow {
   std::string parent;             // "" for an initial model
   std::string uri;                // artifact URI, file://... under state_dir/artifacts
   std::string sha256;
-  std::string status;             // candidate, serving, retired, rolled_back, rejected
+  ModelStatus status = ModelStatus::kCandidate;  // stored by name: ModelStatusName
   std::string metrics_json;       // "{}" when none
   int64_t created_ms = 0;
 };
@@ -147,6 +148,9 @@ class Store {
   Result<std::vector<AgentRow>> ListAgents() const;
 
   // Registries.
+  // A row whose status is not a known ModelStatus name (the file was edited,
+  // or written by a kaizen that knows more) is a Corruption error naming the
+  // version and the value, for Get and List alike.
   Status PutModel(const ModelRow& row);                 // insert or replace by version
   Result<std::optional<ModelRow>> GetModel(const std::string& version) const;
   Result<std::vector<ModelRow>> ListModels() const;

@@ -7,7 +7,8 @@ namespace {
 // The stored JSON columns are never empty: "{}" stands for "none".
 std::string_view JsonOrEmptyObject(const std::string& s) { return s.empty() ? std::string_view("{}") : s; }
 
-// Runs a cached query, turning each row into a T with `from`.
+// Runs a cached query, turning each row into a T with `from` (which returns
+// a T, or a Result<T> when a row can fail to convert: the first failure ends it).
 template <typename T, typename From, typename BindFn>
 Result<std::vector<T>> Collect(Result<Statement*> st, BindFn bind, From from) {
   if (!st.ok()) return st.status();
@@ -15,7 +16,11 @@ Result<std::vector<T>> Collect(Result<Statement*> st, BindFn bind, From from) {
   ScopedReset scope(s);
   bind(s);
   std::vector<T> out;
-  while (s.Step()) out.push_back(from(s));
+  while (s.Step()) {
+    Result<T> row = from(s);
+    if (!row.ok()) return row.status();
+    out.push_back(std::move(*row));
+  }
   if (!s.status().ok()) return s.status();
   return out;
 }
@@ -35,8 +40,17 @@ auto BindKey(const std::string& key) {
 AgentRow AgentFrom(const Statement& s) {
   return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), static_cast<int>(s.Int(5)), s.Text(6), s.Int(7)};
 }
-ModelRow ModelFrom(const Statement& s) {
-  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6)};
+// Reads a models row of the file at `path`; an unknown status is an error, not a guess.
+auto ModelFrom(const std::string& path) {
+  return [&path](const Statement& s) -> Result<ModelRow> {
+    auto status = ParseModelStatus(s.Text(4));
+    if (!status.ok()) {
+      return Status::Corruption("model " + s.Text(0) + " in " + path + ": " + status.status().message() +
+                                "; the row was written by a newer kaizen or edited by hand: fix its status "
+                                "column or open the file with the kaizen that wrote it");
+    }
+    return ModelRow{s.Text(0), s.Text(1), s.Text(2), s.Text(3), *status, s.Text(5), s.Int(6)};
+  };
 }
 DatasetRow DatasetFrom(const Statement& s) { return {s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Int(5)}; }
 CycleRow CycleFrom(const Statement& s) { return {s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)}; }
@@ -83,7 +97,7 @@ Status Store::PutModel(const ModelRow& r) {
       .BindText(2, r.parent)
       .BindText(3, r.uri)
       .BindText(4, r.sha256)
-      .BindText(5, r.status)
+      .BindText(5, ModelStatusName(r.status))
       .BindText(6, JsonOrEmptyObject(r.metrics_json))
       .BindInt(7, r.created_ms);
   return (*st)->Run();
@@ -93,13 +107,13 @@ Result<std::optional<ModelRow>> Store::GetModel(const std::string& version) cons
   return First(Collect<ModelRow>(
       impl_->Cached(
           "SELECT version, parent, uri, sha256, status, metrics_json, created_ms FROM models WHERE version = ?1"),
-      BindKey(version), ModelFrom));
+      BindKey(version), ModelFrom(impl_->db.path())));
 }
 
 Result<std::vector<ModelRow>> Store::ListModels() const {
   return Collect<ModelRow>(impl_->Cached("SELECT version, parent, uri, sha256, status, metrics_json, created_ms FROM "
                                          "models ORDER BY created_ms, rowid"),
-                           NoBinds, ModelFrom);
+                           NoBinds, ModelFrom(impl_->db.path()));
 }
 
 // --- datasets: content-addressed, so a Put of the same id is the same data ---

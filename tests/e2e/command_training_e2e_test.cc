@@ -64,7 +64,7 @@ TEST_CASE("a training command trains the candidate of a whole cycle, which is re
   auto row = (*store)->GetModel(c["candidate"].get<std::string>());
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
-  CHECK((**row).status == "serving");
+  CHECK((**row).status == kaizen::store::ModelStatus::kServing);
   CHECK((**row).parent == c["incumbent"].get<std::string>());
   const std::string uri = (**row).uri;
   const std::string path = uri.rfind("file://", 0) == 0 ? uri.substr(7) : uri;

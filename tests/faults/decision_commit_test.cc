@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -37,8 +38,12 @@ std::string ApprovalManifest(const std::string& name) {
 // What the store says, read with the cluster down.
 struct Stored {
   std::string cycle_stage;                      // of c1
-  std::map<std::string, std::string> models;    // version -> status
+  std::map<std::string, std::optional<kaizen::store::ModelStatus>> models;  // version -> status (none: no row)
 };
+
+const char* Name(const std::optional<kaizen::store::ModelStatus>& status) {
+  return status ? kaizen::store::ModelStatusName(*status) : "(no row)";
+}
 
 Stored ReadStore(const std::string& state_dir) {
   auto store = kaizen::store::Store::Open(state_dir + "/state.db", kaizen::store::Store::Mode::kReadOnly);
@@ -51,8 +56,8 @@ Stored ReadStore(const std::string& state_dir) {
   auto models = (*store)->ListModels();
   REQUIRE(models.ok());
   for (const auto& m : *models) out.models[m.version] = m.status;
-  std::printf("store: c1 %s; v1 %s, v2 %s\n", out.cycle_stage.c_str(), out.models["v1"].c_str(),
-              out.models["v2"].c_str());
+  std::printf("store: c1 %s; v1 %s, v2 %s\n", out.cycle_stage.c_str(), Name(out.models["v1"]),
+              Name(out.models["v2"]));
   return out;
 }
 
@@ -95,21 +100,22 @@ void DecideAndCrash(TestCluster& c, const std::string& verb, const std::string& 
 
 // Both crash points of one outcome, then a clean restart.
 void CrashThroughDecision(TestCluster& c, const std::string& verb, const std::string& outcome,
-                          const std::string& serving, const std::string& candidate_status) {
+                          const std::string& serving, kaizen::store::ModelStatus candidate_status) {
+  using kaizen::store::ModelStatus;
   UpArmed(c, outcome + ":written");
   WaitForPromotionApproval(c);
   DecideAndCrash(c, verb, outcome + ":written");
   Stored before = ReadStore(c.state_dir());
   CHECK(before.cycle_stage == "awaiting_approval");  // nothing of the decision was kept
-  CHECK(before.models["v1"] == "serving");
-  CHECK(before.models["v2"] == "candidate");
+  CHECK(before.models["v1"] == ModelStatus::kServing);
+  CHECK(before.models["v2"] == ModelStatus::kCandidate);
 
   UpArmed(c, outcome + ":committed");
   WaitForPromotionApproval(c);  // the restarted runtime still asks, with the same summary
   DecideAndCrash(c, verb, outcome + ":committed");
   Stored after = ReadStore(c.state_dir());
   CHECK(after.cycle_stage == outcome);  // all of it was kept
-  CHECK(after.models["v1"] == (serving == "v1" ? "serving" : "retired"));
+  CHECK(after.models["v1"] == (serving == "v1" ? ModelStatus::kServing : ModelStatus::kRetired));
   CHECK(after.models["v2"] == candidate_status);
 
   UpArmed(c, "");
@@ -134,7 +140,7 @@ void CrashThroughDecision(TestCluster& c, const std::string& verb, const std::st
 TEST_CASE("a promotion is all or nothing when the runtime is killed at either commit point", "[faults]") {
   TestCluster c("decide-promote");
   std::ofstream(c.manifest_path()) << ApprovalManifest("decide-promote");
-  CrashThroughDecision(c, "approve", "promoted", "v2", "serving");
+  CrashThroughDecision(c, "approve", "promoted", "v2", kaizen::store::ModelStatus::kServing);
   // One decision was recorded, though the approval was given twice: the first died uncommitted.
   CHECK(CountEvents(c.state_dir(), "approval_decision") == 1);
 }
@@ -142,6 +148,6 @@ TEST_CASE("a promotion is all or nothing when the runtime is killed at either co
 TEST_CASE("a rollback is all or nothing when the runtime is killed at either commit point", "[faults]") {
   TestCluster c("decide-rollback");
   std::ofstream(c.manifest_path()) << ApprovalManifest("decide-rollback");
-  CrashThroughDecision(c, "reject", "rolled_back", "v1", "rolled_back");
+  CrashThroughDecision(c, "reject", "rolled_back", "v1", kaizen::store::ModelStatus::kRolledBack);
   CHECK(CountEvents(c.state_dir(), "approval_decision") == 1);
 }

@@ -24,7 +24,7 @@ void WriteStore(const std::string& db) {
   m.parent = "v1";
   m.uri = "file:///nowhere/v2.kzm";
   m.sha256 = "00ff";
-  m.status = "serving";
+  m.status = store::ModelStatus::kServing;
   m.metrics_json = R"({"train_rows": 900})";
   m.created_ms = 1'800'000'000'000;
   REQUIRE((*s)->PutModel(m).ok());

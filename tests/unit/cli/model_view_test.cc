@@ -15,7 +15,7 @@ store::ModelRow ModelRowV2() {
   r.parent = "v1";
   r.uri = "file:///state/artifacts/models/abc";
   r.sha256 = "abc123";
-  r.status = "serving";
+  r.status = store::ModelStatus::kServing;
   r.metrics_json = json{{"eval_accuracy", 0.91}, {"candidates", std::vector<double>(60, 0.125)}}.dump();
   r.created_ms = 1'800'000'000'000;
   return r;

@@ -45,7 +45,7 @@ struct Fixture {
     host.agents["worker"].model_version = "v1";
     store::ModelRow v1;
     v1.version = "v1";
-    v1.status = "serving";
+    v1.status = store::ModelStatus::kServing;
     v1.metrics_json = "{}";
     host.models["v1"] = v1;
     for (const auto& c : stored) host.cycles[c.id] = c;
@@ -213,9 +213,10 @@ TEST_CASE("every stage in order to a promotion, each decision with its registry 
   CHECK(f.Cycle().candidate.version == "v2");
   CHECK(f.Cycle().teacher_calls == 500);
   CHECK(f.host.sent.back().second.train_request().output_version() == "v2");
+  CHECK(f.host.sent.back().second.job_key() == f.Cycle().id + ":training:1");
   f.Model();
   CHECK(f.Stage() == "evaluating");
-  CHECK(f.host.models["v2"].status == "candidate");
+  CHECK(f.host.models.at("v2").status == store::ModelStatus::kCandidate);
   CHECK(f.host.models["v2"].parent == "v1");
   CHECK(f.host.sent.back().second.has_eval_request());
   f.Evaluation(true);
@@ -245,8 +246,8 @@ TEST_CASE("every stage in order to a promotion, each decision with its registry 
   const Decision& d = f.host.committed.back();
   CHECK(d.what == "promoted");
   REQUIRE(d.models.size() == 2);
-  CHECK(f.host.models["v2"].status == "serving");
-  CHECK(f.host.models["v1"].status == "retired");
+  CHECK(f.host.models.at("v2").status == store::ModelStatus::kServing);
+  CHECK(f.host.models.at("v1").status == store::ModelStatus::kRetired);
   CHECK(d.cycle->stage == v1::CYCLE_STAGE_PROMOTED);
   CHECK(f.ctl.serving().version == "v2");
   CHECK(f.host.traffic.primary() == "worker");
@@ -266,6 +267,9 @@ TEST_CASE("answers to another request are dropped, and an agent that restarts ge
   f.ctl.Reconcile();
   REQUIRE(f.host.sent.size() == 2);
   CHECK(f.ctl.outstanding_request() != first);
+  // A new message id, the same idempotency key: the stage agent runs the job once (sdk/stage_jobs.h).
+  CHECK(f.host.sent[1].second.job_key() == f.host.sent[0].second.job_key());
+  CHECK(f.host.sent[0].second.job_key() == f.Cycle().id + ":planning:1");
   bus::Envelope stale = f.Reply("planning");
   stale.set_correlation_id(first);
   stale.mutable_plan()->set_strategy("retrain");
@@ -363,7 +367,7 @@ TEST_CASE("a promotion that needs a person keeps the split while it waits, then 
     CHECK(f.host.traffic.split());
     REQUIRE(f.ctl.OnApproval({"approval_decision", "cli-1", "", bus::Envelope()}, true, "promotion approved").ok());
     CHECK(f.Stage() == "promoted");
-    CHECK(f.host.models["v2"].status == "serving");
+    CHECK(f.host.models.at("v2").status == store::ModelStatus::kServing);
   }
   SECTION("rejected") {
     Fixture f(s);
@@ -371,8 +375,8 @@ TEST_CASE("a promotion that needs a person keeps the split while it waits, then 
     f.Rollout(v1::RolloutDecision::PROMOTE);
     REQUIRE(f.ctl.OnApproval({"approval_decision", "cli-1", "", bus::Envelope()}, false, "promotion rejected").ok());
     CHECK(f.Stage() == "rolled_back");
-    CHECK(f.host.models["v2"].status == "rolled_back");
-    CHECK(f.host.models["v1"].status == "serving");
+    CHECK(f.host.models.at("v2").status == store::ModelStatus::kRolledBack);
+    CHECK(f.host.models.at("v1").status == store::ModelStatus::kServing);
     CHECK(f.ctl.serving().version == "v1");
     CHECK(f.host.assigned["worker"].version == "v1");
   }
@@ -388,7 +392,7 @@ TEST_CASE("a failed evaluation replans while replans are left, then aborts with 
   f.Evaluation(false);
   CHECK(f.Stage() == "planning");
   CHECK(f.Cycle().attempt == 2);
-  CHECK(f.host.models["v2"].status == "rejected");
+  CHECK(f.host.models.at("v2").status == store::ModelStatus::kRejected);
   REQUIRE(f.host.sent.back().second.has_plan_request());
   CHECK(f.host.sent.back().second.plan_request().attempt() == 2);
   f.Plan();
@@ -398,7 +402,7 @@ TEST_CASE("a failed evaluation replans while replans are left, then aborts with 
   f.Evaluation(false);
   CHECK(f.Stage() == "aborted");
   CHECK(f.Cycle().outcome_reason.find("no replans left") != std::string::npos);
-  CHECK(f.host.models["v3"].status == "rejected");
+  CHECK(f.host.models.at("v3").status == store::ModelStatus::kRejected);
 }
 
 TEST_CASE("an Error from the stage's agent aborts the cycle with its message", "[controller]") {
@@ -473,6 +477,20 @@ TEST_CASE("a decision the store refuses is not made: the cycle is aborted with t
   CHECK(f.Cycle().outcome_reason.find("disk I/O error") != std::string::npos);
 }
 
+TEST_CASE("a candidate is not named from a registry that cannot be read: the cycle aborts with the reason",
+          "[controller]") {
+  Fixture f;
+  f.Trigger();
+  f.Plan();
+  f.host.registry_unreadable = true;
+  f.Dataset();
+  REQUIRE(f.host.failed.size() == 1);
+  CHECK(f.host.failed[0].find("naming the candidate") != std::string::npos);
+  CHECK(f.Stage() == "aborted");
+  CHECK(f.Cycle().candidate.version.empty());
+  CHECK(f.host.datasets.empty());  // the dataset decision was not made either
+}
+
 TEST_CASE("when the abort is refused too, the cycle stays where the store has it", "[controller]") {
   Fixture f;
   f.Trigger();
@@ -488,10 +506,10 @@ TEST_CASE("a promotion the store refuses leaves the registry serving the incumbe
   f.ToAbTest();
   f.host.refuse_commits = 1;
   f.Rollout(v1::RolloutDecision::PROMOTE);
-  CHECK(f.host.models["v1"].status == "serving");
+  CHECK(f.host.models.at("v1").status == store::ModelStatus::kServing);
   CHECK(f.ctl.serving().version == "v1");
   CHECK(f.Stage() == "aborted");              // and the abort says why,
-  CHECK(f.host.models["v2"].status == "rejected");  // in its own decision
+  CHECK(f.host.models.at("v2").status == store::ModelStatus::kRejected);  // in its own decision
 }
 
 TEST_CASE("the candidate worker lost during the A/B test is rolled back, the operator can end it by hand",

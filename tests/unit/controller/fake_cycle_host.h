@@ -26,6 +26,7 @@ class FakeCycleHost final : public CycleHost {
   std::map<std::string, AgentView> agents;
   std::vector<std::pair<std::string, std::string>> roles;  // (id, role) in manifest order
   int refuse_commits = 0;                                  // the next N commits fail
+  bool registry_unreadable = false;                        // NextModelVersion fails
 
   // ---- what the host saw ----
   std::map<std::string, store::ModelRow> models;
@@ -71,7 +72,10 @@ class FakeCycleHost final : public CycleHost {
     if (it == models.end()) return std::optional<store::ModelRow>();
     return std::optional<store::ModelRow>(it->second);
   }
-  std::string NextModelVersion() const override { return "v" + std::to_string(models.size() + 1); }
+  Result<std::string> NextModelVersion() const override {
+    if (registry_unreadable) return Status::Corruption("model v1: unknown model status 'archived'");
+    return "v" + std::to_string(models.size() + 1);
+  }
   std::string NextCycleId() const override { return "c" + std::to_string(cycles.size() + 1); }
   std::string DatasetThatMade(const std::string&) const override { return ""; }
   Status Commit(const Decision& d) override {

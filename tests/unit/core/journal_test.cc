@@ -196,7 +196,7 @@ TEST_CASE("journal: a decision ended without commit keeps and publishes none of 
   REQUIRE(j.BeginDecision().ok());
   store::ModelRow m;
   m.version = "v2";
-  m.status = "serving";
+  m.status = store::ModelStatus::kServing;
   m.metrics_json = "{}";
   REQUIRE(f.store->PutModel(m).ok());
   bus::Envelope e = Event();

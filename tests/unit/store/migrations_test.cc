@@ -110,7 +110,7 @@ TEST_CASE("store migrations: a rehearsed next version applies on top of the curr
     REQUIRE(store.ok());
     JournalEvent e{0, 7, "state_change", "w1", "worker", "", "bytes"};
     REQUIRE((*store)->AppendEvent(&e).ok());
-    REQUIRE((*store)->PutModel({"v1", "", "file:///m", "aa", "serving", "", 1}).ok());
+    REQUIRE((*store)->PutModel({"v1", "", "file:///m", "aa", ModelStatus::kServing, "", 1}).ok());
   }
   Database db = RawDb(path);
   auto list = WithFakeNext(

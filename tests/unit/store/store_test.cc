@@ -214,8 +214,8 @@ TEST_CASE("store: models: put, get, replace by version, list by creation", "[sto
   testing::TempDir dir;
   auto store = OpenOrDie(dir.file("state.db"));
   CHECK_FALSE(store->GetModel("v1")->has_value());
-  ModelRow v1{"v1", "", "file:///a/v1.bin", "aa", "serving", "", 100};
-  ModelRow v2{"v2", "v1", "file:///a/v2.bin", "bb", "candidate", R"({"accuracy":0.9})", 200};
+  ModelRow v1{"v1", "", "file:///a/v1.bin", "aa", ModelStatus::kServing, "", 100};
+  ModelRow v2{"v2", "v1", "file:///a/v2.bin", "bb", ModelStatus::kCandidate, R"({"accuracy":0.9})", 200};
   REQUIRE(store->PutModel(v2).ok());
   REQUIRE(store->PutModel(v1).ok());
 
@@ -225,7 +225,7 @@ TEST_CASE("store: models: put, get, replace by version, list by creation", "[sto
   CHECK((*got)->uri == "file:///a/v1.bin");
   CHECK((*got)->metrics_json == "{}");  // "none" is stored as an empty object
 
-  v2.status = "serving";
+  v2.status = ModelStatus::kServing;
   REQUIRE(store->PutModel(v2).ok());
   auto list = store->ListModels();
   REQUIRE(list.ok());
@@ -233,7 +233,7 @@ TEST_CASE("store: models: put, get, replace by version, list by creation", "[sto
   CHECK((*list)[0].version == "v1");
   CHECK((*list)[1].version == "v2");
   CHECK((*list)[1].parent == "v1");
-  CHECK((*list)[1].status == "serving");
+  CHECK((*list)[1].status == ModelStatus::kServing);
   CHECK((*list)[1].metrics_json == R"({"accuracy":0.9})");
   CHECK((*list)[1].sha256 == "bb");
   CHECK((*list)[1].created_ms == 200);
@@ -341,7 +341,8 @@ TEST_CASE("store: read-only opens beside a writer, sees its commits, and refuses
   auto w = Event(99, "k");
   CHECK(reader->AppendEvent(&w).code() == Status::Code::kFailedPrecondition);
   CHECK(reader->UpsertAgent({"x", "worker", "idle", "", 1, 0, "", 1}).code() == Status::Code::kFailedPrecondition);
-  CHECK(reader->PutModel({"v9", "", "u", "s", "candidate", "", 1}).code() == Status::Code::kFailedPrecondition);
+  CHECK(reader->PutModel({"v9", "", "u", "s", ModelStatus::kCandidate, "", 1}).code() ==
+        Status::Code::kFailedPrecondition);
   CHECK(reader->PutDataset({"d", "u", "s", 1, "", 1}).code() == Status::Code::kFailedPrecondition);
   CHECK(reader->PutCycle({"c", "triggered", "", 1, 1}).code() == Status::Code::kFailedPrecondition);
   CHECK_FALSE(reader->Begin().ok());
