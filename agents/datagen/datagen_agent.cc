@@ -92,11 +92,16 @@ DatagenAgent::DatagenAgent() = default;
 DatagenAgent::~DatagenAgent() = default;
 
 Status DatagenAgent::OnStart() {
-  Handle(Envelope::kDataRequest, [this](const Envelope& e) { OnDataRequest(e); });
+  jobs_ = std::make_unique<sdk::StageJobs>(
+      sdk::StageJobs::Stage{"datagen", [this](const Envelope& e) { return StartJob(e); },
+                            [this](sdk::StageJobs::StopReason why) { return Stop(why); }, nullptr},
+      StagePort());
+  Handle(Envelope::kDataRequest, [this](const Envelope& e) { jobs_->OnRequest(e); });
   Handle(Envelope::kReplayBatch, [this](const Envelope& e) { OnReplayBatch(e); });
   Handle(Envelope::kError, [this](const Envelope& e) { OnRuntimeError(e); });
   Handle(Envelope::kLabelAnswer, [this](const Envelope& e) { OnLabelAnswer(e); });
 
+  settings_ = DatagenSettings::FromAgentSettings(settings());
   auto spec = FirstTeacher(settings());
   if (!spec.ok()) {
     // Not fatal for the agent: it answers each request with the reason.
@@ -113,15 +118,20 @@ Status DatagenAgent::OnStart() {
   return Status::OK();
 }
 
-void DatagenAgent::OnDrain() {
-  draining_ = true;
-  if (human_job_) {  // people's answers cannot be waited for; the request is re-sent after the restart
-    WithdrawLabelRequests("datagen is stopping");
+void DatagenAgent::OnDrain() { jobs_->Drain(); }
+
+Status DatagenAgent::Stop(sdk::StageJobs::StopReason why) {
+  if (job_ && job_->labeling.valid()) {
+    // The teacher's answers are paid for as they come: finish and use them.
+    return Status::FailedPrecondition("labeling for cycle " + job_->request.cycle_id());
+  }
+  const bool draining = why == sdk::StageJobs::StopReason::kDraining;
+  if (human_job_) {  // people's answers cannot be waited for
+    WithdrawLabelRequests(draining ? "datagen is stopping" : "superseded by a new data request");
     human_job_.reset();
   }
-  // Labeling finishes and is answered first; a collection is simply dropped
-  // (the runtime re-sends the request to the restarted agent).
-  if (!job_ || !job_->labeling.valid()) FinishDrain();
+  job_.reset();
+  return Status::OK();
 }
 
 void DatagenAgent::PollTeacher() {
@@ -137,48 +147,14 @@ void DatagenAgent::PollTeacher() {
   if (!job_ && !human_job_) SetState(v1::AGENT_STATE_IDLE, teacher_ ? "teacher " + teacher_->spec().name + " ready" : "no teacher");
 }
 
-void DatagenAgent::OnDataRequest(const Envelope& request) {
+Status DatagenAgent::StartJob(const Envelope& request) {
   const auto& data = request.data_request();
+  // The job's own name (ledger file, seed): the same for every process that works on it.
   const std::string key = request.cycle_id() + "/" + std::to_string(data.attempt());
-  if (auto it = answered_.find(key); it != answered_.end()) {
-    spdlog::info("datagen: cycle {} attempt {} was answered already; sending the same answer", request.cycle_id(),
-                 data.attempt());
-    Reply(request, it->second);
-    return;
-  }
-  if (HumanBusyWith(request, key)) return;
   const bool human = data.plan().strategy() == kHumanStrategy;
-  if (job_ && job_->key == key) {
-    spdlog::info("datagen: request for cycle {} attempt {} is already in progress; duplicate ignored",
-                 request.cycle_id(), data.attempt());
-    job_->request = request;  // answer the latest copy
-    return;
-  }
-  if (job_ && job_->labeling.valid()) {
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
-    err.mutable_error()->set_message("datagen is busy labeling for cycle " + job_->request.cycle_id() +
-                                     "; try again when it is done");
-    Reply(request, std::move(err));
-    return;
-  }
-  if (job_) spdlog::warn("datagen: cycle {} superseded by cycle {}", job_->request.cycle_id(), request.cycle_id());
-  if (draining_) {
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
-    err.mutable_error()->set_message("datagen is draining");
-    Reply(request, std::move(err));
-    return;
-  }
   // Without a teacher, or a plan without teacher calls, corrections in the
   // journal may still make a dataset: that is known once they are collected.
-  if (human && data.plan().teacher_calls() <= 0) {
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::BAD_REQUEST);
-    err.mutable_error()->set_message("the plan asks for no labels");
-    Reply(request, std::move(err));
-    return;
-  }
+  if (human && data.plan().teacher_calls() <= 0) return Status::InvalidArgument("the plan asks for no labels");
   job_ = std::make_unique<Job>();
   job_->request = request;
   job_->data = data;
@@ -186,20 +162,21 @@ void DatagenAgent::OnDataRequest(const Envelope& request) {
   // Failures from before the change are mostly not what changed (old mistakes,
   // rating noise): with inputs_since "change" they do not take the budget.
   uint64_t from = std::max<uint64_t>(1, data.from_seq());
-  if (settings().value("inputs_since", std::string("change")) == "change" && data.change_seq() > from) {
+  if (settings_.inputs_since == DatagenSettings::InputsSince::kChange && data.change_seq() > from) {
     from = data.change_seq();
   }
   job_->from_seq = from;
-  job_->carry = settings().value("carry_labels", true) && !data.carry_dataset_uri().empty();
+  job_->carry = settings_.carry_labels && !data.carry_dataset_uri().empty();
   if (job_->carry) LoadCarried(*job_);
   job_->next_seq[0] = job_->next_seq[1] = from;
   job_->started_ms = MonoMs();
-  job_->deadline_ms = job_->started_ms + int64_t{1000} * settings().value("collect_timeout_s", 60);
+  job_->deadline_ms = job_->started_ms + int64_t{1000} * settings_.collect_timeout_s;
   spdlog::info("cycle {}: data request: {} calls to {}, policy {}, inputs from seq {}{}", request.cycle_id(),
                data.plan().teacher_calls(), data.plan().teacher(), data.plan().selection_policy(), from,
                from > 1 && from == data.change_seq() ? " (where the trigger dates the change)" : "");
-  SetState(v1::AGENT_STATE_BUSY, "collecting inputs for cycle " + request.cycle_id());
+  jobs_->Progress("collecting inputs for cycle " + request.cycle_id());
   SendReplay();
+  return Status::OK();
 }
 
 void DatagenAgent::LoadCarried(Job& j) {
@@ -272,7 +249,7 @@ void DatagenAgent::OnRuntimeError(const Envelope& e) {
 
 void DatagenAgent::Decide() {
   Job& j = *job_;
-  const bool dedupe = settings().value("dedupe", true);
+  const bool dedupe = settings_.dedupe;
   auto candidates = j.pool.Candidates(dedupe);
   if (!j.carried_inputs.empty()) {
     const auto before = candidates.size();
@@ -302,15 +279,14 @@ void DatagenAgent::Decide() {
             ? "no teacher (" + (teacher_status_.ok() ? std::string("none configured") : teacher_status_.message()) + ")"
             : "the plan asks for no teacher calls";
     if (j.corrections == 0) {
-      FailJob(no_teacher ? v1::Error::UNAVAILABLE : v1::Error::BAD_REQUEST,
-              fmt::format("{} and no corrected answers in the journal since seq {} to learn from", why,
-                          j.from_seq));
+      const std::string message =
+          fmt::format("{} and no corrected answers in the journal since seq {} to learn from", why, j.from_seq);
+      FailJob(no_teacher ? Status::Unavailable(message) : Status::InvalidArgument(message));
       return;
     }
     if (wanted > 0 && j.corrections < wanted && now < j.deadline_ms) {
-      SetState(v1::AGENT_STATE_BUSY,
-               fmt::format("collecting corrections for cycle {}: {}/{} ({}; waiting up to {} s more)",
-                           j.request.cycle_id(), j.corrections, wanted, why, wait_s));
+      jobs_->Progress(fmt::format("collecting corrections for cycle {}: {}/{} ({}; waiting up to {} s more)",
+                                  j.request.cycle_id(), j.corrections, wanted, why, wait_s));
       j.next_pass_ms = now + kRequeryMs;
       return;
     }
@@ -351,14 +327,14 @@ void DatagenAgent::Decide() {
                                         j.request.cycle_id(), j.failures, wanted, j.qualifying, j.candidates, wait_s)
                  : fmt::format("waiting for teacher {} to be trained ({} inputs collected)",
                                teacher_spec_ ? teacher_spec_->name : "", j.candidates);
-    SetState(v1::AGENT_STATE_BUSY, detail);
+    jobs_->Progress(detail);
     j.next_pass_ms = now + kRequeryMs;
     return;
   }
   if (candidates.empty()) {
-    FailJob(v1::Error::UNAVAILABLE,
-            fmt::format("no candidate inputs: the journal has no answered tasks since seq {} after waiting {} s",
-                        j.from_seq, (now - j.started_ms) / 1000));
+    FailJob(Status::Unavailable(
+        fmt::format("no candidate inputs: the journal has no answered tasks since seq {} after waiting {} s",
+                    j.from_seq, (now - j.started_ms) / 1000)));
     return;
   }
   opts.policy = plan.selection_policy();
@@ -382,7 +358,7 @@ void DatagenAgent::Decide() {
                  plan.selection_policy());
   }
   if (j.selection.rows.empty()) {
-    FailJob(v1::Error::BAD_REQUEST, "the plan's budget affords no teacher call");
+    FailJob(Status::InvalidArgument("the plan's budget affords no teacher call"));
     return;
   }
   const auto it = j.selection.counts.find("correction");
@@ -416,8 +392,8 @@ void DatagenAgent::StartLabeling() {
   if (j.teacher) {
     for (const auto& r : j.selection.rows) j.total += r.candidate.correction.empty();
   }
-  const int concurrency = settings().value("concurrency", 8);
-  const double validation_fraction = settings().value("validation_fraction", 0.2);
+  const int concurrency = settings_.concurrency;
+  const double validation_fraction = settings_.validation_fraction;
   const std::string state = state_dir();
   const std::string tmp_dir = state + "/artifacts/tmp";
   const std::string tmp = tmp_dir + "/dataset-" + NewId() + ".jsonl";
@@ -473,7 +449,7 @@ void DatagenAgent::FinishLabeling() {
   Job& j = *job_;
   Job::Outcome out = j.labeling.get();
   if (!out.status.ok()) {
-    FailJob(v1::Error::INTERNAL, "writing the dataset failed: " + out.status.message());
+    FailJob(Status::Internal("writing the dataset failed: " + out.status.message()));
     return;
   }
   const Teacher* teacher = j.teacher.get();
@@ -507,11 +483,11 @@ void DatagenAgent::FinishLabeling() {
                      {"corrections", j.corrections},
                      {"from_seq", j.from_seq},
                      {"change_seq", j.data.change_seq()},
-                     {"inputs_since", settings().value("inputs_since", std::string("change"))},
+                     {"inputs_since", DatagenSettings::Name(settings_.inputs_since)},
                      {"cycle_id", j.request.cycle_id()},
                      {"attempt", j.data.attempt()},
                      {"selected_by", j.selection.counts},
-                     {"validation_fraction", settings().value("validation_fraction", 0.2)}};
+                     {"validation_fraction", settings_.validation_fraction}};
   if (!j.corrections_only.empty()) provenance["corrections_only"] = j.corrections_only;
   if (j.carry) {
     provenance["carried_from"] = j.data.carry_dataset_uri();
@@ -548,23 +524,15 @@ void DatagenAgent::FinishLabeling() {
                "(${:.2f}){}",
                j.request.cycle_id(), out.artifact.uri, out.train_rows, out.validation_rows, out.carried_rows,
                out.corrections_used, calls, name, cost, j.corrections_only.empty() ? "" : "; corrections only: " + j.corrections_only);
-  answered_[j.key] = reply;
-  Reply(j.request, std::move(reply));
+  const std::string detail =
+      fmt::format("dataset ready: {} rows labeled by {}, {} by corrections", calls, name, out.corrections_used);
   job_.reset();
-  SetState(v1::AGENT_STATE_IDLE, fmt::format("dataset ready: {} rows labeled by {}, {} by corrections", calls, name,
-                                             out.corrections_used));
-  if (draining_) FinishDrain();
+  jobs_->Complete(std::move(reply), detail);
 }
 
-void DatagenAgent::FailJob(v1::Error::Code code, const std::string& message) {
-  spdlog::error("cycle {}: {}", job_->request.cycle_id(), message);
-  Envelope err;
-  err.mutable_error()->set_code(code);
-  err.mutable_error()->set_message(message);
-  Reply(job_->request, std::move(err));
+void DatagenAgent::FailJob(const Status& why) {
   job_.reset();
-  SetState(v1::AGENT_STATE_IDLE, "last request failed: " + message);
-  if (draining_) FinishDrain();
+  jobs_->Fail(why);
 }
 
 void DatagenAgent::Tick() {
@@ -580,8 +548,8 @@ void DatagenAgent::Tick() {
     if (!j.teacher) return;  // corrections only: nothing to wait for
     const auto& spec = j.teacher->spec();
     const std::size_t done = j.labeled.load();
-    SetState(v1::AGENT_STATE_BUSY, fmt::format("labeling {}/{} with {} (${:.2f})", done, j.total, spec.name,
-                                               static_cast<double>(done) * spec.cost_per_call));
+    jobs_->Progress(fmt::format("labeling {}/{} with {} (${:.2f})", done, j.total, spec.name,
+                                static_cast<double>(done) * spec.cost_per_call));
     return;
   }
   const int64_t now = MonoMs();

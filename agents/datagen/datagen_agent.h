@@ -18,6 +18,10 @@
 // Steps 3-4 run on a thread; the loop thread only moves messages and reports
 // progress. The teacher model is trained (or loaded from its cache) on a
 // thread at start; requests that come before it is ready wait for it.
+// Requests follow the stage-job protocol (sdk/stage_jobs.h). Paid labeling is
+// not stopped: a new request or a drain while it runs waits for its answer;
+// a collection or people's labeling is dropped (the runtime sends the request
+// again to the restarted agent).
 #pragma once
 
 #include <future>
@@ -27,8 +31,10 @@
 #include <string>
 
 #include "agents/datagen/candidate_selector.h"
+#include "agents/datagen/datagen_settings.h"
 #include "agents/datagen/teacher.h"
 #include "agents/sdk/agent.h"
+#include "agents/sdk/stage_jobs.h"
 
 namespace kaizen::agents {
 
@@ -41,7 +47,8 @@ class DatagenAgent : public sdk::Agent {
 
  private:
   struct Job;
-  void OnDataRequest(const sdk::Envelope& request);
+  Status StartJob(const sdk::Envelope& request);
+  Status Stop(sdk::StageJobs::StopReason why);
   void OnReplayBatch(const sdk::Envelope& batch);
   void OnRuntimeError(const sdk::Envelope& error);
   void Tick();
@@ -51,11 +58,10 @@ class DatagenAgent : public sdk::Agent {
   void Decide();
   void StartLabeling();
   void FinishLabeling();
-  void FailJob(v1::Error::Code code, const std::string& message);
+  void FailJob(const Status& why);
 
   // Human demonstrations (datagen_human.cc).
   struct HumanJob;
-  bool HumanBusyWith(const sdk::Envelope& request, const std::string& key);
   void StartHumanLabeling(const sdk::Envelope& request, const v1::DataRequest& data, const std::string& key,
                           const std::string& policy, std::vector<SelectedCandidate> rows,
                           std::map<std::string, int64_t> counts, std::size_t candidates, std::size_t qualifying);
@@ -64,14 +70,14 @@ class DatagenAgent : public sdk::Agent {
   void WithdrawLabelRequests(const std::string& reason);
   void FinishHumanLabeling(const std::string& shrunk);
 
+  DatagenSettings settings_;
   std::optional<TeacherSpec> teacher_spec_;
   Status teacher_status_;  // why there is no teacher, once known
   std::future<Result<Teacher>> teacher_training_;
   std::shared_ptr<const Teacher> teacher_;
   std::unique_ptr<Job> job_;
   std::unique_ptr<HumanJob> human_job_;  // people are labeling; job_ is done with
-  std::map<std::string, sdk::Envelope> answered_;  // cycle/attempt -> the reply sent, for re-sent requests
-  bool draining_ = false;
+  std::unique_ptr<sdk::StageJobs> jobs_;
 };
 
 }  // namespace kaizen::agents

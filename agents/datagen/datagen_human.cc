@@ -21,20 +21,6 @@ namespace kaizen::agents {
 using sdk::Envelope;
 
 
-bool DatagenAgent::HumanBusyWith(const Envelope& request, const std::string& key) {
-  if (!human_job_) return false;
-  if (human_job_->key == key) {
-    spdlog::info("datagen: label requests for cycle {} are out already; duplicate ignored", request.cycle_id());
-    human_job_->request = request;
-    return true;
-  }
-  spdlog::warn("datagen: human labeling for cycle {} superseded by cycle {}", human_job_->request.cycle_id(),
-               request.cycle_id());
-  WithdrawLabelRequests("superseded by a new data request");
-  human_job_.reset();
-  return false;
-}
-
 void DatagenAgent::StartHumanLabeling(const Envelope& request, const v1::DataRequest& data, const std::string& key,
                                       const std::string& policy, std::vector<SelectedCandidate> rows,
                                       std::map<std::string, int64_t> counts, std::size_t candidates,
@@ -47,7 +33,7 @@ void DatagenAgent::StartHumanLabeling(const Envelope& request, const v1::DataReq
   job->selected_by = std::move(counts);
   job->candidates = candidates;
   job->qualifying = qualifying;
-  const int64_t wait_s = settings().value("collect_timeout_s", 60);
+  const int64_t wait_s = settings_.collect_timeout_s;
   job->started_ms = MonoMs();
   job->deadline_ms = job->started_ms + wait_s * 1000;
   // Requests expire with the wait, so the runtime closes them for everyone.
@@ -63,8 +49,8 @@ void DatagenAgent::StartHumanLabeling(const Envelope& request, const v1::DataReq
   spdlog::info("cycle {}: asked people for {} labels ({} selected by {}); waiting up to {} s", request.cycle_id(),
                job->batch->total(), job->batch->total(), policy, wait_s);
   human_job_ = std::move(job);
-  SetState(v1::AGENT_STATE_BUSY, fmt::format("waiting for people: 0/{} labels for cycle {}", human_job_->batch->total(),
-                                             request.cycle_id()));
+  jobs_->Progress(fmt::format("waiting for people: 0/{} labels for cycle {}", human_job_->batch->total(),
+                              request.cycle_id()));
 }
 
 void DatagenAgent::OnLabelAnswer(const Envelope& e) {
@@ -73,9 +59,8 @@ void DatagenAgent::OnLabelAnswer(const Envelope& e) {
   const auto& a = e.label_answer();
   spdlog::info("cycle {}: {} labeled request {} as '{}' ({}/{})", human_job_->request.cycle_id(), a.answered_by(),
                a.request_id(), a.label(), human_job_->batch->answered(), human_job_->batch->total());
-  SetState(v1::AGENT_STATE_BUSY, fmt::format("waiting for people: {}/{} labels for cycle {}",
-                                             human_job_->batch->answered(), human_job_->batch->total(),
-                                             human_job_->request.cycle_id()));
+  jobs_->Progress(fmt::format("waiting for people: {}/{} labels for cycle {}", human_job_->batch->answered(),
+                              human_job_->batch->total(), human_job_->request.cycle_id()));
   if (human_job_->batch->complete()) FinishHumanLabeling("");
 }
 
@@ -90,13 +75,8 @@ void DatagenAgent::TickHuman() {
         j.batch->total(), waited, state_dir());
     spdlog::error("cycle {}: {}", j.request.cycle_id(), message);
     WithdrawLabelRequests("nobody answered in time");
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
-    err.mutable_error()->set_message(message);
-    Reply(j.request, std::move(err));
     human_job_.reset();
-    SetState(v1::AGENT_STATE_IDLE, "last request failed: " + message);
-    if (draining_) FinishDrain();
+    jobs_->Fail(Status::Unavailable(message));
     return;
   }
   FinishHumanLabeling(fmt::format("shrunk to the {} of {} labels people gave in {} s (datagen.collect_timeout_s)",
@@ -108,7 +88,10 @@ void DatagenAgent::WithdrawLabelRequests(const std::string& reason) {
   Envelope e;
   e.set_cycle_id(human_job_->request.cycle_id());
   e.mutable_request_closed()->set_reason("withdrawn: " + reason);  // no id: every open request of this agent
-  (void)Send("runtime", std::move(e));
+  if (Status s = Send("runtime", std::move(e)); !s.ok()) {
+    // The requests expire by themselves at the wait's end.
+    spdlog::warn("datagen: withdrawing label requests: {}", s.ToString());
+  }
 }
 
 void DatagenAgent::FinishHumanLabeling(const std::string& shrunk) {
@@ -116,7 +99,7 @@ void DatagenAgent::FinishHumanLabeling(const std::string& shrunk) {
   WithdrawLabelRequests(shrunk.empty() ? "done" : shrunk);
   std::vector<DatasetRow> rows = j.batch->Rows();
   const uint64_t seed = SeedFromString(j.key);
-  AssignSplits(rows, settings().value("validation_fraction", 0.2), seed);
+  AssignSplits(rows, settings_.validation_fraction, seed);
   int64_t train_rows = 0, validation_rows = 0;
   for (const auto& r : rows) (r.split == "validation" ? validation_rows : train_rows)++;
   const std::string tmp_dir = state_dir() + "/artifacts/tmp";
@@ -126,13 +109,8 @@ void DatagenAgent::FinishHumanLabeling(const std::string& shrunk) {
   Status s = WriteDatasetJsonl(tmp, rows);
   Result<sdk::Artifact> art = s.ok() ? sdk::StoreArtifactFile(state_dir(), "datasets", "jsonl", tmp) : Result<sdk::Artifact>(s);
   if (!art.ok()) {
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::INTERNAL);
-    err.mutable_error()->set_message("writing the dataset failed: " + art.status().message());
-    Reply(j.request, std::move(err));
     human_job_.reset();
-    SetState(v1::AGENT_STATE_IDLE, "last request failed: writing the dataset");
-    if (draining_) FinishDrain();
+    jobs_->Fail(Status::Internal("writing the dataset failed: " + art.status().message()));
     return;
   }
   nlohmann::json provenance = {{"strategy", kHumanStrategy},
@@ -153,7 +131,7 @@ void DatagenAgent::FinishHumanLabeling(const std::string& shrunk) {
                                {"cycle_id", j.request.cycle_id()},
                                {"attempt", j.data.attempt()},
                                {"selected_by", j.selected_by},
-                               {"validation_fraction", settings().value("validation_fraction", 0.2)}};
+                               {"validation_fraction", settings_.validation_fraction}};
   if (!shrunk.empty()) provenance["shrunk"] = shrunk;
   Envelope reply;
   auto* ready = reply.mutable_dataset_ready();
@@ -168,12 +146,9 @@ void DatagenAgent::FinishHumanLabeling(const std::string& shrunk) {
   spdlog::info("cycle {}: dataset {} ready: {} train + {} validation rows labeled by people {}{}", j.request.cycle_id(),
                art->uri, train_rows, validation_rows, nlohmann::json(j.batch->ByPerson()).dump(),
                shrunk.empty() ? "" : "; " + shrunk);
-  answered_[j.key] = reply;
-  Reply(j.request, std::move(reply));
   const std::size_t n = rows.size();
   human_job_.reset();
-  SetState(v1::AGENT_STATE_IDLE, fmt::format("dataset ready: {} rows labeled by people", n));
-  if (draining_) FinishDrain();
+  jobs_->Complete(std::move(reply), fmt::format("dataset ready: {} rows labeled by people", n));
 }
 
 }  // namespace kaizen::agents

@@ -2,12 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/manifest_schema.h"
+
 namespace kaizen::agents {
 
 using sdk::Envelope;
 
 Status DeploymentAgent::OnStart() {
-  Handle(Envelope::kRolloutRequest, [this](const Envelope& e) { OnRolloutRequest(e); });
+  jobs_ = std::make_unique<sdk::StageJobs>(
+      sdk::StageJobs::Stage{"deployment", [this](const Envelope& e) { return StartRollout(e); },
+                            [this](sdk::StageJobs::StopReason) {
+                              rollout_.reset();
+                              return Status::OK();
+                            },
+                            [this](const Envelope&) {
+                              // The runtime (or this agent) restarted: the split it holds may be older.
+                              if (rollout_) SendSplit("re-sent: " + rollout_->policy->Describe());
+                            }},
+      StagePort());
+  Handle(Envelope::kRolloutRequest, [this](const Envelope& e) { jobs_->OnRequest(e); });
   Handle(Envelope::kError, [](const Envelope& e) {
     spdlog::warn("runtime refused a message of deployment: {}", e.error().message());
   });
@@ -15,51 +28,35 @@ Status DeploymentAgent::OnStart() {
   OnEvent("task_result", [this](const Envelope& e) { OnTaskResult(e); });
   // The detail changes with every sample; each state change is journaled, so refresh it now and then.
   Every(5000, [this] {
-    if (rollout_ && !rollout_->answered) {
-      SetState(v1::AGENT_STATE_BUSY, "cycle " + rollout_->cycle_id + ": " + rollout_->policy->Describe());
-    }
+    if (rollout_) jobs_->Progress("cycle " + rollout_->cycle_id + ": " + rollout_->policy->Describe());
   });
   spdlog::info("deployment agent {} ready; settings: {}", id(), settings().dump());
   return Status::OK();
 }
 
-void DeploymentAgent::OnRolloutRequest(const Envelope& request) {
+Status DeploymentAgent::StartRollout(const Envelope& request) {
   const auto& req = request.rollout_request();
-  if (rollout_ && rollout_->cycle_id == request.cycle_id()) {
-    // A re-sent request (the runtime or this agent restarted): keep the test going.
-    rollout_->request = request;
-    if (rollout_->answered) {
-      spdlog::info("cycle {}: rollout already decided; answering again", request.cycle_id());
-      Answer();
-    } else {
-      spdlog::info("cycle {}: rollout request re-sent; the test goes on", request.cycle_id());
-      SendSplit("re-sent: " + rollout_->policy->Describe());
-    }
-    return;
-  }
-  if (rollout_ && !rollout_->answered) {
-    spdlog::warn("cycle {}: rollout of cycle {} dropped for a new request", request.cycle_id(), rollout_->cycle_id);
-  }
   std::vector<double> steps(req.steps().begin(), req.steps().end());
   auto options = RolloutPolicy::OptionsFromSettings(settings(), steps);
   rollout_.emplace();
   rollout_->cycle_id = request.cycle_id();
-  rollout_->request = request;
+  rollout_->request = req;
   rollout_->policy = std::make_unique<RolloutPolicy>(options);
   spdlog::info("cycle {}: A/B test of candidate {} (worker {}) against incumbent {} (worker {}); steps {}, alpha {}, "
                "{} samples per step, at most {} samples, max error rate {}",
                request.cycle_id(), req.candidate(), req.candidate_worker(), req.incumbent(), req.incumbent_worker(),
                nlohmann::json(options.steps).dump(), options.alpha, options.min_samples_per_step, options.max_samples,
                options.max_error_rate);
-  SetState(v1::AGENT_STATE_BUSY, "cycle " + rollout_->cycle_id + ": " + rollout_->policy->Describe());
+  jobs_->Progress("cycle " + rollout_->cycle_id + ": " + rollout_->policy->Describe());
   SendSplit("A/B test of " + req.candidate() + " starts at " + std::to_string(int(options.steps[0] * 100 + 0.5)) +
             "% of traffic");
+  return Status::OK();
 }
 
 std::optional<RolloutPolicy::Arm> DeploymentAgent::ArmOf(const std::string& worker_id,
                                                          const std::string& model_version) const {
-  if (!rollout_ || rollout_->answered) return std::nullopt;
-  const auto& req = rollout_->request.rollout_request();
+  if (!rollout_) return std::nullopt;
+  const auto& req = rollout_->request;
   // The version check drops answers the candidate's worker gave before it was reloaded.
   if (worker_id == req.candidate_worker() && (model_version.empty() || model_version == req.candidate())) {
     return RolloutPolicy::Arm::kCandidate;
@@ -92,16 +89,15 @@ void DeploymentAgent::Act(RolloutPolicy::Action action) {
     case RolloutPolicy::Action::kAdvance:
       spdlog::info("cycle {}: {}", rollout_->cycle_id, rollout_->policy->reason());
       SendSplit(rollout_->policy->reason());
-      SetState(v1::AGENT_STATE_BUSY, "cycle " + rollout_->cycle_id + ": " + rollout_->policy->Describe());
+      jobs_->Progress("cycle " + rollout_->cycle_id + ": " + rollout_->policy->Describe());
       return;
     case RolloutPolicy::Action::kPromote:
-      if (settings().value("require_approval", false)) {
+      if (config::SettingOrDefault(settings(), "spec.deployment", "require_approval").get<bool>()) {
         spdlog::info("cycle {}: the test says promote; the runtime waits for a person to approve (require_approval)",
                      rollout_->cycle_id);
       }
       [[fallthrough]];
     case RolloutPolicy::Action::kRollback:
-      rollout_->answered = true;
       Answer();
       return;
   }
@@ -124,9 +120,10 @@ void DeploymentAgent::Answer() {
                d.reason());
   Envelope reply;
   *reply.mutable_rollout_decision() = d;
-  Reply(rollout_->request, std::move(reply));
-  SetState(v1::AGENT_STATE_IDLE, "cycle " + rollout_->cycle_id + ": " +
-                                     (d.outcome() == v1::RolloutDecision::PROMOTE ? "promoted" : "rolled back"));
+  const std::string detail =
+      "cycle " + rollout_->cycle_id + ": " + (d.outcome() == v1::RolloutDecision::PROMOTE ? "promoted" : "rolled back");
+  rollout_.reset();
+  jobs_->Complete(std::move(reply), detail);
 }
 
 }  // namespace kaizen::agents

@@ -2,7 +2,10 @@
 // on live traffic and promotes or rolls back. Answers a RolloutRequest: sets
 // the traffic split step by step (TrafficSplit to the runtime), counts thumbs
 // per arm from "feedback" events and errors per arm from "task_result"
-// events, and replies a RolloutDecision when RolloutPolicy decides.
+// events, and replies a RolloutDecision when RolloutPolicy decides. Requests
+// follow the stage-job protocol (sdk/stage_jobs.h): a re-sent request keeps the
+// test going (and sends the split again), a drain drops the test (the runtime
+// re-sends the request to the restarted agent, which starts over).
 #pragma once
 
 #include <memory>
@@ -11,22 +14,23 @@
 
 #include "agents/deployment/rollout_policy.h"
 #include "agents/sdk/agent.h"
+#include "agents/sdk/stage_jobs.h"
 
 namespace kaizen::agents {
 
 class DeploymentAgent : public sdk::Agent {
  public:
   Status OnStart() override;
+  void OnDrain() override { jobs_->Drain(); }
 
  private:
   struct Rollout {
     std::string cycle_id;
-    sdk::Envelope request;  // the latest copy: the reply answers what the runtime waits on
+    v1::RolloutRequest request;
     std::unique_ptr<RolloutPolicy> policy;
-    bool answered = false;
   };
 
-  void OnRolloutRequest(const sdk::Envelope& request);
+  Status StartRollout(const sdk::Envelope& request);
   void OnFeedback(const sdk::Envelope& e);
   void OnTaskResult(const sdk::Envelope& e);
   // Which arm an answer belongs to, if it belongs to the running rollout.
@@ -35,7 +39,8 @@ class DeploymentAgent : public sdk::Agent {
   void SendSplit(const std::string& reason);
   void Answer();
 
-  std::optional<Rollout> rollout_;
+  std::unique_ptr<sdk::StageJobs> jobs_;
+  std::optional<Rollout> rollout_;  // the test running, until it is answered
 };
 
 }  // namespace kaizen::agents

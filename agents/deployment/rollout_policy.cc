@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "config/manifest_schema.h"
+
 namespace kaizen::agents {
 
 namespace {
@@ -22,16 +24,15 @@ int Index(RolloutPolicy::Arm arm) { return arm == RolloutPolicy::Arm::kCandidate
 
 RolloutPolicy::Options RolloutPolicy::OptionsFromSettings(const nlohmann::json& s,
                                                           const std::vector<double>& request_steps) {
+  // What the manifest leaves out is the schema's default (spec.deployment), not Options' own.
+  auto setting = [&s](const char* key) { return config::SettingOrDefault(s, "spec.deployment", key); };
   Options o;
-  if (!request_steps.empty()) {
-    o.steps = request_steps;
-  } else if (s.contains("steps") && s["steps"].is_array() && !s["steps"].empty()) {
-    o.steps = s["steps"].get<std::vector<double>>();
-  }
-  o.alpha = s.value("alpha", o.alpha);
-  o.min_samples_per_step = s.value("min_samples_per_step", o.min_samples_per_step);
-  o.max_samples = s.value("max_samples", o.max_samples);
-  if (s.contains("guardrails")) o.max_error_rate = s["guardrails"].value("max_error_rate", o.max_error_rate);
+  o.steps = request_steps.empty() ? setting("steps").get<std::vector<double>>() : request_steps;
+  o.alpha = setting("alpha").get<double>();
+  o.min_samples_per_step = setting("min_samples_per_step").get<int64_t>();
+  o.max_samples = setting("max_samples").get<int64_t>();
+  o.max_error_rate = config::SettingOrDefault(setting("guardrails"), "spec.deployment.guardrails", "max_error_rate")
+                         .get<double>();
   return o;
 }
 

@@ -36,7 +36,8 @@ class RolloutPolicy {
     double tau = 0.1;
     int64_t min_samples_per_arm = 30;   // before the test may decide
   };
-  // From the deployment agent's settings(); `steps` of the request win when given.
+  // From the deployment agent's settings(); `steps` of the request win when
+  // given; a key left out takes the manifest schema's default.
   static Options OptionsFromSettings(const nlohmann::json& settings, const std::vector<double>& request_steps);
 
   enum class Action { kContinue, kAdvance, kPromote, kRollback };

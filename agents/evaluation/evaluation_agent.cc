@@ -8,6 +8,7 @@
 #include "agents/models/llm/usage_message.h"
 #include "agents/models/text_classifier.h"
 #include "agents/sdk/artifacts.h"
+#include "config/manifest_schema.h"
 
 namespace kaizen::agents {
 
@@ -19,96 +20,71 @@ EvaluationAgent::~EvaluationAgent() {
 }
 
 Status EvaluationAgent::OnStart() {
-  Handle(Envelope::kEvalRequest, [this](const Envelope& e) { OnEvalRequest(e); });
+  jobs_ = std::make_unique<sdk::StageJobs>(
+      sdk::StageJobs::Stage{"evaluation", [this](const Envelope& e) { return StartEvaluation(e); },
+                            [this](sdk::StageJobs::StopReason why) { return Stop(why); }, nullptr},
+      StagePort());
+  Handle(Envelope::kEvalRequest, [this](const Envelope& e) { jobs_->OnRequest(e); });
   Every(50, [this] { Poll(); });
-  spdlog::info("evaluation agent {} ready; confidence {}", id(), settings().value("confidence", 0.95));
+  confidence_ = config::SettingOrDefault(settings(), "spec.evaluation", "confidence").get<double>();
+  spdlog::info("evaluation agent {} ready; confidence {}", id(), confidence_);
   return Status::OK();
 }
 
-void EvaluationAgent::OnDrain() {
-  draining_ = true;
-  if (!job_) FinishDrain();  // otherwise Poll finishes the drain after the reply
+void EvaluationAgent::OnDrain() { jobs_->Drain(); }
+
+Status EvaluationAgent::Stop(sdk::StageJobs::StopReason why) {
+  if (why == sdk::StageJobs::StopReason::kDraining) {
+    // Nearly done as a rule, and cheaper to answer than to start over.
+    return Status::FailedPrecondition("finishing the evaluation of " + job_->request.candidate() + " first");
+  }
+  // An older cycle's job that no one waits for any more: it runs out on its thread, unanswered.
+  abandoned_.push_back(std::move(job_->result));
+  job_.reset();
+  return Status::OK();
 }
 
-void EvaluationAgent::OnEvalRequest(const Envelope& request) {
+Status EvaluationAgent::StartEvaluation(const Envelope& request) {
   const v1::EvalRequest& req = request.eval_request();
-  std::string key = request.cycle_id() + "|" + req.candidate() + "|" + req.incumbent() + "|" + req.dataset_id();
-  if (job_ && job_->key == key) {
-    spdlog::info("cycle {}: evaluation of {} already running; will answer the re-sent request", request.cycle_id(),
-                 req.candidate());
-    job_->request = request;
-    return;
-  }
-  if (done_result_ && done_key_ == key) {
-    spdlog::info("cycle {}: evaluation of {} already done; answering again", request.cycle_id(), req.candidate());
-    Answer(request, *done_result_);
-    return;
-  }
-  if (job_) {
-    // One evaluation at a time; the runtime runs one cycle at a time, so this
-    // is an older cycle's job that no one waits for any more.
-    spdlog::warn("cycle {}: a new evaluation request while {} runs; the old result will be dropped",
-                 request.cycle_id(), job_->key);
-  }
-  if (draining_) {
-    Envelope err;
-    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
-    err.mutable_error()->set_message("evaluation agent " + id() + " is draining");
-    Reply(request, std::move(err));
-    return;
-  }
-  double confidence = settings().value("confidence", 0.95);
   spdlog::info("cycle {}: evaluating candidate {} ({}) against incumbent {} ({}) on dataset {}", request.cycle_id(),
                req.candidate(), req.candidate_uri(), req.incumbent(), req.incumbent_uri(), req.dataset_uri());
-  auto progress = std::make_shared<Progress>();
-  if (job_) abandoned_.push_back(std::move(job_->result));
   job_.emplace();
-  job_->key = key;
-  job_->request = request;
-  job_->progress = progress;
+  job_->request = req;
+  job_->progress = std::make_shared<Progress>();
   nlohmann::json spec = settings().value("cluster", nlohmann::json::object()).value("spec", nlohmann::json::object());
-  job_->result = std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence, progress, std::move(spec));
-  SetState(v1::AGENT_STATE_BUSY, "evaluating " + req.candidate() + " vs " + req.incumbent());
+  job_->result =
+      std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence_, job_->progress, std::move(spec));
+  jobs_->Progress("evaluating " + req.candidate() + " vs " + req.incumbent());
+  return Status::OK();
 }
 
 void EvaluationAgent::Poll() {
   std::erase_if(abandoned_, [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
   if (!job_) return;
+  const v1::EvalRequest& req = job_->request;
   if (job_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     int64_t total = job_->progress->total.load();
     if (total > 0) {
-      const auto& req = job_->request.eval_request();
       int64_t done = job_->progress->done.load();
       // Coarse steps: each state change is journaled.
       int64_t step = std::max<int64_t>(total / 4, 1);
-      SetState(v1::AGENT_STATE_BUSY, "evaluating " + req.candidate() + " vs " + req.incumbent() + ": " +
-                                         std::to_string(done / step * step) + "/" + std::to_string(total) + " rows");
+      jobs_->Progress("evaluating " + req.candidate() + " vs " + req.incumbent() + ": " +
+                      std::to_string(done / step * step) + "/" + std::to_string(total) + " rows");
     }
     return;
   }
-  Result<v1::EvalReport> result = job_->result.get();
-  Envelope request = std::move(job_->request);
-  done_key_ = job_->key;
+  Result<v1::EvalReport> report = job_->result.get();
+  const std::string cycle = jobs_->request().cycle_id();
   job_.reset();
-  done_result_ = result;
-  Answer(request, result);
-  SetState(v1::AGENT_STATE_IDLE, result.ok() ? "last: " + result->verdict() : "last: " + result.status().message());
-  if (draining_) FinishDrain();
-}
-
-void EvaluationAgent::Answer(const Envelope& request, const Result<v1::EvalReport>& report) {
-  Envelope reply;
-  if (report.ok()) {
-    spdlog::info("cycle {}: {}", request.cycle_id(), report->verdict());
-    *reply.mutable_eval_report() = *report;
-  } else {
-    spdlog::warn("cycle {}: evaluation failed: {}", request.cycle_id(), report.status().message());
-    bool bad = report.status().code() == Status::Code::kInvalidArgument ||
-               report.status().code() == Status::Code::kNotFound;
-    reply.mutable_error()->set_code(bad ? v1::Error::BAD_REQUEST : v1::Error::INTERNAL);
-    reply.mutable_error()->set_message(report.status().message());
+  if (!report.ok()) {
+    jobs_->Fail(report.status());
+    return;
   }
-  Reply(request, std::move(reply));
+  spdlog::info("cycle {}: {}", cycle, report->verdict());
+  Envelope reply;
+  *reply.mutable_eval_report() = *report;
+  const std::string detail = "last: " + report->verdict();
+  jobs_->Complete(std::move(reply), detail);
 }
 
 Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double confidence,

@@ -2,6 +2,8 @@
 // cycle's held-out validation rows and answers an EvalRequest with an
 // EvalReport (see model_comparison.h for the scoring). Loading and predicting
 // run on a background thread; the reply is sent from the agent's loop.
+// Requests follow the stage-job protocol (sdk/stage_jobs.h); a drain lets the
+// running evaluation finish and be answered first.
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/sdk/agent.h"
+#include "agents/sdk/stage_jobs.h"
 #include "cycle.pb.h"
 #include "runtime/base/result.h"
 
@@ -31,15 +34,14 @@ class EvaluationAgent : public sdk::Agent {
     std::atomic<int64_t> done{0}, total{0};
   };
   struct Job {
-    std::string key;          // cycle + candidate + incumbent + dataset: a re-sent request matches it
-    sdk::Envelope request;    // the latest copy, so the reply answers what the runtime waits on
+    v1::EvalRequest request;
     std::shared_ptr<Progress> progress;
     std::future<Result<v1::EvalReport>> result;
   };
 
-  void OnEvalRequest(const sdk::Envelope& request);
+  Status StartEvaluation(const sdk::Envelope& request);
+  Status Stop(sdk::StageJobs::StopReason why);
   void Poll();
-  void Answer(const sdk::Envelope& request, const Result<v1::EvalReport>& report);
 
   // Runs on the background thread.
   // `spec` is the cluster spec: LLM candidates use spec.worker.skill.openai and
@@ -47,13 +49,11 @@ class EvaluationAgent : public sdk::Agent {
   static Result<v1::EvalReport> Evaluate(v1::EvalRequest req, double confidence, std::shared_ptr<Progress> progress,
                                          nlohmann::json spec);
 
+  double confidence_ = 0;  // spec.evaluation.confidence
+  std::unique_ptr<sdk::StageJobs> jobs_;
   std::optional<Job> job_;
   // Jobs of an older cycle replaced by a new request: finished, then dropped.
   std::vector<std::future<Result<v1::EvalReport>>> abandoned_;
-  // The last finished job, answered again if its request is re-sent.
-  std::string done_key_;
-  std::optional<Result<v1::EvalReport>> done_result_;
-  bool draining_ = false;
 };
 
 }  // namespace kaizen::agents

@@ -1,7 +1,10 @@
 #include "agents/gateway/gateway_agent.h"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
+#include "agents/gateway/gateway_settings.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
 
@@ -14,6 +17,9 @@ constexpr int64_t kStatusEveryMs = 500;
 // No status reply for this long: the runtime is gone or restarting, so no
 // worker can be reached through it.
 constexpr int64_t kStatusStaleMs = 2500;
+// How long a request made before the gateway's first status reply waits for
+// it (the request for it goes out as the port opens: a round trip, normally).
+constexpr int64_t kFirstStatusWaitMs = 1000;
 constexpr int64_t kReportEveryMs = 1000;
 // Report early when this many request records wait (keeps each journal event small).
 constexpr size_t kReportRecords = 500;
@@ -49,20 +55,20 @@ GatewayAgent::~GatewayAgent() {
 
 Status GatewayAgent::OnStart() {
   const json& s = settings();
-  request_timeout_ms_ = s.value("request_timeout_ms", int64_t{30000});
+  const GatewaySettings typed = GatewaySettings::FromAgentSettings(s);
+  request_timeout_ms_ = typed.request_timeout_ms;
   gateway::HttpApi::Options o;
-  const std::string listen = s.value("listen", std::string("127.0.0.1:8080"));
+  const std::string& listen = typed.listen;
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("gateway listen '" + listen + "' is not HOST:PORT");
   o.host = listen.substr(0, colon);
   o.port = std::stoi(listen.substr(colon + 1));
-  const std::string model = s.value("model", s.value("cluster", json::object()).value("name", std::string("kaizen")));
-  o.model = model;
+  o.model = typed.model;
   o.gateway_id = id();
   o.request_timeout_ms = request_timeout_ms_;
-  o.max_body_bytes = s.value("max_body_bytes", size_t{1} << 20);
-  o.threads = s.value("threads", 64);
-  o.rate_limit_per_s = s.value("rate_limit_per_s", 1000.0);
+  o.max_body_bytes = typed.max_body_bytes;
+  o.threads = typed.threads;
+  o.rate_limit_per_s = typed.rate_limit_per_s;
   if (s.contains("api_keys_file")) {
     auto keys = gateway::ApiKeys::Load(s["api_keys_file"].get<std::string>());
     if (!keys.ok()) return keys.status();
@@ -76,11 +82,7 @@ Status GatewayAgent::OnStart() {
   Handle(sdk::Envelope::kAck, [this](const sdk::Envelope& e) { OnReply(e); });
   Handle(sdk::Envelope::kError, [this](const sdk::Envelope& e) { OnReply(e); });
   Handle(sdk::Envelope::kStatusReply, [this](const sdk::Envelope& e) { OnStatus(e); });
-  Every(kStatusEveryMs, [this] {
-    sdk::Envelope e;
-    e.mutable_status_request();
-    if (Status st = Send("runtime", std::move(e)); !st.ok()) spdlog::debug("status request not sent: {}", st.ToString());
-  });
+  Every(kStatusEveryMs, [this] { RequestStatus(); });
   Every(1000, [this] { ExpireCalls(); });
   int64_t last_report = MonoMs();
   Every(100, [this, last_report]() mutable {
@@ -89,10 +91,13 @@ Status GatewayAgent::OnStart() {
     Report();
   });
 
+  // Asked now, not at the first tick: the port takes connections as soon as
+  // it opens, and what a worker serves is unknown until the reply.
+  RequestStatus();
   auto http = gateway::HttpApi::Start(std::move(o), *this, metrics_);
   if (!http.ok()) return http.status();
   http_ = std::move(http.value());
-  spdlog::info("gateway {} listening on {} (model '{}')", id(), listen, model);
+  spdlog::info("gateway {} listening on {} (model '{}')", id(), listen, typed.model);
   SetState(v1::AGENT_STATE_IDLE, "serving HTTP on " + listen);
   return Status::OK();
 }
@@ -127,7 +132,10 @@ void GatewayAgent::SendFeedback(v1::Feedback feedback, Done done) {
 }
 
 gateway::Backend::Serving GatewayAgent::Snapshot() const {
-  std::lock_guard<std::mutex> lock(serving_mu_);
+  std::unique_lock<std::mutex> lock(serving_mu_);
+  // Just started: the reply to the first status request is on its way.
+  first_status_.wait_for(lock, std::chrono::milliseconds(kFirstStatusWaitMs),
+                         [this] { return status_heard_mono_ != 0; });
   Serving s = serving_;
   if (status_heard_mono_ == 0) {
     s.ready = false;
@@ -137,6 +145,12 @@ gateway::Backend::Serving GatewayAgent::Snapshot() const {
     s.reason = "no answer from the runtime for " + std::to_string(MonoMs() - status_heard_mono_) + " ms";
   }
   return s;
+}
+
+void GatewayAgent::RequestStatus() {
+  sdk::Envelope e;
+  e.mutable_status_request();
+  if (Status st = Send("runtime", std::move(e)); !st.ok()) spdlog::debug("status request not sent: {}", st.ToString());
 }
 
 void GatewayAgent::Call(sdk::Envelope request, Done done) {
@@ -193,9 +207,12 @@ void GatewayAgent::OnStatus(const sdk::Envelope& e) {
   } else if (!next.ready) {
     next.reason = "no worker instance is serving (starting, restarting or training its first model)";
   }
-  std::lock_guard<std::mutex> lock(serving_mu_);
-  serving_ = std::move(next);
-  status_heard_mono_ = MonoMs();
+  {
+    std::lock_guard<std::mutex> lock(serving_mu_);
+    serving_ = std::move(next);
+    status_heard_mono_ = MonoMs();
+  }
+  first_status_.notify_all();
 }
 
 void GatewayAgent::ExpireCalls() {

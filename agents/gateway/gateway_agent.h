@@ -5,11 +5,18 @@
 // status twice a second to know whether a worker serves (/readyz, 503s), and
 // sends its metrics and request records to the runtime every second.
 //
+// Start-up: the port takes connections as soon as it opens (replicas share
+// it, so the kernel hands this one its part of them at once), and the first
+// status request goes out just before. A request that comes before the reply
+// waits for it (a second at most) instead of a 503 that only says this
+// gateway has no news yet, while a worker may well serve.
+//
 // Threads: HTTP requests run on the server's pool and reach the bus only
 // through Post() (the SDK's mailbox), so every bus call and the table of
 // calls waiting for replies stay on the agent's one loop thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -39,6 +46,7 @@ class GatewayAgent : public sdk::Agent, public gateway::Backend {
     Done done;
     int64_t expires_mono = 0;
   };
+  void RequestStatus();                          // loop thread
   void Call(sdk::Envelope request, Done done);  // loop thread
   void OnReply(const sdk::Envelope& e);
   void OnStatus(const sdk::Envelope& e);
@@ -49,8 +57,9 @@ class GatewayAgent : public sdk::Agent, public gateway::Backend {
   int64_t request_timeout_ms_ = 30000;
   std::unordered_map<std::string, Waiting> waiting_;  // by request message id; loop thread only
   mutable std::mutex serving_mu_;
+  mutable std::condition_variable first_status_;       // notified when status_heard_mono_ is first set
   Serving serving_;                                    // guarded by serving_mu_
-  int64_t status_heard_mono_ = 0;                      // guarded by serving_mu_
+  int64_t status_heard_mono_ = 0;                      // guarded by serving_mu_; 0 until the first status reply
   int64_t drain_started_mono_ = 0;
   gateway::GatewayMetrics metrics_;
   std::unique_ptr<gateway::HttpApi> http_;             // last: stopped first

@@ -4,19 +4,23 @@
 
 #include <fmt/format.h>
 
+#include "config/manifest_schema.h"
+
 namespace kaizen::agents {
 
 using json = nlohmann::json;
 
 TriggerEngine::Options TriggerEngine::OptionsFromSettings(const json& settings) {
   Options o;
-  o.cooldown_ms = settings.value("cooldown_s", int64_t{60}) * 1000;
+  // A key left out is the manifest schema's default, not one of our own.
+  o.cooldown_ms = config::SettingOrDefault(settings, "spec.monitoring", "cooldown_s").get<int64_t>() * 1000;
   if (settings.contains("triggers") && settings["triggers"].is_array()) o.triggers = settings["triggers"];
   if (settings.contains("follow_up") && settings["follow_up"].is_object()) o.follow_up = settings["follow_up"];
   const json spec = settings.contains("cluster") ? settings["cluster"].value("spec", json::object()) : json::object();
-  if (spec.contains("planning")) {
-    o.teacher_calls = spec["planning"].value("teacher_budget", json::object()).value("max_calls", int64_t{0});
-  }
+  const json planning = spec.value("planning", json::object());
+  o.teacher_calls = config::SettingOrDefault(planning.value("teacher_budget", json::object()),
+                                             "spec.planning.teacher_budget", "max_calls")
+                        .get<int64_t>();
   if (spec.contains("teachers") && spec["teachers"].is_array() && !spec["teachers"].empty()) {
     o.cost_per_call = spec["teachers"][0].value("cost_per_call", 0.0);
   }

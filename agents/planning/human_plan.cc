@@ -11,12 +11,11 @@
 namespace kaizen::agents {
 
 Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
-  using json = nlohmann::json;
   const int attempt = std::max(1, request.attempt());
   const bool replan = attempt >= 2;
   if (Status s = CheckReplansLeft(request); !s.ok()) return s;
-  const int max_replans = settings_.value("max_replans", 1);
-  const int64_t labels = settings_.value("human_labels", int64_t{20});
+  const int max_replans = planning_.max_replans;
+  const int64_t labels = planning_.human_labels;
   if (labels < 1) return Status::FailedPrecondition("planning.human_labels is 0: the plan would ask people for nothing");
 
   v1::Plan plan;
@@ -24,11 +23,9 @@ Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
   plan.set_teacher("human");
   plan.set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(labels, INT32_MAX)));
   plan.set_max_cost(0);
-  const json& auto_approve = Section(settings_, "auto_approve");
-  plan.set_needs_approval(labels > auto_approve.value("max_teacher_calls", int64_t{2000}));
-  const json& acceptance = Section(settings_, "acceptance");
-  plan.mutable_acceptance()->set_min_accuracy_gain(acceptance.value("min_accuracy_gain", 0.02));
-  plan.mutable_acceptance()->set_max_category_regression(acceptance.value("max_category_regression", 0.05));
+  plan.set_needs_approval(labels > planning_.auto_approve_max_teacher_calls);
+  plan.mutable_acceptance()->set_min_accuracy_gain(planning_.min_accuracy_gain);
+  plan.mutable_acceptance()->set_max_category_regression(planning_.max_category_regression);
 
   std::vector<std::string> focus = FocusOf(request.trigger().diagnosis(), kMaxFocus);
   if (focus.empty() && replan) focus.assign(request.last_plan().focus().begin(), request.last_plan().focus().end());

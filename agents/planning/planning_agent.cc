@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agents/planning/planning_settings.h"
 #include "agents/planning/rule_planner.h"
 
 namespace kaizen::agents {
@@ -12,7 +13,7 @@ using sdk::Envelope;
 
 Status PlanningAgent::OnStart() {
   Handle(Envelope::kPlanRequest, [this](const Envelope& e) { OnPlanRequest(e); });
-  if (settings().value("backend", "rules") == "openai") {
+  if (PlanningSettings::FromAgentSettings(settings()).backend == PlanningSettings::Backend::kOpenAi) {
     auto planner = LlmPlanner::Create(settings());
     if (planner.ok()) {
       llm_ = std::move(*planner);

@@ -33,7 +33,7 @@ const json& RulePlanner::Section(const json& j, const char* key) {
 
 Status RulePlanner::CheckReplansLeft(const v1::PlanRequest& request) const {
   const int attempt = std::max(1, request.attempt());
-  const int max_replans = settings_.value("max_replans", 1);
+  const int max_replans = planning_.max_replans;
   if (attempt >= 2 && attempt - 1 > max_replans) {
     return Status::FailedPrecondition(fmt::format("replans exhausted: attempt {} would be replan {} but max_replans is {}",
                                                   attempt, attempt - 1, max_replans));
@@ -71,15 +71,12 @@ void RulePlanner::Price(v1::Plan* plan, int64_t calls) const {
   const double cost = static_cast<double>(calls) * cost_per_call;
   plan->set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(calls, INT32_MAX)));
   plan->set_max_cost(cost);
-  const json& auto_approve = Section(settings_, "auto_approve");
-  const int64_t auto_calls = auto_approve.value("max_teacher_calls", int64_t{2000});
-  const double auto_cost = auto_approve.value("max_cost", 10.0);
-  plan->set_needs_approval(calls > auto_calls || cost > auto_cost + kEps);
+  plan->set_needs_approval(calls > planning_.auto_approve_max_teacher_calls ||
+                           cost > planning_.auto_approve_max_cost + kEps);
 }
 
 Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
-  const std::vector<std::string> strategies =
-      settings_.value("strategies", std::vector<std::string>{"teacher_samples"});
+  const std::vector<std::string>& strategies = planning_.strategies;
   // The first strategy of the list that this planner implements: the list's order is the preference.
   std::string strategy;
   for (const auto& s : strategies) {
@@ -107,17 +104,16 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   const int attempt = std::max(1, request.attempt());
   const bool replan = attempt >= 2;
   if (Status s = CheckReplansLeft(request); !s.ok()) return s;
-  const int max_replans = settings_.value("max_replans", 1);
+  const int max_replans = planning_.max_replans;
 
-  const json& budget = Section(settings_, "teacher_budget");
   // The budget is per cycle: what earlier attempts spent is gone.
-  const int64_t max_calls = budget.value("max_calls", int64_t{2000}) - request.teacher_calls_spent();
-  const double max_cost = budget.value("max_cost", 5.0) - request.teacher_cost_spent();
+  const int64_t max_calls = planning_.budget_max_calls - request.teacher_calls_spent();
+  const double max_cost = planning_.budget_max_cost - request.teacher_cost_spent();
   if (max_calls < 1 || max_cost <= kEps) {
     return Status::FailedPrecondition(fmt::format(
         "the cycle's teacher budget is spent: {} calls ({}) used of teacher_budget.max_calls {} / max_cost {}",
-        request.teacher_calls_spent(), Money(request.teacher_cost_spent()), budget.value("max_calls", int64_t{2000}),
-        Money(budget.value("max_cost", 5.0))));
+        request.teacher_calls_spent(), Money(request.teacher_cost_spent()), planning_.budget_max_calls,
+        Money(planning_.budget_max_cost)));
   }
 
   v1::Plan plan;
@@ -148,9 +144,8 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   Price(&plan, calls);
   const double cost = plan.max_cost();
 
-  const json& acceptance = Section(settings_, "acceptance");
-  plan.mutable_acceptance()->set_min_accuracy_gain(acceptance.value("min_accuracy_gain", 0.02));
-  plan.mutable_acceptance()->set_max_category_regression(acceptance.value("max_category_regression", 0.05));
+  plan.mutable_acceptance()->set_min_accuracy_gain(planning_.min_accuracy_gain);
+  plan.mutable_acceptance()->set_max_category_regression(planning_.max_category_regression);
 
   const v1::Trigger& trigger = request.trigger();
   std::vector<std::string> focus = FocusOf(trigger.diagnosis(), kMaxFocus);
@@ -161,7 +156,7 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
 
   const std::string spend = fmt::format("{} teacher calls to {} ({})", calls, teacher_name, Money(cost));
   if (!replan) {
-    const std::string policy = settings_.value("selection_policy", std::string("failures_first"));
+    const std::string& policy = planning_.selection_policy;
     plan.set_selection_policy(policy);
     std::string why = trigger.reason().empty() ? fmt::format("the {} trigger fired", trigger.policy().empty()
                                                                                           ? std::string("improvement")

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/planning/planning_settings.h"
 #include "cycle.pb.h"
 #include "runtime/base/result.h"
 
@@ -34,7 +35,8 @@ class RulePlanner {
   // At most this many focus categories.
   static constexpr std::size_t kMaxFocus = 3;
 
-  explicit RulePlanner(nlohmann::json settings) : settings_(std::move(settings)) {}
+  explicit RulePlanner(nlohmann::json settings)
+      : settings_(std::move(settings)), planning_(PlanningSettings::FromAgentSettings(settings_)) {}
 
   // A plan, or why none can be made: FailedPrecondition "no teacher
   // configured", "replans exhausted ...", or a budget that allows no call.
@@ -55,6 +57,7 @@ class RulePlanner {
   // settings_[key] when it is an object, else an empty object.
   static const nlohmann::json& Section(const nlohmann::json& j, const char* key);
   nlohmann::json settings_;
+  PlanningSettings planning_;  // settings_ typed, the schema's defaults filled in
 };
 
 }  // namespace kaizen::agents

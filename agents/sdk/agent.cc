@@ -1,5 +1,7 @@
 #include "agents/sdk/agent.h"
 
+#include <spdlog/spdlog.h>
+
 #include "agents/sdk/agent_runner.h"
 #include "runtime/base/clock.h"
 
@@ -40,6 +42,17 @@ uint64_t Agent::After(int64_t delay_ms, std::function<void()> fn) {
 
 void Agent::Cancel(uint64_t timer) {
   if (runner_) runner_->timers().Cancel(timer);
+}
+
+StageJobs::Port Agent::StagePort() {
+  return {[this](const Envelope& request, Envelope reply) {
+            // The runtime sends the request again while it has no answer.
+            if (Status s = Reply(request, std::move(reply)); !s.ok()) {
+              spdlog::warn("answer to {} not sent: {}", request.job_key(), s.ToString());
+            }
+          },
+          [this](AgentState state, const std::string& detail) { SetState(state, detail); },
+          [this] { FinishDrain(); }};
 }
 
 void Agent::FinishDrain() {

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/sdk/mailbox.h"
+#include "agents/sdk/stage_jobs.h"
 #include "envelope.pb.h"
 #include "runtime/base/status.h"
 
@@ -80,6 +81,10 @@ class Agent {
 
   // Drain is done: report `stopped` and leave the loop (exit code 0).
   void FinishDrain();
+
+  // How a stage agent's StageJobs answers, reports and drains through this
+  // agent (stage_jobs.h); a reply that cannot be sent is logged.
+  StageJobs::Port StagePort();
 
  private:
   friend class AgentRunner;

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <set>
 
+#include "config/manifest_schema.h"
+
 namespace kaizen::agents {
 namespace {
 
@@ -28,8 +30,8 @@ std::set<std::string> ContentWords(const std::string& text) {
 
 AnswerRating AnswerRating::FromSettings(const nlohmann::json& settings) {
   AnswerRating r;
-  r.overlap_ = settings.value("rating", "exact") == "overlap";
-  r.pass_ = settings.value("overlap_pass", 0.5);
+  r.overlap_ = config::SettingOrDefault(settings, "spec.simulator", "rating").get<std::string>() == "overlap";
+  r.pass_ = config::SettingOrDefault(settings, "spec.simulator", "overlap_pass").get<double>();
   return r;
 }
 

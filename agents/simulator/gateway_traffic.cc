@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/manifest_schema.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/text.h"
 
@@ -14,6 +15,11 @@ namespace kaizen::agents {
 namespace {
 
 using json = nlohmann::json;
+
+// A key of a manifest section, else the schema's default for it.
+json Setting(const json& section, const char* section_path, const char* key) {
+  return config::SettingOrDefault(section, section_path, key);
+}
 
 constexpr int64_t kProbeEveryMs = 200;
 
@@ -39,12 +45,12 @@ std::string GatewayErrorMessage(const std::string& body) {
 
 Result<GatewayRoute> GatewayRoute::FromSettings(const json& settings) {
   GatewayRoute r;
-  const std::string route = settings.value("gateway_route", "tasks");
+  const std::string route = Setting(settings, "spec.simulator", "gateway_route").get<std::string>();
   if (route != "tasks" && route != "chat_completions") {
     return Status::InvalidArgument("simulator.gateway_route '" + route + "' is not tasks or chat_completions");
   }
   r.chat = route == "chat_completions";
-  r.stream = settings.value("stream", false);
+  r.stream = Setting(settings, "spec.simulator", "stream").get<bool>();
   if (r.stream && !r.chat) {
     return Status::InvalidArgument("simulator.stream needs gateway_route: chat_completions (POST /v1/tasks does not stream)");
   }
@@ -100,7 +106,7 @@ Result<HttpTrafficOptions> GatewayTraffic::OptionsFromSettings(const json& setti
     if (!spec.contains("gateway")) {
       return Status::InvalidArgument("simulator via gateway: no spec.gateway section and no simulator.gateway_url");
     }
-    o.base_url = UrlForListen(gateway.value("listen", "127.0.0.1:8080"));
+    o.base_url = UrlForListen(Setting(gateway, "spec.gateway", "listen").get<std::string>());
   }
   if (o.base_url.rfind("http://", 0) != 0 && o.base_url.rfind("https://", 0) != 0) {
     return Status::InvalidArgument("simulator.gateway_url '" + o.base_url + "' must start with http:// or https://");
@@ -114,15 +120,18 @@ Result<HttpTrafficOptions> GatewayTraffic::OptionsFromSettings(const json& setti
     o.api_key = Trim(ss.str());
     if (o.api_key.empty()) return Status::InvalidArgument("simulator.api_key_file " + key_file + " is empty");
   }
-  const int64_t max_in_flight = std::max<int64_t>(1, settings.value("max_in_flight", int64_t{256}));
+  const int64_t max_in_flight =
+      std::max<int64_t>(1, Setting(settings, "spec.simulator", "max_in_flight").get<int64_t>());
   int64_t cap = 64;
   if (spec.contains("gateway")) {
-    const int64_t threads = gateway.value("threads", int64_t{64}) * std::max<int64_t>(1, gateway.value("replicas", int64_t{1}));
+    const int64_t threads = Setting(gateway, "spec.gateway", "threads").get<int64_t>() *
+                            std::max<int64_t>(1, Setting(gateway, "spec.gateway", "replicas").get<int64_t>());
     cap = std::max<int64_t>(1, threads * 3 / 4);
   }
   o.max_connections = static_cast<size_t>(std::min(max_in_flight, cap));
-  o.timeout_ms = spec.contains("gateway") ? gateway.value("request_timeout_ms", int64_t{30000}) + 5000 : 60000;
-  o.jitter_seed = settings.value("seed", uint64_t{7});
+  o.timeout_ms =
+      spec.contains("gateway") ? Setting(gateway, "spec.gateway", "request_timeout_ms").get<int64_t>() + 5000 : 60000;
+  o.jitter_seed = Setting(settings, "spec.simulator", "seed").get<uint64_t>();
   return o;
 }
 

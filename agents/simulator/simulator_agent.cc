@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agents/simulator/simulator_settings.h"
 #include "runtime/base/clock.h"
 
 namespace kaizen::agents {
@@ -33,26 +34,27 @@ constexpr int64_t kAnswerGraceMs = 15000;
 
 Status SimulatorAgent::OnStart() {
   const json& s = settings();
-  rng_.seed(s.value("seed", 7));
-  rate_ = s.value("rate_per_s", 200.0);
-  total_ = s.value("total_tasks", 12000);
-  drift_at_ = s.value("drift_at_task", 4000);
-  users_ = std::max<uint64_t>(1, s.value("users", 1000));
-  tasks_after_cycle_ = s.value("tasks_after_cycle", 2000);
-  max_tasks_ = s.value("max_tasks", 0);
+  const SimulatorSettings typed = SimulatorSettings::FromAgentSettings(s);
+  rng_.seed(typed.seed);
+  rate_ = typed.rate_per_s;
+  total_ = typed.total_tasks;
+  drift_at_ = typed.drift_at_task;
+  users_ = std::max<uint64_t>(1, typed.users);
+  tasks_after_cycle_ = typed.tasks_after_cycle;
+  max_tasks_ = typed.max_tasks;
   if (max_tasks_ == 0) max_tasks_ = 4 * total_;
-  feedback_rate_ = s.value("feedback_rate", 1.0);
-  feedback_noise_ = s.value("feedback_noise", 0.05);
+  feedback_rate_ = typed.feedback_rate;
+  feedback_noise_ = typed.feedback_noise;
   tally_ = ScenarioTally(AnswerRating::FromSettings(s));
   Status st = LoadPools();
   if (!st.ok()) return st;
 
-  if (s.value("via", "bus") == "gateway") {
+  if (typed.via == SimulatorSettings::Via::kGateway) {
     auto options = GatewayTraffic::OptionsFromSettings(s);
     if (!options.ok()) return options.status();
     auto route = GatewayRoute::FromSettings(s);
     if (!route.ok()) return route.status();
-    max_in_flight_ = std::max<uint64_t>(1, s.value("max_in_flight", 256));
+    max_in_flight_ = std::max<uint64_t>(1, typed.max_in_flight);
     spdlog::info("simulator: via the gateway at {} (POST {}{}), at most {} requests in flight on up to {} connections",
                  options->base_url, route->path(), route->stream ? ", streamed" : "", max_in_flight_,
                  options->max_connections);
@@ -81,12 +83,10 @@ Status SimulatorAgent::LoadPools() {
   const json data = s.value("cluster", json::object()).value("spec", json::object()).value("data", json::object());
   if (!data.contains(dataset)) return Status::InvalidArgument("simulator dataset '" + dataset + "' is not in spec.data");
   const std::string path = data[dataset].value("path", "");
-  const std::set<std::string> splits = SplitList(s.value("split", "test"));
-  auto domains = [&](const char* key) {
-    auto v = s.value(key, std::vector<std::string>{});
-    return std::set<std::string>(v.begin(), v.end());
-  };
-  const std::set<std::string> before = domains("before_drift_domains"), after = domains("after_drift_domains");
+  const SimulatorSettings typed = SimulatorSettings::FromAgentSettings(s);
+  const std::set<std::string> splits = SplitList(typed.split);
+  const std::set<std::string> before(typed.before_drift_domains.begin(), typed.before_drift_domains.end());
+  const std::set<std::string> after(typed.after_drift_domains.begin(), typed.after_drift_domains.end());
 
   std::ifstream in(path);
   if (!in) return Status::IOError("cannot read simulator data " + path);

@@ -11,6 +11,7 @@
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/prompt_config.h"
 #include "agents/sdk/artifacts.h"
+#include "agents/worker/worker_settings.h"
 #include "runtime/base/clock.h"
 #include "runtime/base/ids.h"
 #include "runtime/base/text.h"
@@ -36,22 +37,20 @@ Result<TrainSource> InitialTrainSource(const json& settings) {
   if (!data.contains(dataset)) return Status::InvalidArgument("dataset '" + dataset + "' is not in spec.data");
   TrainSource src;
   src.path = data[dataset].value("path", "");
-  src.split = train.value("split", "train");
-  src.domains = train.value("domains", std::vector<std::string>{});
+  const WorkerSettings typed = WorkerSettings::FromAgentSettings(settings);
+  src.split = typed.train_split;
+  src.domains = typed.train_domains;
   return src;
 }
 
 }  // namespace
 
 Status WorkerAgent::OnStart() {
-  const std::string backend = settings().value("skill", json::object()).value("backend", "builtin-classifier");
-  if (backend == "openai") {
+  if (WorkerSettings::FromAgentSettings(settings()).skill_backend == WorkerSettings::SkillBackend::kOpenAi) {
     auto skill = LlmSkill::Create(settings());
     if (!skill.ok()) return skill.status();
     llm_ = std::move(*skill);
     Every(2, [this] { SendLlmAnswers(); });
-  } else if (backend != "builtin-classifier") {
-    return Status::InvalidArgument("skill backend '" + backend + "' is not available in this version");
   }
   Handle(sdk::Envelope::kTask, [this](const sdk::Envelope& e) { OnTask(e); });
   Handle(sdk::Envelope::kCommand, [this](const sdk::Envelope& e) { OnCommand(e); });
@@ -85,8 +84,8 @@ Status WorkerAgent::OnStart() {
 }
 
 void WorkerAgent::SetUpDeferral() {
-  const json defer = settings().value("defer", json::object());
-  if (!defer.is_object() || !defer.value("enabled", false)) return;
+  const WorkerSettings typed = WorkerSettings::FromAgentSettings(settings());
+  if (!typed.defer_enabled) return;
   if (llm_) {
     // `kaizen validate` refuses this; settings written by hand may still have it.
     spdlog::warn("spec.worker.defer.enabled is set, but deferral is available for builtin-classifier workers only; "
@@ -94,16 +93,13 @@ void WorkerAgent::SetUpDeferral() {
     deferral_note_ = "deferral off: an openai worker does not defer";
     return;
   }
-  auto spec = NamedTeacher(settings(), defer.value("teacher", ""));
+  auto spec = NamedTeacher(settings(), typed.defer_teacher);
   if (!spec.ok()) {
     spdlog::error("spec.worker.defer: {}; serving without deferral", spec.status().message());
     deferral_note_ = "deferral off: " + spec.status().message();
     return;
   }
-  DeferralOptions o;
-  o.max_share = defer.value("max_share", 0.25);
-  o.max_cost_per_hour = defer.value("max_cost_per_hour", 0.0);
-  o.window = defer.value("window", 2000);
+  DeferralOptions o = typed.deferral;
   o.cost_per_call = spec->cost_per_call;
   deferral_.emplace(o, MonoMs());
   deferral_teacher_ = std::move(*spec);

@@ -37,9 +37,14 @@ bool Ready(httplib::Client& c) {
   return r && r->status == 200;
 }
 
-json Body(const httplib::Result& r) {
+// The JSON body of `r`, which must hold `key`: any other response fails the
+// test saying what came back (its status and body), not a json type error.
+json Body(const httplib::Result& r, const std::string& key) {
   REQUIRE(r);
-  return json::parse(r->body, nullptr, false);
+  json body = json::parse(r->body, nullptr, false);
+  INFO("HTTP " << r->status << " " << r->body);
+  REQUIRE((body.is_object() && body.contains(key)));
+  return body;
 }
 
 // The runtime's metric `name{labels...}` summed over the series matching all `must` substrings.
@@ -81,12 +86,12 @@ TEST_CASE("gateway: tasks, chat completions, streaming, models, feedback and eve
     auto h = c.Get("/healthz");
     REQUIRE(h);
     CHECK(h->status == 200);
-    json models = Body(c.Get("/v1/models"));
+    json models = Body(c.Get("/v1/models"), "data");
     REQUIRE(models["data"].size() == 1);
     CHECK(models["object"] == "list");
     CHECK(models["data"][0]["id"] == "intents");
     CHECK(models["data"][0]["kaizen"]["serving_version"] == "v1");
-    CHECK(Body(c.Get("/v1/models/intents"))["id"] == "intents");
+    CHECK(Body(c.Get("/v1/models/intents"), "id")["id"] == "intents");
     auto unknown = c.Get("/v1/models/other");
     REQUIRE(unknown);
     CHECK(unknown->status == 404);
@@ -144,7 +149,8 @@ TEST_CASE("gateway: tasks, chat completions, streaming, models, feedback and eve
 
   SECTION("feedback: thumbs, score and correction, joined once; retries are not counted twice") {
     json task = Body(c.Post("/v1/tasks", R"({"input": "transfer 100 dollars to my savings", "user": "u2"})",
-                            "application/json"));
+                            "application/json"),
+                     "id");
     const std::string id = task["id"];
     const double before = MetricSum(metrics_port, "kaizen_feedback_total", {});
     auto up = c.Post("/v1/feedback", json{{"id", id}, {"thumbs", "up"}, {"user", "u2"}}.dump(), "application/json");
@@ -373,20 +379,26 @@ TEST_CASE("gateway: feedback on a task older than the tasks kept is 410, and two
   }
   REQUIRE(cluster.Up().exit_code == 0);
   httplib::Client c("127.0.0.1", port);
-  // Each replica says ready on its own: ask both (new connections spread over them).
+  // Each replica says ready on its own, and a client cannot pick one: the
+  // kernel spreads new connections over the port's listeners by a hash, so
+  // any number of ready answers in a row may all come from one replica (1 in
+  // 128 for 8) while the other still refuses tasks. Wait until each replica,
+  // by the id in its /readyz body, has said it is ready (and it stays so
+  // here: the worker keeps serving).
+  std::set<std::string> ready;
   REQUIRE(WaitFor(
       [&] {
-        int ready = 0;
         for (int i = 0; i < 8; ++i) {
           httplib::Client fresh("127.0.0.1", port);
-          ready += Ready(fresh);
+          auto r = fresh.Get("/readyz");
+          if (r && r->status == 200) ready.insert(json::parse(r->body).value("gateway", ""));
         }
-        return ready == 8;
+        return ready == std::set<std::string>{"gateway", "gateway-2"};
       },
       60000));
   std::vector<std::string> ids;
   for (int i = 0; i < 40; ++i) {
-    json t = Body(c.Post("/v1/tasks", R"({"input": "what is my balance"})", "application/json"));
+    json t = Body(c.Post("/v1/tasks", R"({"input": "what is my balance"})", "application/json"), "id");
     ids.push_back(t["id"]);
   }
   auto old = c.Post("/v1/feedback", json{{"id", ids.front()}, {"thumbs", "up"}}.dump(), "application/json");

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "config/manifest_schema.h"
+
 using kaizen::agents::RolloutPolicy;
 using Arm = RolloutPolicy::Arm;
 using Action = RolloutPolicy::Action;
@@ -54,6 +56,15 @@ TEST_CASE("options come from settings: the request's steps win") {
   CHECK(o.max_samples == 999);
   CHECK(o.max_error_rate == 0.1);
   CHECK(RolloutPolicy::OptionsFromSettings(s, {0.3}).steps == std::vector<double>{0.3});
+}
+
+TEST_CASE("options left out of the settings are the manifest schema's defaults") {
+  auto o = RolloutPolicy::OptionsFromSettings(nlohmann::json::object(), {});
+  CHECK(nlohmann::json(o.steps) == kaizen::config::SchemaDefault("spec.deployment.steps"));
+  CHECK(o.alpha == kaizen::config::SchemaDefault("spec.deployment.alpha").get<double>());
+  CHECK(o.min_samples_per_step == kaizen::config::SchemaDefault("spec.deployment.min_samples_per_step").get<int64_t>());
+  CHECK(o.max_samples == kaizen::config::SchemaDefault("spec.deployment.max_samples").get<int64_t>());
+  CHECK(o.max_error_rate == kaizen::config::SchemaDefault("spec.deployment.guardrails.max_error_rate").get<double>());
 }
 
 TEST_CASE("promotes a clearly better candidate") {
