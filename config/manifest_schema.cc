@@ -580,10 +580,20 @@ const nlohmann::json& SchemaDefault(const std::string& dotted_path) {
   std::size_t from = 0;
   while (from <= dotted_path.size()) {
     const std::size_t dot = dotted_path.find('.', from);
-    const std::string key = dotted_path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+    std::string key = dotted_path.substr(from, dot == std::string::npos ? std::string::npos : dot - from);
+    // "teachers[]": into the schema of the list's items.
+    const bool item = key.size() > 2 && key.compare(key.size() - 2, 2, "[]") == 0;
+    if (item) key.resize(key.size() - 2);
     field = node ? node->FindField(key) : nullptr;
     if (!field) throw std::logic_error("the manifest schema has no key " + dotted_path);
     node = field->schema.get();
+    if (item) {
+      if (node->type != SchemaType::kList || !node->element) {
+        throw std::logic_error("the manifest schema's " + key + " is no list (in " + dotted_path + ")");
+      }
+      if (dot == std::string::npos) throw std::logic_error("a list item has no default: " + dotted_path);
+      node = node->element.get();
+    }
     if (dot == std::string::npos) break;
     from = dot + 1;
   }

@@ -20,7 +20,8 @@ inline constexpr std::array<const char*, 9> kRoles = {"worker",     "monitoring"
 
 const Schema& ManifestSchema();
 
-// The schema's default for a dotted key path ("spec.deployment.approval_timeout_s"),
+// The schema's default for a dotted key path ("spec.deployment.approval_timeout_s";
+// "spec.teachers[].cost_per_call" steps into a list's items),
 // for code that reads a section the loader filled: a fallback written there
 // would be a second copy of the default, free to drift. Throws std::logic_error
 // for a path with no default (a programming error, caught by any test run).

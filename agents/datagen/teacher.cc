@@ -11,6 +11,7 @@
 
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/prompt_config.h"
+#include "config/manifest_schema.h"
 #include "runtime/base/crash_point.h"
 #include "runtime/base/sha256.h"
 
@@ -76,22 +77,25 @@ Result<TeacherSpec> NamedTeacher(const json& settings, const std::string& name) 
     }
   }
   const json& t = teachers[at];
+  // A key left out of the entry is the schema's default for every teacher.
+  auto setting = [&t](const char* key) { return config::SettingOrDefault(t, "spec.teachers[]", key); };
   TeacherSpec s;
-  s.name = t.value("name", "teacher");
-  s.backend = t.value("backend", "builtin-classifier");
-  s.cost_per_call = t.value("cost_per_call", 0.001);
-  s.max_concurrency = std::max(1, t.value("max_concurrency", 8));
-  s.rate_limit_per_s = t.value("rate_limit_per_s", 0.0);
-  s.noise = std::clamp(t.value("noise", 0.0), 0.0, 1.0);
+  s.name = t.value("name", "teacher");  // required by the schema
+  const std::string backend = setting("backend").get<std::string>();
+  if (backend != "openai" && backend != "builtin-classifier") {
+    return Status::FailedPrecondition("teacher " + s.name + ": backend " + backend + " is not available");
+  }
+  s.backend = backend == "openai" ? TeacherSpec::Backend::kOpenAi : TeacherSpec::Backend::kBuiltinClassifier;
+  s.cost_per_call = setting("cost_per_call").get<double>();
+  s.max_concurrency = std::max(1, setting("max_concurrency").get<int>());
+  s.rate_limit_per_s = setting("rate_limit_per_s").get<double>();
+  s.noise = std::clamp(setting("noise").get<double>(), 0.0, 1.0);
   s.entry = t;
   s.data = spec.value("data", json::object());
   s.config_hash = Sha256Hex(t.dump());
-  if (s.backend == "openai") {
+  if (s.backend == TeacherSpec::Backend::kOpenAi) {
     if (!t.contains("openai")) return Status::FailedPrecondition("teacher " + s.name + " has no openai endpoint");
     return s;
-  }
-  if (s.backend != "builtin-classifier") {
-    return Status::FailedPrecondition("teacher " + s.name + ": backend " + s.backend + " is not available");
   }
   if (!t.contains("train")) {
     return Status::FailedPrecondition("teacher " + s.name + " has no train data (spec.teachers[0].train)");
@@ -103,14 +107,14 @@ Result<TeacherSpec> NamedTeacher(const json& settings, const std::string& name) 
     return Status::FailedPrecondition("teacher " + s.name + ": dataset '" + dataset + "' is not in spec.data");
   }
   s.data_path = data[dataset].value("path", "");
-  s.split = train.value("split", "train");
-  s.domains = train.value("domains", std::vector<std::string>{});
+  s.split = config::SettingOrDefault(train, "spec.teachers[].train", "split").get<std::string>();
+  s.domains = config::SettingOrDefault(train, "spec.teachers[].train", "domains").get<std::vector<std::string>>();
   s.config_hash = Sha256Hex(t.dump() + "\n" + s.data_path);
   return s;
 }
 
 Result<Teacher> Teacher::LoadOrTrain(const TeacherSpec& spec, const std::string& state_dir) {
-  if (spec.backend == "openai") {
+  if (spec.backend == TeacherSpec::Backend::kOpenAi) {
     const std::string where = "spec.teachers[" + spec.name + "]";
     auto config = models::llm::ChatConfigFromJson(spec.entry.value("openai", json()), where + ".openai");
     if (!config.ok()) return config.status();

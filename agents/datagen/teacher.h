@@ -35,7 +35,8 @@ namespace kaizen::agents {
 
 struct TeacherSpec {
   std::string name;
-  std::string backend;
+  enum class Backend { kBuiltinClassifier, kOpenAi };
+  Backend backend = Backend::kBuiltinClassifier;
   double cost_per_call = 0;
   int max_concurrency = 1;
   double rate_limit_per_s = 0;  // 0 = unlimited

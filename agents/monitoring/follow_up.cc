@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "config/manifest_schema.h"
+
 namespace kaizen::agents {
 
 namespace {
@@ -11,13 +13,17 @@ constexpr double kOneSidedZ95 = 1.645;
 }
 
 FollowUp::Options FollowUp::FromJson(const nlohmann::json& config, int64_t teacher_calls, double cost_per_call) {
+  // A key left out is the schema's default (spec.monitoring.follow_up), not Options' own.
+  auto setting = [&config](const char* key) {
+    return config::SettingOrDefault(config, "spec.monitoring.follow_up", key);
+  };
   Options o;
-  o.enabled = config.value("enabled", o.enabled);
-  o.min_gap = config.value("min_gap", o.min_gap);
-  o.max_rounds = config.value("max_rounds", o.max_rounds);
-  o.samples = config.value("samples", o.samples);
-  o.horizon_tasks = config.value("horizon_tasks", o.horizon_tasks);
-  o.value_per_correct = config.value("value_per_correct", o.value_per_correct);
+  o.enabled = setting("enabled").get<bool>();
+  o.min_gap = setting("min_gap").get<double>();
+  o.max_rounds = setting("max_rounds").get<int64_t>();
+  o.samples = setting("samples").get<int64_t>();
+  o.horizon_tasks = setting("horizon_tasks").get<int64_t>();
+  o.value_per_correct = setting("value_per_correct").get<double>();
   o.teacher_calls = teacher_calls;
   o.cost_per_call = cost_per_call;
   return o;

@@ -43,7 +43,7 @@ Status MonitoringAgent::OnStart() {
   // Each state change is journaled, so the detail is refreshed only now and then.
   Every(10000, [this] { ReportState(); });
   spdlog::info("monitoring agent {} ready; triggers: {}, cooldown {} s", id(),
-               settings().value("triggers", nlohmann::json::array()).dump(), settings().value("cooldown_s", 60));
+               settings().value("triggers", nlohmann::json::array()).dump(), engine_->options().cooldown_ms / 1000);
   return Status::OK();
 }
 

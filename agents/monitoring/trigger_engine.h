@@ -78,6 +78,7 @@ class TriggerEngine {
   // Ratings were skipped (a replay jumped over them): the detectors'
   // statistics start again, their baselines are kept.
   void ClearStatistics() { ResetDetectors(true); }
+  const Options& options() const { return options_; }
   // Forgets that a trigger is waiting for its cycle. After a replay: the
   // triggers it fired were either sent back then (and the replayed
   // transitions show the cycle that followed) or never sent, so the next

@@ -136,4 +136,18 @@ TEST_CASE("SchemaDefault: the default the loader fills in, by dotted path, and a
   CHECK(SchemaDefault("spec.simulator.stop_cluster_at_end") == true);
   CHECK_THROWS_AS(SchemaDefault("spec.planning.no_such_key"), std::logic_error);
   CHECK_THROWS_AS(SchemaDefault("metadata.name"), std::logic_error);  // required: no default
+  // "[]" steps into a list's items: every teacher entry's defaults.
+  CHECK(SchemaDefault("spec.teachers[].cost_per_call") == 0.001);
+  CHECK(SchemaDefault("spec.teachers[].train.split") == "train");
+  CHECK_THROWS_AS(SchemaDefault("spec.teachers[]"), std::logic_error);
+  CHECK_THROWS_AS(SchemaDefault("spec.planning[].max_replans"), std::logic_error);  // no list
+}
+
+TEST_CASE("SettingOrDefault: a key set wins, a key left out or null is the schema's default", "[config]") {
+  using kaizen::config::SettingOrDefault;
+  using json = nlohmann::json;
+  CHECK(SettingOrDefault(json{{"max_replans", 3}}, "spec.planning", "max_replans") == 3);
+  CHECK(SettingOrDefault(json::object(), "spec.planning", "max_replans") == 1);
+  CHECK(SettingOrDefault(json{{"max_replans", nullptr}}, "spec.planning", "max_replans") == 1);
+  CHECK(SettingOrDefault(json(), "spec.planning", "max_replans") == 1);  // no section at all
 }

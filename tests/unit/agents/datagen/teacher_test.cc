@@ -1,4 +1,5 @@
 #include "agents/datagen/teacher.h"
+#include "config/manifest_schema.h"
 #include "tests/support/temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -34,6 +35,16 @@ TEST_CASE("no teacher configured is an error") {
   auto spec = FirstTeacher(json{{"cluster", {{"spec", {{"teachers", json::array()}}}}}});
   REQUIRE_FALSE(spec.ok());
   CHECK(spec.status().message().find("no teacher configured") == 0);
+}
+
+TEST_CASE("a teacher entry's keys left out are the manifest schema's defaults") {
+  const json entry = {{"name", "t"}, {"backend", "openai"}, {"openai", {{"model", "m"}}}};
+  auto spec = FirstTeacher(json{{"cluster", {{"spec", {{"teachers", {entry}}}}}}});
+  REQUIRE(spec.ok());
+  CHECK(spec->cost_per_call == config::SchemaDefault("spec.teachers[].cost_per_call").get<double>());
+  CHECK(spec->max_concurrency == config::SchemaDefault("spec.teachers[].max_concurrency").get<int>());
+  CHECK(spec->rate_limit_per_s == config::SchemaDefault("spec.teachers[].rate_limit_per_s").get<double>());
+  CHECK(spec->noise == config::SchemaDefault("spec.teachers[].noise").get<double>());
 }
 
 TEST_CASE("a builtin teacher is trained once, cached and labels in parallel") {

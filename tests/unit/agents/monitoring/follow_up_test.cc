@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "agents/monitoring/trigger_engine.h"
+#include "config/manifest_schema.h"
 
 using kaizen::agents::FollowUp;
 using kaizen::agents::RatedAnswer;
@@ -195,4 +196,18 @@ TEST_CASE("trigger engine: after a promoted cycle still below the old level, a f
     auto again = rate(0.2, "v3");
     REQUIRE((!again || again->policy() != "follow_up"));
   }
+}
+
+TEST_CASE("follow-up options left out are the manifest schema's defaults", "[follow_up][settings]") {
+  using kaizen::config::SchemaDefault;
+  const FollowUp::Options o = FollowUp::FromJson(json::object(), 1000, 0.001);
+  CHECK(o.enabled == SchemaDefault("spec.monitoring.follow_up.enabled").get<bool>());
+  CHECK(o.min_gap == SchemaDefault("spec.monitoring.follow_up.min_gap").get<double>());
+  CHECK(o.max_rounds == SchemaDefault("spec.monitoring.follow_up.max_rounds").get<int64_t>());
+  CHECK(o.samples == SchemaDefault("spec.monitoring.follow_up.samples").get<int64_t>());
+  CHECK(o.horizon_tasks == SchemaDefault("spec.monitoring.follow_up.horizon_tasks").get<int64_t>());
+  CHECK(o.value_per_correct == SchemaDefault("spec.monitoring.follow_up.value_per_correct").get<double>());
+  const TriggerEngine::Options t = TriggerEngine::OptionsFromSettings(json::object());
+  CHECK(t.cooldown_ms == 1000 * SchemaDefault("spec.monitoring.cooldown_s").get<int64_t>());
+  CHECK(t.teacher_calls == SchemaDefault("spec.planning.teacher_budget.max_calls").get<int64_t>());
 }
