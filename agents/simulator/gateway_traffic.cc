@@ -16,11 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// A key of a manifest section, else the schema's default for it.
-json Setting(const json& section, const char* section_path, const char* key) {
-  return config::SettingOrDefault(section, section_path, key);
-}
-
 constexpr int64_t kProbeEveryMs = 200;
 
 // Nearest-rank percentile of an unsorted sample; 0 when empty.
@@ -45,21 +40,23 @@ std::string GatewayErrorMessage(const std::string& body) {
 
 Result<GatewayRoute> GatewayRoute::FromSettings(const json& settings) {
   GatewayRoute r;
-  const std::string route = Setting(settings, "spec.simulator", "gateway_route").get<std::string>();
+  const std::string route = config::SettingOrDefault(settings, "spec.simulator", "gateway_route").get<std::string>();
   if (route != "tasks" && route != "chat_completions") {
     return Status::InvalidArgument("simulator.gateway_route '" + route + "' is not tasks or chat_completions");
   }
   r.chat = route == "chat_completions";
-  r.stream = Setting(settings, "spec.simulator", "stream").get<bool>();
+  r.stream = config::SettingOrDefault(settings, "spec.simulator", "stream").get<bool>();
   if (r.stream && !r.chat) {
-    return Status::InvalidArgument("simulator.stream needs gateway_route: chat_completions (POST /v1/tasks does not stream)");
+    return Status::InvalidArgument(
+        "simulator.stream needs gateway_route: chat_completions (POST /v1/tasks does not stream)");
   }
   const json cluster = settings.value("cluster", json::object());
   const json gateway = cluster.value("spec", json::object()).value("gateway", json::object());
   r.model = gateway.value("model", "");
   if (r.model.empty()) r.model = cluster.value("name", "");
   if (r.chat && r.model.empty()) {
-    return Status::InvalidArgument("simulator.gateway_route chat_completions: no spec.gateway.model and no cluster name");
+    return Status::InvalidArgument(
+        "simulator.gateway_route chat_completions: no spec.gateway.model and no cluster name");
   }
   return r;
 }
@@ -106,7 +103,7 @@ Result<HttpTrafficOptions> GatewayTraffic::OptionsFromSettings(const json& setti
     if (!spec.contains("gateway")) {
       return Status::InvalidArgument("simulator via gateway: no spec.gateway section and no simulator.gateway_url");
     }
-    o.base_url = UrlForListen(Setting(gateway, "spec.gateway", "listen").get<std::string>());
+    o.base_url = UrlForListen(config::SettingOrDefault(gateway, "spec.gateway", "listen").get<std::string>());
   }
   if (o.base_url.rfind("http://", 0) != 0 && o.base_url.rfind("https://", 0) != 0) {
     return Status::InvalidArgument("simulator.gateway_url '" + o.base_url + "' must start with http:// or https://");
@@ -121,17 +118,19 @@ Result<HttpTrafficOptions> GatewayTraffic::OptionsFromSettings(const json& setti
     if (o.api_key.empty()) return Status::InvalidArgument("simulator.api_key_file " + key_file + " is empty");
   }
   const int64_t max_in_flight =
-      std::max<int64_t>(1, Setting(settings, "spec.simulator", "max_in_flight").get<int64_t>());
+      std::max<int64_t>(1, config::SettingOrDefault(settings, "spec.simulator", "max_in_flight").get<int64_t>());
   int64_t cap = 64;
   if (spec.contains("gateway")) {
-    const int64_t threads = Setting(gateway, "spec.gateway", "threads").get<int64_t>() *
-                            std::max<int64_t>(1, Setting(gateway, "spec.gateway", "replicas").get<int64_t>());
+    const int64_t threads =
+        config::SettingOrDefault(gateway, "spec.gateway", "threads").get<int64_t>() *
+        std::max<int64_t>(1, config::SettingOrDefault(gateway, "spec.gateway", "replicas").get<int64_t>());
     cap = std::max<int64_t>(1, threads * 3 / 4);
   }
   o.max_connections = static_cast<size_t>(std::min(max_in_flight, cap));
-  o.timeout_ms =
-      spec.contains("gateway") ? Setting(gateway, "spec.gateway", "request_timeout_ms").get<int64_t>() + 5000 : 60000;
-  o.jitter_seed = Setting(settings, "spec.simulator", "seed").get<uint64_t>();
+  o.timeout_ms = spec.contains("gateway")
+                     ? config::SettingOrDefault(gateway, "spec.gateway", "request_timeout_ms").get<int64_t>() + 5000
+                     : 60000;
+  o.jitter_seed = config::SettingOrDefault(settings, "spec.simulator", "seed").get<uint64_t>();
   return o;
 }
 
