@@ -34,7 +34,7 @@ meta=(--meta "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
       --meta "commit=$(commit)"
       --meta "build_dir=$build")
 failed=()
-for b in bus_bench router_bench detection_bench ab_bench cycle_bench gateway_bench efficacy_bench; do
+for b in bus_bench router_bench detection_bench ab_bench cycle_bench gateway_bench replica_bench efficacy_bench; do
   echo "# $b ..." >&2
   t0=$(date +%s)
   if ! "$bin/$b" --json "$out/$b.json" $quick; then

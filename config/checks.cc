@@ -306,6 +306,10 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
   if (Str(At(*spec, {"training", "backend"})) == "command" && !At(*spec, {"training", "command"}) &&
       !v.HasErrorsUnder("spec.training.command"))
     Err(ctx, "spec.training.command", "missing required key \"command\" (required with backend: command)");
+  if (Str(At(*spec, {"training", "backend"})) == "slurm" && Str(At(*spec, {"training", "slurm", "trainer"})) == "command" &&
+      !At(*spec, {"training", "command"}) && !v.HasErrorsUnder("spec.training.command"))
+    Err(ctx, "spec.training.command",
+        "missing required key \"command\" (required with backend: slurm and slurm.trainer: command)");
 
   if (const json* steps = At(*spec, {"deployment", "steps"}); steps && steps->is_array()) {
     for (size_t i = 1; i < steps->size(); ++i) {
@@ -326,6 +330,21 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
           "expected a loopback address (127.0.0.1, localhost, [::1]) when spec.gateway.api_keys_file is not set, "
           "found " + Quote(listen) + "; set api_keys_file to take requests from other hosts");
   }
+  // tcp:// reaches other hosts: without CURVE anyone who reaches the port
+  // joins the cluster and reads its traffic, so that must be written out.
+  const json* curve = At(*spec, {"runtime", "security", "curve"});
+  const json* insecure = At(*spec, {"runtime", "security", "insecure_tcp"});
+  const bool secured = (curve && curve->is_boolean() && curve->get<bool>()) ||
+                       (insecure && insecure->is_boolean() && insecure->get<bool>());
+  for (const char* which : {"control", "events"}) {
+    const std::string path = std::string("spec.runtime.endpoints.") + which;
+    const std::string endpoint = Str(At(*spec, {"runtime", "endpoints", which}));
+    if (!secured && endpoint.rfind("tcp://", 0) == 0 && !v.HasErrorsUnder(path))
+      Err(ctx, path,
+          "a tcp:// endpoint needs spec.runtime.security.curve: true (found " + Quote(endpoint) +
+              " without it); set security.insecure_tcp: true only on a network no one else can reach");
+  }
+
   if (Str(At(*spec, {"simulator", "via"})) == "gateway" && !At(*spec, {"gateway"}) &&
       !At(*spec, {"simulator", "gateway_url"}))
     Err(ctx, "spec.simulator.via",

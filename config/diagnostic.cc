@@ -22,6 +22,15 @@ const char* RestartPolicyName(RestartPolicy p) {
   return "always";
 }
 
+const char* PlacementName(Placement p) {
+  switch (p) {
+    case Placement::kFork: return "fork";
+    case Placement::kSlurm: return "slurm";
+    case Placement::kExternal: return "external";
+  }
+  return "fork";
+}
+
 Diagnostic MakeDiagnostic(const std::string& file, const YAML::Mark& mark, std::string path, std::string message) {
   Diagnostic d;
   d.file = file;

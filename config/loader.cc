@@ -45,6 +45,20 @@ RestartSpec ToRestart(const json& r) {
   return s;
 }
 
+}  // namespace
+
+std::vector<std::string> ReplicaIds(const std::string& first_id, int64_t replicas) {
+  std::vector<std::string> ids{first_id};
+  for (int64_t i = 2; i <= replicas; ++i) ids.push_back(first_id + "-" + std::to_string(i));
+  return ids;
+}
+
+namespace {
+
+Placement ToPlacement(const std::string& name) {
+  return name == "slurm" ? Placement::kSlurm : name == "external" ? Placement::kExternal : Placement::kFork;
+}
+
 // doc has passed every check: every key the schema defaults is there.
 Manifest Build(const json& doc, const std::string& source_path) {
   Manifest m;
@@ -73,7 +87,15 @@ Manifest Build(const json& doc, const std::string& source_path) {
   r.shutdown_grace_ms = rt.at("shutdown_grace_ms").get<int64_t>();
   r.log_level = rt.at("log_level").get<std::string>();
   r.curve = rt.at("security").at("curve").get<bool>();
+  r.insecure_tcp = rt.at("security").at("insecure_tcp").get<bool>();
+  r.launcher = ToPlacement(rt.at("launcher").get<std::string>());
   r.server_key = rt.at("security").value("server_key", "");
+  const json& slurm = m.spec.at("slurm");
+  m.slurm.partition = slurm.at("partition").get<std::string>();
+  m.slurm.account = slurm.at("account").get<std::string>();
+  m.slurm.time_limit = slurm.at("time_limit").get<std::string>();
+  m.slurm.poll_interval_ms = slurm.at("poll_interval_ms").get<int64_t>();
+  m.slurm.extra_args = slurm.at("extra_args").get<std::vector<std::string>>();
   for (const json& c : rt.at("security").at("clients")) {
     r.clients.push_back({c.at("name").get<std::string>(), c.at("role").get<std::string>(),
                          c.value("public_key", ""), c.value("public_key_file", "")});
@@ -86,13 +108,13 @@ Manifest Build(const json& doc, const std::string& source_path) {
     a.id = section.at("id").get<std::string>();
     a.role = role;
     a.restart = ToRestart(section.at("restart"));
+    a.placement = section.contains("placement") ? ToPlacement(section.at("placement").get<std::string>()) : r.launcher;
+    const json& res = section.at("resources");
+    a.resources = {res.at("cpus").get<int>(), res.at("mem").get<std::string>(), res.at("gres").get<std::string>()};
     a.settings = section;
-    // Replicas (the gateway): <id>, <id>-2, <id>-3, ... with the same settings.
-    const int64_t replicas = section.value("replicas", int64_t{1});
-    const std::string first_id = a.id;
-    m.agents.push_back(a);
-    for (int64_t i = 2; i <= replicas; ++i) {
-      a.id = first_id + "-" + std::to_string(i);
+    // Replicas (worker, gateway): the same settings under each id.
+    for (const std::string& id : ReplicaIds(a.id, section.value("replicas", int64_t{1}))) {
+      a.id = id;
       m.agents.push_back(a);
     }
   }

@@ -23,12 +23,36 @@ struct RestartSpec {
   int64_t window_s = 60;
 };
 
-// One supervised agent process.
+// Who starts an agent (spec.<role>.placement, else spec.runtime.launcher).
+enum class Placement { kFork, kSlurm, kExternal };
+const char* PlacementName(Placement p);
+
+// What an agent's Slurm job asks for (spec.<role>.resources).
+struct JobResources {
+  int cpus = 1;
+  std::string mem;   // "" = Slurm's default
+  std::string gres;  // "" = none
+};
+
+// One agent process of the cluster.
 struct AgentSpec {
   std::string id;                 // unique in the cluster; the bus identity
   std::string role;               // worker, monitoring, planning, datagen, training, evaluation, deployment
   RestartSpec restart;
+  Placement placement = Placement::kFork;
+  JobResources resources;
   nlohmann::json settings;        // the role's section of spec, defaults applied
+};
+
+// The ids of an agent's replicas: first_id, first_id-2, ..., first_id-N
+// (worker and gateway replicas, the clone's).
+std::vector<std::string> ReplicaIds(const std::string& first_id, int64_t replicas);
+
+// The Slurm cluster (spec.slurm).
+struct SlurmSpec {
+  std::string partition, account, time_limit;  // "" = Slurm's default
+  int64_t poll_interval_ms = 1000;
+  std::vector<std::string> extra_args;
 };
 
 // A CURVE key admitted to the bus (spec.runtime.security.clients).
@@ -53,6 +77,8 @@ struct RuntimeSpec {
   int64_t shutdown_grace_ms = 5000;
   std::string log_level = "info";
   bool curve = false;
+  bool insecure_tcp = false;         // tcp:// endpoints allowed without CURVE
+  Placement launcher = Placement::kFork;  // kFork or kSlurm
   std::string server_key;            // the runtime's key file, absolute; default <state_dir>/keys/runtime.key
   std::vector<CurveClient> clients;  // admitted besides the runtime's agent and admin keys
 };
@@ -65,7 +91,8 @@ struct Manifest {
   std::string name;
   std::map<std::string, std::string> labels;
   RuntimeSpec runtime;
-  std::vector<AgentSpec> agents;  // the supervised agents, one per role, in start order
+  std::vector<AgentSpec> agents;  // every agent (replicas each), in start order; external ones included
+  SlurmSpec slurm;
   nlohmann::json spec;            // the whole spec with defaults applied (for later stages)
 };
 

@@ -42,6 +42,18 @@ SchemaPtr RestartSchema(bool role_override) {
   return b.Build();
 }
 
+// The resources of a Slurm job (an agent's, or a trainer's).
+const char* const kMemPattern = "([0-9]+[KMGT]?)?";
+const char* const kMemWhy = "a size in megabytes, or with a unit suffix K, M, G or T (e.g. 512M, 4G); empty: Slurm's default";
+
+SchemaPtr AgentResourcesSchema() {
+  return ObjectBuilder("Slurm resources of one job.")
+      .Default("cpus", Int(1, 4096), 1, "CPUs for the job (--cpus-per-task).")
+      .Default("mem", Pattern(kMemPattern, kMemWhy), "", "Memory for the job (--mem); empty: Slurm's default.")
+      .Default("gres", String(), "", "Generic resources (--gres), e.g. gpu:1; empty: none.")
+      .Build();
+}
+
 // id and restart come first in every role section.
 ObjectBuilder RoleSection(const std::string& role, const std::string& doc) {
   ObjectBuilder b(doc);
@@ -49,6 +61,14 @@ ObjectBuilder RoleSection(const std::string& role, const std::string& doc) {
             "The agent's id: its bus identity and the name of its log file; unique in the cluster.");
   b.Optional("restart", RestartSchema(true), "Overrides of spec.runtime.restart for this agent.",
              "spec.runtime.restart");
+  b.Optional("placement", Enum({"fork", "slurm", "external"}),
+             "Who starts this agent (docs/distributed.md). fork: the runtime, as its child; slurm: the runtime, as "
+             "a Slurm job (spec.slurm, resources); external: someone else (an operator, a scheduler) runs `kaizen "
+             "agent --role ROLE --id ID --connect ENDPOINT` on any host; the runtime waits for it, reports it "
+             "lost when its heartbeats stop, and never restarts it.",
+             "spec.runtime.launcher");
+  b.Default("resources", AgentResourcesSchema(), json::object(),
+            "What this agent's Slurm job asks for (placement slurm); ignored otherwise.");
   return b;
 }
 
@@ -114,6 +134,9 @@ SchemaPtr RuntimeSchema() {
                     "The runtime's key file (from `kaizen keys`); generated there on the first `kaizen up` when "
                     "missing. A relative path resolves against the manifest's directory.",
                     "<state_dir>/keys/runtime.key")
+          .Default("insecure_tcp", Bool(), false,
+                   "Allow tcp:// endpoints without CURVE: anyone who can reach the port can join the cluster and "
+                   "read its traffic. Without it, a tcp:// endpoint requires curve: true.")
           .Default("clients", ListOf(client), json::array(),
                    "Keys admitted besides the runtime's own: <state_dir>/keys/agent.key (role agent, used by the "
                    "agents it starts) and <state_dir>/keys/admin.key (role admin, used by the local CLI).")
@@ -136,9 +159,28 @@ SchemaPtr RuntimeSchema() {
                "On shutdown, how long agents get to drain before they are killed.")
       .Default("log_level", Enum({"trace", "debug", "info", "warn", "error"}), "info",
                "Log level of the runtime and the agents.")
+      .Default("launcher", Enum({"fork", "slurm"}), "fork",
+               "How the runtime starts the agents whose placement is not given: fork: as its own child processes "
+               "on this host; slurm: as Slurm jobs (spec.slurm), tracked by job id, restarted by the restart "
+               "policy, cancelled on `kaizen down`.")
       .Default("restart", RestartSchema(false), json::object(), "Default restart policy of every agent.")
       .Default("security", security, json::object(), "Security settings.")
       .Default("metrics", metrics, json::object(), "Metrics endpoint (off unless a port is set).")
+      .Build();
+}
+
+SchemaPtr SlurmSchema() {
+  return ObjectBuilder("The Slurm cluster that agents with placement slurm and the slurm training backend run on "
+                       "(docs/distributed.md). Slurm's commands (sbatch, squeue, scontrol, scancel) must be on the "
+                       "runtime's and the training agent's PATH, and find the cluster as a user's shell does "
+                       "(SLURM_CONF).")
+      .Default("partition", String(), "", "Partition jobs go to (--partition); empty: the cluster's default.")
+      .Default("account", String(), "", "Account jobs are charged to (--account); empty: the user's default.")
+      .Default("time_limit", String(), "",
+               "Time limit of an agent's job (--time, e.g. 1-00:00:00); empty: the partition's. A job that ends at "
+               "its limit is submitted again by the restart policy.")
+      .Default("poll_interval_ms", Int(100, 600000), 1000, "How often job states are read (squeue/scontrol).")
+      .Default("extra_args", ListOf(String()), json::array(), "More sbatch options, passed as they are (e.g. --qos=high).")
       .Build();
 }
 
@@ -233,6 +275,12 @@ SchemaPtr WorkerSchema() {
                    "min(window, 50) have been seen.")
           .Build();
   return RoleSection("worker", "The worker: serves tasks with a skill; the agent that gets improved.")
+      .Default("replicas", Int(1, 64), 1,
+               "Worker processes serving the same model version; the router gives each task to the one with the "
+               "fewest unanswered tasks, and a lost one's tasks go to the others. Ids: <id>, <id>-2, <id>-3, ...")
+      .Default("clone_replicas", Int(1, 64), 1,
+               "Processes of the clone that serves while the worker is improved (ids <id>-clone, <id>-clone-2, "
+               "...); during the A/B test the candidate arm has the worker's replicas.")
       .Default("during_improvement", Enum({"clone", "pause"}), "clone",
                "clone: a clone of the worker keeps serving while it is improved; pause: tasks wait.")
       .Default("skill", skill, json::object(), "The worker's skill.")
@@ -400,10 +448,24 @@ SchemaPtr TrainingSchema() {
                    "model).")
           .Default("max_failures_shown", Int(1, 1000), 20, "Failures shown to the teacher in a rewrite request.")
           .Build();
+  auto slurm =
+      ObjectBuilder("slurm backend: the batch job a training run is (docs/distributed.md). The state directory "
+                    "must be on a filesystem the job's node shares: the job reads the dataset and writes the model "
+                    "there.")
+          .Default("trainer", Enum({"builtin", "command"}), "builtin",
+                   "What the job runs: builtin: `kaizen train-model`; command: spec.training.command.")
+          .Default("cpus", Int(1, 4096), 1, "CPUs for the job (--cpus-per-task).")
+          .Default("mem", Pattern(kMemPattern, kMemWhy), "", "Memory for the job (--mem); empty: Slurm's default.")
+          .Default("gres", String(), "", "Generic resources (--gres), e.g. gpu:1; empty: none.")
+          .Default("time_limit", String(), "",
+                   "The job's --time; empty: timeout_s rounded up to minutes. A job Slurm ends at its limit fails "
+                   "the run.")
+          .Build();
   return RoleSection("training", "Training: turns a base model and a dataset into a candidate model.")
-      .Default("backend", Enum({"builtin", "command", "prompt"}), "builtin",
+      .Default("backend", Enum({"builtin", "command", "prompt", "slurm"}), "builtin",
                "builtin: the built-in classifier trainer; command: an external command; prompt: prompt and "
-               "few-shot search for LLM workers.")
+               "few-shot search for LLM workers; slurm: the trainer named in slurm.trainer runs as a Slurm batch "
+               "job (spec.slurm).")
       .Optional("command", String(),
                 "command backend: the command run by /bin/sh -c; placeholders {base_model} {base_version} {dataset} "
                 "{train} {validation} {output_dir} {output_version} {work_dir} {epochs} {cycle_id} are replaced by "
@@ -424,6 +486,7 @@ SchemaPtr TrainingSchema() {
                "A trainer process killed by a signal it did not ask for (OOM killer, an operator's kill) is "
                "started again from scratch this many times; a trainer that exits with an error is not retried.")
       .Default("prompt", prompt, json::object(), "Settings of the prompt backend.")
+      .Default("slurm", slurm, json::object(), "Settings of the slurm backend.")
       .Build();
 }
 
@@ -557,6 +620,7 @@ SchemaPtr BuildManifestSchema() {
                   .Default("evaluation", EvaluationSchema(), json::object(), "The evaluation agent.")
                   .Default("deployment", DeploymentSchema(), json::object(), "The deployment agent.")
                   .Optional("gateway", GatewaySchema(), "The HTTP gateway.", "no gateway")
+                  .Default("slurm", SlurmSchema(), json::object(), "The Slurm cluster, when one is used.")
                   .Optional("simulator", SimulatorSchema(), "Simulated traffic.", "no simulated traffic")
                   .Build();
   return ObjectBuilder("A Kaizen cluster manifest.")

@@ -19,8 +19,9 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& Table() {
       // The teachers, and a builtin teacher's training data.
       {"datagen", {"spec.teachers", "spec.data"}},
       // builtin: replay of the worker's training data; prompt: the worker's and a
-      // teacher's endpoints, and the judge that grades free text.
-      {"training", {"spec.worker.skill", "spec.data", "spec.teachers", "spec.evaluation.judge"}},
+      // teacher's endpoints, and the judge that grades free text; slurm: the cluster
+      // its batch jobs go to.
+      {"training", {"spec.worker.skill", "spec.data", "spec.teachers", "spec.evaluation.judge", "spec.slurm"}},
       // An LLM candidate answers through the worker's endpoint.
       {"evaluation", {"spec.worker.skill.openai"}},
       {"deployment", {}},

@@ -16,7 +16,9 @@ packages=(
   libcli11-dev
   libcpp-httplib-dev
   tmux                # tests: `kaizen feedback` is driven in a real terminal
+  iproute2            # tests: network namespaces stand in for other hosts (tests/multihost)
   chromium            # tests: the HTML report is opened headless and screenshotted
+  slurm-wlm munge     # tests: a single-node Slurm (scripts/start-slurm.sh) for the slurm-labeled tests
 )
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)  # tests: the npm `openai` client (tests/node); a node with its own npm is kept
 

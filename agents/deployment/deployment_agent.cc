@@ -1,5 +1,7 @@
 #include "agents/deployment/deployment_agent.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "config/manifest_schema.h"
@@ -57,11 +59,16 @@ std::optional<RolloutPolicy::Arm> DeploymentAgent::ArmOf(const std::string& work
                                                          const std::string& model_version) const {
   if (!rollout_) return std::nullopt;
   const auto& req = rollout_->request;
+  auto in_arm = [&](const std::string& first, const auto& replicas) {
+    return worker_id == first || std::find(replicas.begin(), replicas.end(), worker_id) != replicas.end();
+  };
   // The version check drops answers the candidate's worker gave before it was reloaded.
-  if (worker_id == req.candidate_worker() && (model_version.empty() || model_version == req.candidate())) {
+  if (in_arm(req.candidate_worker(), req.candidate_replicas()) &&
+      (model_version.empty() || model_version == req.candidate())) {
     return RolloutPolicy::Arm::kCandidate;
   }
-  if (worker_id == req.incumbent_worker() && (model_version.empty() || model_version == req.incumbent())) {
+  if (in_arm(req.incumbent_worker(), req.incumbent_replicas()) &&
+      (model_version.empty() || model_version == req.incumbent())) {
     return RolloutPolicy::Arm::kIncumbent;
   }
   return std::nullopt;

@@ -15,6 +15,13 @@ namespace kaizen::sdk {
 namespace {
 constexpr const char* kRuntime = "runtime";
 constexpr int64_t kHelloRetryMs = 1000;
+
+// Shown by the runtime for an agent it did not start (placement external).
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
 }  // namespace
 
 AgentRunner::AgentRunner(Agent& agent, RunOptions options) : agent_(agent), options_(std::move(options)) {
@@ -28,6 +35,7 @@ Status AgentRunner::SendHello() {
   auto* hello = e.mutable_hello();
   hello->set_role(options_.role);
   hello->set_pid(::getpid());
+  hello->set_host(HostName());
   hello->set_build_version(KAIZEN_VERSION);
   hello->set_model_version(agent_.model_version_);
   last_hello_ms_ = MonoMs();
@@ -199,7 +207,18 @@ int AgentRunner::Run() {
       spdlog::error("CURVE: {}", keys.status().ToString());
       return 1;
     }
+    // The runtime's public key as text, or (an agent started on another
+    // host by hand) the runtime.pub file copied from the runtime's host.
     copts.curve_server_key = options_.server_key;
+    if (!bus::IsZ85Key(options_.server_key)) {
+      auto server = bus::ReadPublicKeyFile(options_.server_key);
+      if (!server.ok()) {
+        spdlog::error("CURVE: --server-key is neither a Z85 key nor a readable key file: {}",
+                      server.status().ToString());
+        return 1;
+      }
+      copts.curve_server_key = *server;
+    }
     copts.curve_keys = *keys;
   }
   auto client = bus::BusClient::Connect(context_, copts);

@@ -22,12 +22,13 @@ Result<std::string> SelfExe() {
 
 class BuiltinBackend : public ProcessTrainer {
  public:
-  explicit BuiltinBackend(const TrainingSettings& s) : ProcessTrainer(s.timeout_s, s.retries), settings_(s) {}
+  BuiltinBackend(const TrainingSettings& s, TrainerAttemptFactory runs)
+      : ProcessTrainer(s.timeout_s, s.retries, std::move(runs)), settings_(s) {}
   ~BuiltinBackend() override { Abandon(); }
 
  private:
   Result<std::vector<std::string>> PrepareAttempt() override {
-    auto exe = SelfExe();
+    auto exe = settings_.kaizen_executable.empty() ? SelfExe() : Result<std::string>(settings_.kaizen_executable);
     if (!exe.ok()) return exe.status();
     const std::string tmp = job().state_dir + "/artifacts/tmp";
     std::error_code ec;
@@ -80,7 +81,11 @@ class BuiltinBackend : public ProcessTrainer {
 }  // namespace
 
 std::unique_ptr<Trainer> MakeBuiltinTrainer(const TrainingSettings& settings) {
-  return std::make_unique<BuiltinBackend>(settings);
+  return MakeBuiltinTrainer(settings, LocalTrainerAttempts());
+}
+
+std::unique_ptr<Trainer> MakeBuiltinTrainer(const TrainingSettings& settings, TrainerAttemptFactory runs) {
+  return std::make_unique<BuiltinBackend>(settings, std::move(runs));
 }
 
 }  // namespace kaizen::agents

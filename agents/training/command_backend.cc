@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 
 class CommandBackend : public ProcessTrainer {
  public:
-  explicit CommandBackend(const TrainingSettings& s) : ProcessTrainer(s.timeout_s, s.retries), settings_(s) {}
+  CommandBackend(const TrainingSettings& s, TrainerAttemptFactory runs)
+      : ProcessTrainer(s.timeout_s, s.retries, std::move(runs)), settings_(s) {}
   ~CommandBackend() override {
     Abandon();
     // A collected run's model was moved out; the rest is scratch.
@@ -71,7 +72,11 @@ class CommandBackend : public ProcessTrainer {
 }  // namespace
 
 std::unique_ptr<Trainer> MakeCommandTrainer(const TrainingSettings& settings) {
-  return std::make_unique<CommandBackend>(settings);
+  return MakeCommandTrainer(settings, LocalTrainerAttempts());
+}
+
+std::unique_ptr<Trainer> MakeCommandTrainer(const TrainingSettings& settings, TrainerAttemptFactory runs) {
+  return std::make_unique<CommandBackend>(settings, std::move(runs));
 }
 
 }  // namespace kaizen::agents

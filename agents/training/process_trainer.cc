@@ -1,7 +1,5 @@
 #include "agents/training/process_trainer.h"
 
-#include <sys/wait.h>
-
 #include <filesystem>
 #include <fstream>
 
@@ -22,7 +20,7 @@ void ProcessTrainer::Note(const std::string& text) const {
 }
 
 void ProcessTrainer::Abandon() {
-  process_.reset();  // kills a child still running
+  current_.reset();  // stops an attempt still running (kills the child, cancels the job)
   if (!collected_ && attempt_ > 0 && failure_.ok()) Discard(/*failed=*/false);
 }
 
@@ -37,9 +35,9 @@ Status ProcessTrainer::StartAttempt() {
   last_progress_ = nlohmann::json();
   auto argv = PrepareAttempt();
   if (!argv.ok()) return argv.status();
-  auto p = TrainerProcess::Start(*argv, job_.log_path, int64_t{1000} * timeout_s_, kTailLines);
-  if (!p.ok()) return Status::Internal("cannot start the trainer: " + p.status().message());
-  process_ = std::move(*p);
+  auto run = attempts_(TrainerAttemptRequest{*argv, job_, attempt_, timeout_s_, kTailLines});
+  if (!run.ok()) return Status::Internal("cannot start the trainer: " + run.status().message());
+  current_ = std::move(*run);
   return Status::OK();
 }
 
@@ -58,46 +56,45 @@ void ProcessTrainer::OnLine(const std::string& line, const TrainEvents& events) 
 
 Trainer::State ProcessTrainer::Poll(const TrainEvents& events) {
   if (!failure_.ok()) return State::kFailed;
-  if (!process_) return State::kSucceeded;
-  TrainerProcess& p = *process_;
-  switch (p.Poll([&](const std::string& line) { OnLine(line, events); })) {
-    case TrainerProcess::State::kRunning:
+  if (!current_) return State::kSucceeded;
+  auto note = [&](const std::string& detail) {
+    if (events.note) events.note(detail);
+  };
+  switch (current_->Poll([&](const std::string& line) { OnLine(line, events); }, note)) {
+    case TrainerAttempt::State::kRunning:
       return State::kRunning;
-    case TrainerProcess::State::kExited:
-      if (p.succeeded()) return State::kSucceeded;
-      if (WIFSIGNALED(p.wait_status()) && attempt_ <= retries_) {
-        const std::string message =
-            fmt::format("the trainer for {} {}; starting it again (attempt {} of {})", job_.output_version,
-                        p.DescribeExit(), attempt_ + 1, retries_ + 1);
+    case TrainerAttempt::State::kSucceeded:
+      return State::kSucceeded;
+    case TrainerAttempt::State::kInterrupted:
+      if (attempt_ <= retries_) {
+        const std::string message = fmt::format("{}; starting it again (attempt {} of {})", current_->Outcome(),
+                                                attempt_ + 1, retries_ + 1);
         spdlog::warn("cycle {}: {}", job_.cycle_id, message);
         Note(message);
-        process_.reset();
+        current_.reset();
         Discard(/*failed=*/false);
         if (Status s = StartAttempt(); !s.ok()) {
           return Fail("restarting the trainer for " + job_.output_version + " failed: " + s.message());
         }
-        events.note(fmt::format("training {}: restarted (attempt {})", job_.output_version, attempt_));
+        note(fmt::format("training {}: restarted (attempt {})", job_.output_version, attempt_));
         return State::kRunning;
       }
-      return Fail(fmt::format("the trainer for {} {}", job_.output_version, p.DescribeExit()));
-    case TrainerProcess::State::kTimedOut:
-      return Fail(fmt::format("training {} took longer than training.timeout_s ({} s) and was stopped",
-                              job_.output_version, timeout_s_));
-    case TrainerProcess::State::kLost:
-      return Fail("the trainer process vanished (pid not our child any more)");
+      return Fail(current_->Outcome());
+    case TrainerAttempt::State::kFailed:
+      return Fail(current_->Outcome());
   }
   return State::kRunning;
 }
 
 Trainer::State ProcessTrainer::Fail(const std::string& message) {
   std::string text = message;
-  auto tail = process_ ? process_->Tail() : std::vector<std::string>{};
+  auto tail = current_ ? current_->Tail() : std::vector<std::string>{};
   if (!tail.empty()) {
     text += "; last log lines (" + job_.log_path + "):";
     for (const auto& l : tail) text += "\n  " + l;
   }
   failure_ = Status::Internal(text);
-  process_.reset();
+  current_.reset();
   Discard(/*failed=*/true);
   return State::kFailed;
 }

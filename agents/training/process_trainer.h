@@ -1,12 +1,16 @@
 // ProcessTrainer: the part of a Trainer shared by backends that train in a
-// child process (the builtin `kaizen train-model`, a user's command). It
-// watches the TrainerProcess, turns its progress lines into events and its
-// result line into metrics, stops it at training.timeout_s, and starts it
-// again from scratch when something else killed it by a signal (the OOM
-// killer, an operator) up to training.retries times. A trainer that exits
-// with an error is not retried: running it again would fail the same way.
+// separate process (the builtin `kaizen train-model`, a user's command). It
+// watches the attempt, turns its progress lines into events and its result
+// line into metrics, and starts it again from scratch when something else
+// ended it (a signal from the OOM killer or an operator; Slurm's preemption or
+// an outside scancel) up to training.retries times. A trainer that exits with
+// an error is not retried: running it again would fail the same way. The
+// attempt enforces training.timeout_s (a local child is killed; a Slurm job
+// gets it as its time limit).
 //
-// A subclass says how to start one attempt and where its model is.
+// Where an attempt runs is the TrainerAttemptFactory's business (trainer_attempt.h):
+// a local child process, or a Slurm batch job. A subclass says how to start
+// one attempt and where its model is.
 #pragma once
 
 #include <memory>
@@ -16,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/training/trainer.h"
-#include "agents/training/trainer_process.h"
+#include "agents/training/trainer_attempt.h"
 
 namespace kaizen::agents {
 
@@ -30,10 +34,11 @@ class ProcessTrainer : public Trainer {
   int attempts() const final { return attempt_; }
 
  protected:
-  ProcessTrainer(int64_t timeout_s, int retries) : timeout_s_(timeout_s), retries_(retries) {}
+  ProcessTrainer(int64_t timeout_s, int retries, TrainerAttemptFactory attempts)
+      : timeout_s_(timeout_s), retries_(retries), attempts_(std::move(attempts)) {}
   const TrainJob& job() const { return job_; }
   bool collected() const { return collected_; }
-  // Kills a child still running and discards a run that was not collected.
+  // Stops an attempt still running and discards a run that was not collected.
   // Every subclass calls it first in its destructor (Discard is its own).
   void Abandon();
   // Appends a line of our own to the run's log, between the child's.
@@ -56,7 +61,8 @@ class ProcessTrainer : public Trainer {
   int64_t timeout_s_;
   int retries_;
   int attempt_ = 0;
-  std::unique_ptr<TrainerProcess> process_;
+  TrainerAttemptFactory attempts_;
+  std::unique_ptr<TrainerAttempt> current_;
   nlohmann::json result_, last_progress_;
   Status failure_;
   bool collected_ = false;

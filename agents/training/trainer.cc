@@ -1,5 +1,7 @@
 #include "agents/training/trainer.h"
 
+#include "agents/training/slurm_trainer_attempt.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -21,6 +23,7 @@ std::unique_ptr<Trainer> MakeTrainer(const TrainingSettings& settings, TrainerLe
   switch (settings.backend) {
     case TrainingBackend::kCommand: return MakeCommandTrainer(settings);
     case TrainingBackend::kPrompt: return MakePromptTrainer(settings, leftovers);
+    case TrainingBackend::kSlurm: return MakeSlurmTrainer(settings);
     case TrainingBackend::kBuiltin: break;
   }
   return MakeBuiltinTrainer(settings);

@@ -93,5 +93,6 @@ std::unique_ptr<Trainer> MakeTrainer(const TrainingSettings& settings, TrainerLe
 std::unique_ptr<Trainer> MakeBuiltinTrainer(const TrainingSettings& settings);
 std::unique_ptr<Trainer> MakeCommandTrainer(const TrainingSettings& settings);
 std::unique_ptr<Trainer> MakePromptTrainer(const TrainingSettings& settings, TrainerLeftovers& leftovers);
+// slurm: builtin or command as Slurm batch jobs (slurm_trainer_attempt.h, which declares MakeSlurmTrainer).
 
 }  // namespace kaizen::agents

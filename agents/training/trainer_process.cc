@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -22,13 +20,10 @@ Result<std::unique_ptr<TrainerProcess>> TrainerProcess::Start(const std::vector<
                                                               const std::string& log_path, int64_t timeout_ms,
                                                               std::size_t tail_lines) {
   std::unique_ptr<TrainerProcess> p(new TrainerProcess());
-  p->log_path_ = log_path;
-  p->tail_lines_ = tail_lines == 0 ? 1 : tail_lines;
   std::error_code ec;
   fs::create_directories(fs::path(log_path).parent_path(), ec);
   // The log may hold earlier runs: read only what this one appends.
-  p->log_offset_ = fs::exists(log_path, ec) ? fs::file_size(log_path, ec) : 0;
-  if (ec) p->log_offset_ = 0;
+  p->log_.emplace(log_path, tail_lines);
   auto pid = SpawnProcess(argv, log_path);
   if (!pid.ok()) return pid.status();
   p->pid_ = *pid;
@@ -38,26 +33,6 @@ Result<std::unique_ptr<TrainerProcess>> TrainerProcess::Start(const std::vector<
 }
 
 TrainerProcess::~TrainerProcess() { Kill(); }
-
-void TrainerProcess::ReadLog(const LineFn& on_line) {
-  std::ifstream in(log_path_, std::ios::binary);
-  if (!in) return;
-  in.seekg(static_cast<std::streamoff>(log_offset_));
-  std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  log_offset_ += chunk.size();
-  partial_ += chunk;
-  std::size_t start = 0, nl;
-  while ((nl = partial_.find('\n', start)) != std::string::npos) {
-    std::string line = partial_.substr(start, nl - start);
-    start = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    tail_.push_back(line);
-    if (tail_.size() > tail_lines_) tail_.pop_front();
-    if (on_line) on_line(line);
-  }
-  partial_.erase(0, start);
-}
 
 TrainerProcess::State TrainerProcess::Poll(const LineFn& on_line) {
   if (state_ != State::kRunning) return state_;
@@ -110,12 +85,7 @@ std::string TrainerProcess::DescribeExit() const {
   return "ended";
 }
 
-std::vector<std::string> TrainerProcess::Tail() const {
-  std::vector<std::string> out(tail_.begin(), tail_.end());
-  if (!partial_.empty()) out.push_back(partial_);
-  if (out.size() > tail_lines_) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(tail_lines_));
-  return out;
-}
+std::vector<std::string> TrainerProcess::Tail() const { return log_->Tail(); }
 
 int64_t TrainerProcess::elapsed_ms() const { return MonoMs() - started_ms_; }
 

@@ -12,12 +12,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "agents/training/log_follower.h"
 #include "runtime/base/result.h"
 
 namespace kaizen::agents {
@@ -47,23 +48,19 @@ class TrainerProcess {
   int wait_status() const { return wait_status_; }
   bool succeeded() const;                   // exited with code 0
   std::string DescribeExit() const;         // "exited with code 3", "killed by signal 9 (Killed)"
-  const std::string& log_path() const { return log_path_; }
+  const std::string& log_path() const { return log_->path(); }
   // The last lines of output, an unfinished last line included.
   std::vector<std::string> Tail() const;
   int64_t elapsed_ms() const;
 
  private:
   TrainerProcess() = default;
-  void ReadLog(const LineFn& on_line);
+  void ReadLog(const LineFn& on_line) { log_->Read(on_line); }
 
   pid_t pid_ = 0;
   State state_ = State::kRunning;
   int wait_status_ = 0;
-  std::string log_path_;
-  uint64_t log_offset_ = 0;
-  std::string partial_;
-  std::deque<std::string> tail_;
-  std::size_t tail_lines_ = 5;
+  std::optional<LogFollower> log_;
   int64_t started_ms_ = 0, deadline_ms_ = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include "agents/models/llm/usage_message.h"
 #include "agents/sdk/artifacts.h"
+#include "agents/training/slurm_trainer_attempt.h"
 #include "runtime/base/clock.h"
 
 namespace kaizen::agents {
@@ -20,6 +21,9 @@ constexpr int64_t kPollMs = 100;
 
 Status TrainingAgent::OnStart() {
   settings_ = TrainingSettings::FromAgentSettings(settings());
+  if (settings_.backend == TrainingBackend::kSlurm) {
+    if (Status s = CancelLeftoverTrainingJobs(settings_); !s.ok()) spdlog::warn("{}", s.ToString());
+  }
   jobs_ = std::make_unique<sdk::StageJobs>(
       sdk::StageJobs::Stage{"training", [this](const Envelope& e) { return StartRun(e); },
                             [this](sdk::StageJobs::StopReason) {

@@ -13,7 +13,7 @@
 
 namespace kaizen::agents {
 
-enum class TrainingBackend { kBuiltin, kCommand, kPrompt };
+enum class TrainingBackend { kBuiltin, kCommand, kPrompt, kSlurm };
 
 const char* TrainingBackendName(TrainingBackend backend);
 
@@ -25,6 +25,23 @@ struct ReplaySource {
   std::vector<std::string> domains;  // empty: all
 };
 
+// spec.training.slurm: what the slurm backend's batch job runs and asks for.
+enum class SlurmTrainerKind { kBuiltin, kCommand };
+struct SlurmTrainingSettings {
+  SlurmTrainerKind trainer = SlurmTrainerKind::kBuiltin;
+  int cpus = 0;
+  std::string mem, gres;  // "": Slurm's default
+  std::string time_limit;  // "": timeout_s rounded up to minutes
+};
+
+// spec.slurm: the cluster the jobs go to (shared with the runtime's launcher).
+struct SlurmClusterSettings {
+  std::string partition, account;  // "": the cluster's defaults
+  std::string time_limit;          // an agent's job's; the trainer's is SlurmTrainingSettings::time_limit
+  int64_t poll_interval_ms = 0;
+  std::vector<std::string> extra_args;
+};
+
 struct TrainingSettings {
   TrainingBackend backend = TrainingBackend::kBuiltin;
   std::string command;  // command backend: the template (command_trainer.h)
@@ -34,12 +51,20 @@ struct TrainingSettings {
   int64_t timeout_s = 0;
   int retries = 0;
   nlohmann::json prompt;  // prompt backend: spec.training.prompt
+  SlurmTrainingSettings slurm;  // slurm backend: spec.training.slurm
 
   // Resolved from other sections for this agent.
   std::optional<ReplaySource> replay;
   // The prompt backend calls the worker's and a teacher's endpoints
   // (spec.worker.skill.openai, spec.teachers): it reads the cluster spec.
   nlohmann::json spec;
+  // slurm backend: spec.slurm, and the cluster's name (its jobs' comment).
+  SlurmClusterSettings slurm_cluster;
+  std::string cluster_name;
+  std::string cluster_state_dir;  // its training runs' Slurm comment names it
+  // The kaizen executable the builtin trainer runs (`kaizen train-model`);
+  // "" = this process's own. Tests whose process is not kaizen set it.
+  std::string kaizen_executable;
 
   // From the agent's settings (its section plus "cluster" from the Welcome).
   // A backend name the schema does not know is the schema default's, since

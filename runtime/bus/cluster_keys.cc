@@ -40,6 +40,12 @@ Result<ClusterKeys> PrepareClusterKeys(const std::string& keys_dir, const std::s
   auto server = LoadOrCreate(k.server_key_file);
   if (!server.ok()) return server.status().WithContext("server key");
   k.server = *server;
+  // The public half, for agents an operator starts on other hosts
+  // (`kaizen agent --server-key runtime.pub`): copying it reveals nothing.
+  k.server_public_file = keys_dir + "/runtime.pub";
+  if (Status pub = WritePublicKeyFile(k.server_public_file, k.server.public_key, /*overwrite=*/true); !pub.ok()) {
+    return pub.WithContext("writing the runtime's public key");
+  }
   for (const auto& [file, role] : {std::pair{k.agent_key_file, kRoleAgent}, std::pair{k.admin_key_file, kRoleAdmin}}) {
     auto pair = LoadOrCreate(file);
     if (!pair.ok()) return pair.status();

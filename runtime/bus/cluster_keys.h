@@ -4,6 +4,7 @@
 //     runtime.key              the server's pair (unless security.server_key names another file)
 //     agent.key                one pair for every agent the runtime starts (role agent)
 //     admin.key                the local operator's CLI pair (role admin)
+//     runtime.pub              the server's public key, for agents on other hosts
 //
 // Missing files are generated (0600); existing ones are read and checked.
 // The allow list is these keys plus the manifest's clients.
@@ -27,6 +28,7 @@ struct ListedKey {
 struct ClusterKeys {
   CurveKeyPair server;
   std::string server_key_file, agent_key_file, admin_key_file;
+  std::string server_public_file;  // <keys_dir>/runtime.pub, rewritten on every start
   ZapHandler::KeyRoles allowed;  // public key -> role
 };
 

@@ -132,13 +132,15 @@ int main(int argc, char** argv) {
   report_cmd->callback([&] { code = RunReport(report); });
 
   AgentOptions agent;
-  auto* agent_cmd = app.add_subcommand("agent", "Run one agent process (started by the runtime)");
+  auto* agent_cmd = app.add_subcommand(
+      "agent", "Run one agent process: started by the runtime, or by you for an agent with placement: external");
   agent_cmd->add_option("--role", agent.role, "Agent role")->required();
   agent_cmd->add_option("--id", agent.id, "Agent id (its bus identity)")->required();
   agent_cmd->add_option("--connect", agent.connect, "Runtime control endpoint")->required();
   agent_cmd->add_option("--log-level", agent.log_level, "trace, debug, info, warn, error");
   agent_cmd->add_option("--key-file", agent.key_file, "CURVE key file of this agent (security.curve)");
-  agent_cmd->add_option("--server-key", agent.server_key, "The runtime's CURVE public key (Z85)");
+  agent_cmd->add_option("--server-key", agent.server_key,
+                        "The runtime's CURVE public key: Z85 text, or a file (<state_dir>/keys/runtime.pub)");
   agent_cmd->callback([&] { code = RunAgentCommand(agent); });
 
   FeedbackOptions fb;

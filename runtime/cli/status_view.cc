@@ -68,6 +68,31 @@ std::string CycleText(const json& cy, bool compact) {
   return o;
 }
 
+// A string field, "" when absent or null (a stopped cluster's rows, older runtimes).
+std::string Text(const json& a, const char* key) {
+  auto it = a.find(key);
+  return it != a.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Where an agent runs: "fork", "slurm 42@node1", "slurm 42" (queued), "external@host".
+std::string PlacementText(const json& a) {
+  std::string p = Text(a, "placement");
+  if (p.empty()) p = "fork";
+  if (const std::string job = Text(a, "job_id"); !job.empty()) p += " " + job;
+  if (const std::string node = Text(a, "node"); !node.empty()) p += "@" + node;
+  return p;
+}
+
+// The placement column is shown only when some agent is not forked, so the
+// usual table stays as it was.
+bool AnyNotForked(const json& agents) {
+  for (const auto& a : agents) {
+    const std::string p = Text(a, "placement");
+    if (!p.empty() && p != "fork") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 json StatusToJson(const v1::StatusReply& r) {
@@ -81,7 +106,10 @@ json StatusToJson(const v1::StatusReply& r) {
                       {"restarts", a.restarts()},
                       {"model_version", a.model_version()},
                       {"connected", a.connected()},
-                      {"last_seen_ms", a.last_seen_ms()}});
+                      {"last_seen_ms", a.last_seen_ms()},
+                      {"placement", a.placement()},
+                      {"job_id", a.job_id()},
+                      {"node", a.node()}});
   }
   const auto& b = r.bus();
   json cycle = nullptr;
@@ -125,7 +153,8 @@ json StoredStatus(const std::string& state_dir) {
   for (const auto& a : *rows) {
     j["agents"].push_back({{"id", a.id}, {"role", a.role}, {"state", a.state}, {"detail", a.detail},
                            {"pid", nullptr}, {"restarts", a.restarts}, {"model_version", a.model_version},
-                           {"connected", false}, {"last_seen_ms", a.updated_ms}});
+                           {"connected", false}, {"last_seen_ms", a.updated_ms},
+                           {"placement", nullptr}, {"job_id", nullptr}, {"node", nullptr}});
   }
   return j;
 }
@@ -158,19 +187,30 @@ std::string StatusText(const json& j, const StatusTextOptions& options) {
   } else {
     o += fmt::format("cluster at {} is not running; last known states:\n", c["state_dir"].get<std::string>());
   }
-  if (compact) o += fmt::format("{:<14} {:<10} {:<9} {:<5} {:>3} {}\n", "AGENT", "ROLE", "STATE", "MODEL", "RST", "DETAIL");
-  else o += fmt::format("{:<14} {:<11} {:<10} {:<8} {:<8} {:<10} {}\n", "AGENT", "ROLE", "STATE", "PID", "RESTARTS", "MODEL", "DETAIL");
+  const bool placed = AnyNotForked(j["agents"]);
+  // PLACEMENT sits before DETAIL, which is last because it is the one that runs long.
+  auto where = [&](const std::string& text, int width) {
+    return placed ? fmt::format("{:<{}} ", text, width) : std::string();
+  };
+  if (compact) {
+    o += fmt::format("{:<14} {:<10} {:<9} {:<5} {:>3} {}{}\n", "AGENT", "ROLE", "STATE", "MODEL", "RST",
+                     where("PLACEMENT", 14), "DETAIL");
+  } else {
+    o += fmt::format("{:<14} {:<11} {:<10} {:<8} {:<8} {:<10} {}{}\n", "AGENT", "ROLE", "STATE", "PID", "RESTARTS",
+                     "MODEL", where("PLACEMENT", 20), "DETAIL");
+  }
   for (const auto& a : j["agents"]) {
     std::string pid = a["pid"].is_number() && a["pid"].get<int64_t>() > 0 ? std::to_string(a["pid"].get<int64_t>()) : "-";
     std::string model = a["model_version"].get<std::string>();
     if (model.empty()) model = "-";
     if (compact) {
-      o += fmt::format("{:<14} {:<10} {:<9} {:<5} {:>3} {}\n", a["id"].get<std::string>(), a["role"].get<std::string>(),
-                       a["state"].get<std::string>(), model, a["restarts"].get<int>(), a["detail"].get<std::string>());
+      o += fmt::format("{:<14} {:<10} {:<9} {:<5} {:>3} {}{}\n", a["id"].get<std::string>(),
+                       a["role"].get<std::string>(), a["state"].get<std::string>(), model, a["restarts"].get<int>(),
+                       where(PlacementText(a), 14), a["detail"].get<std::string>());
     } else {
-      o += fmt::format("{:<14} {:<11} {:<10} {:<8} {:<8} {:<10} {}\n", a["id"].get<std::string>(),
+      o += fmt::format("{:<14} {:<11} {:<10} {:<8} {:<8} {:<10} {}{}\n", a["id"].get<std::string>(),
                        a["role"].get<std::string>(), a["state"].get<std::string>(), pid, a["restarts"].get<int>(), model,
-                       a["detail"].get<std::string>());
+                       where(PlacementText(a), 20), a["detail"].get<std::string>());
     }
   }
   if (!j["bus"].is_null()) {

@@ -219,6 +219,8 @@ bus::Envelope CycleController::StageRequest(const std::string& target) const {
       for (double s : settings_.steps) r->add_steps(s);
       r->set_candidate_worker(c.candidate_worker);
       r->set_incumbent_worker(c.incumbent_worker);
+      for (const std::string& id : settings_.ReplicasOf(c.candidate_worker)) r->add_candidate_replicas(id);
+      for (const std::string& id : settings_.ReplicasOf(c.incumbent_worker)) r->add_incumbent_replicas(id);
       break;
     }
     default:

@@ -1,5 +1,6 @@
 #include "runtime/controller/cycle_settings.h"
 
+#include "config/manifest.h"
 #include "config/manifest_schema.h"
 
 namespace kaizen::controller {
@@ -37,10 +38,18 @@ const char* PolicyName(TimeoutPolicy p) {
   return "reject";
 }
 
+std::vector<std::string> CycleSettings::ReplicasOf(const std::string& arm) const {
+  if (arm == worker_id) return worker_replicas;
+  if (arm == clone_id) return clone_replicas;
+  return {arm};
+}
+
 CycleSettings CycleSettings::FromSpec(const json& spec, const std::string& worker_id) {
   CycleSettings s;
   s.worker_id = worker_id;
   s.clone_id = worker_id + "-clone";
+  s.worker_replicas = config::ReplicaIds(s.worker_id, Key(spec, "worker", "replicas").get<int64_t>());
+  s.clone_replicas = config::ReplicaIds(s.clone_id, Key(spec, "worker", "clone_replicas").get<int64_t>());
   s.during_improvement = Key(spec, "worker", "during_improvement").get<std::string>() == "pause"
                              ? DuringImprovement::kPause
                              : DuringImprovement::kClone;

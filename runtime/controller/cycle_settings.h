@@ -22,8 +22,12 @@ struct ApprovalSettings {
 };
 
 struct CycleSettings {
-  std::string worker_id;   // the manifest's worker
+  std::string worker_id;   // the manifest's worker: its arm is named by its first replica
   std::string clone_id;    // "<worker>-clone"
+  std::vector<std::string> worker_replicas;  // worker_id, worker_id-2, ... (worker.replicas)
+  std::vector<std::string> clone_replicas;   // clone_id, clone_id-2, ... (worker.clone_replicas)
+  // The replicas of an arm (worker_id or clone_id); {arm} for any other id.
+  std::vector<std::string> ReplicasOf(const std::string& arm) const;
   DuringImprovement during_improvement = DuringImprovement::kClone;
   int max_replans = 0;                  // planning.max_replans
   std::vector<double> steps;            // deployment.steps

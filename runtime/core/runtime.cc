@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
+#include "runtime/supervisor/launchers.h"
 
 namespace kaizen::core {
 
@@ -82,14 +83,28 @@ Status Runtime::Start() {
   spdlog::info("runtime for '{}' listening on {} (events {})", manifest_.name, broker_->control_endpoint(),
                broker_->events_endpoint());
 
-  supervisor_ = std::make_unique<supervisor::Supervisor>([this](const supervisor::ChildEvent& ev) { OnChildEvent(ev); });
+  // Agents placed on Slurm: jobs an earlier runtime left are cancelled first.
+  std::vector<slurm::JobInfo> leftovers;
+  auto launchers = supervisor::LaunchersFor(manifest_, paths_.dir, &leftovers);
+  if (!launchers.ok()) return launchers.status();
+  for (const auto& j : leftovers) {
+    RecordClusterEvent("slurm_job_cancelled", "Slurm job " + j.id + " (" + j.name + ", " +
+                                                  slurm::JobStateName(j.state) + ") was left by an earlier runtime");
+  }
+  supervisor_ = std::make_unique<supervisor::Supervisor>(
+      [this](const supervisor::ChildEvent& ev) { OnChildEvent(ev); }, std::move(*launchers));
   router::TaskRouter::Options ropts;
   ropts.task_timeout_ms = manifest_.runtime.task_timeout_ms;
   ropts.max_in_flight_per_instance = static_cast<size_t>(manifest_.runtime.max_in_flight_per_instance);
   router_ = std::make_unique<router::TaskRouter>(
       ropts,
       [this](const v1::Task& task) {
-        return traffic_.Pick(task.routing_key(), [this](const std::string& id) { return CanServe(id); });
+        const std::string arm =
+            traffic_.Pick(task.routing_key(), [this](const std::string& arm) { return ArmCanServe(arm); });
+        if (arm.empty()) return arm;
+        return replica_picker_.Pick(
+            ReplicasOf(arm), [this](const std::string& id) { return CanServe(id); },
+            [this](const std::string& id) { return router_->InFlightOn(id); });
       },
       [this](const std::string& instance, const v1::Task& task) {
         bus::Envelope e = bus::MakeEnvelope("runtime", instance);
@@ -102,10 +117,14 @@ Status Runtime::Start() {
     a.id = spec.id;
     a.role = spec.role;
     a.settings_json = spec.settings.dump();
+    a.placement = spec.placement;
     agent_order_.push_back(spec.id);
-    if (spec.role == "worker") worker_id_ = spec.id;
   }
+  worker_id_ = manifest_.spec.at("worker").at("id").get<std::string>();
   clone_id_ = worker_id_ + "-clone";
+  const nlohmann::json& worker = manifest_.spec.at("worker");
+  worker_replicas_ = config::ReplicaIds(worker_id_, worker.at("replicas").get<int64_t>());
+  clone_replicas_ = config::ReplicaIds(clone_id_, worker.at("clone_replicas").get<int64_t>());
   RestoreTasks();
   StartCycleController();
   LoadRegistry();
@@ -113,6 +132,15 @@ Status Runtime::Start() {
   s = StartMetrics();  // a port in use is logged (metrics_failed) and the cluster runs without metrics
   if (!s.ok()) return s;
   for (const auto& spec : manifest_.agents) {
+    if (spec.placement == config::Placement::kExternal) {
+      // Someone else starts it, on whatever host: the runtime waits for it.
+      AgentEntry& a = agents_.at(spec.id);
+      a.supervised = false;
+      ApplyState(a, v1::AGENT_STATE_STARTING,
+                 "external: waiting for `kaizen agent --role " + a.role + " --id " + a.id + " --connect " +
+                     broker_->control_endpoint() + "` to join");
+      continue;
+    }
     s = StartAgentProcess(agents_.at(spec.id), spec.restart);
     if (!s.ok()) {
       // Stop what was started; the caller reports why.
@@ -130,7 +158,7 @@ void Runtime::Loop() {
   while (true) {
     int64_t now = MonoMs();
     if (stopping_) {
-      if (supervisor_->AllExited()) break;
+      if (supervisor_->AllExited() && !ExternalAgentsDraining(now)) break;
       if (!killed_ && now >= stop_deadline_ms_) {
         killed_ = true;
         RecordClusterEvent("stop_grace_expired",
@@ -197,6 +225,15 @@ void Runtime::Loop() {
 
 Status Runtime::StartAgentProcess(const AgentEntry& a, const config::RestartSpec& restart) {
   supervisor::ChildSpec child;
+  child.placement = a.placement;
+  // Its role's resources (a clone: the worker's, as every replica's).
+  auto spec = std::find_if(manifest_.agents.begin(), manifest_.agents.end(),
+                           [&](const config::AgentSpec& s) { return s.id == a.id; });
+  if (spec == manifest_.agents.end()) {
+    spec = std::find_if(manifest_.agents.begin(), manifest_.agents.end(),
+                        [&](const config::AgentSpec& s) { return s.role == a.role; });
+  }
+  if (spec != manifest_.agents.end()) child.resources = spec->resources;
   child.id = a.id;
   child.role = a.role;
   child.argv = {options_.agent_executable, "agent",  "--role",      a.role,
@@ -236,6 +273,18 @@ void Runtime::BeginShutdown(const std::string& reason) {
   // SIGTERM makes every agent drain (finish in-flight work) and exit; the
   // supervisor no longer restarts anyone.
   supervisor_->StopAll(SIGTERM);
+  // Agents someone else started get the same over the bus: they drain and exit.
+  for (auto& [id, a] : agents_) {
+    if (!a.supervised && a.connected) SendCommand(id, v1::Command::DRAIN, "", reason);
+  }
+}
+
+bool Runtime::ExternalAgentsDraining(int64_t now) const {
+  if (now >= stop_deadline_ms_) return false;
+  return std::any_of(agents_.begin(), agents_.end(), [](const auto& entry) {
+    const AgentEntry& a = entry.second;
+    return !a.supervised && a.connected && a.state != v1::AGENT_STATE_STOPPED;
+  });
 }
 
 void Runtime::Finish() {

@@ -26,6 +26,7 @@
 #include "runtime/cycle/cycle_record.h"
 #include "runtime/metrics/metrics_registry.h"
 #include "runtime/metrics/metrics_server.h"
+#include "runtime/router/replica_picker.h"
 #include "runtime/router/task_router.h"
 #include "runtime/router/traffic_policy.h"
 #include "runtime/store/store.h"
@@ -68,6 +69,8 @@ class Runtime {
     int64_t last_seen_mono = 0, last_seen_wall = 0, spawned_mono = 0;
     std::string settings_json;
     std::string clone_of;           // a worker clone: the worker it clones
+    config::Placement placement = config::Placement::kFork;
+    std::string job_id, node;       // slurm: its job and node; external: node is the host it said hello from
     int64_t detail_logged_mono = 0;  // when a same-state detail update last went to the log at info
   };
   using ReplyHandler = std::function<void(const bus::Envelope& reply)>;
@@ -76,6 +79,8 @@ class Runtime {
   void Loop();
   void Finish();
   void BeginShutdown(const std::string& reason);
+  // Agents with placement external still finishing their work after DRAIN, within the grace.
+  bool ExternalAgentsDraining(int64_t now) const;
   void OnTick(int64_t now);
 
   // Control traffic.
@@ -112,6 +117,15 @@ class Runtime {
   void SendStoredAnswer(const bus::Broker::Incoming& in, const std::string& task_id);
   bool CanServe(const std::string& instance) const;
   void InstanceGone(const std::string& instance);
+  // Worker replicas (worker.replicas, worker.clone_replicas). An arm is named
+  // by its first replica's id (worker_id_, clone_id_); the traffic policy
+  // and the cycle controller see arms, the router sends to replicas.
+  std::vector<std::string> ReplicasOf(const std::string& arm) const;
+  const std::string& ArmOf(const std::string& instance) const;
+  bool ArmCanServe(const std::string& arm) const;
+  // A worker instance died or stopped answering: its tasks go elsewhere, and
+  // the controller hears of its arm once no replica of it is left serving.
+  void WorkerLost(const std::string& instance, const std::string& detail);
   nlohmann::json RouterJson() const;
 
   // Label requests from datagen to people (runtime_human.cc).
@@ -140,6 +154,7 @@ class Runtime {
   // The clone: started serving `model`; drained (no new tasks, stopped once idle). Both idempotent.
   void StartClone(const cycle::ModelRef& model);
   void DrainClone();
+  bool CloneProcessesRunning() const;  // some clone replica has a process
   void CycleTick(int64_t now);
   nlohmann::json Summary() const;
   // One decision of the cycle in one transaction (runtime_decision.cc): OK, or
@@ -184,6 +199,13 @@ class Runtime {
   // Serving: who serves which model, and how tasks are split.
   std::string worker_id_;                           // the manifest's worker
   std::string clone_id_;                            // "<worker>-clone"
+  std::vector<std::string> worker_replicas_, clone_replicas_;
+  // A worker arm's epoch (what the controller sees as AgentView::epoch): it
+  // moves when a replica registers while no other replica of its arm is
+  // connected, i.e. when the arm as a whole may have lost what it was asked.
+  // One replica restarting beside others keeps it: it loads its assignment.
+  std::map<std::string, int64_t> arm_epoch_;
+  router::ReplicaPicker replica_picker_;
   std::map<std::string, cycle::ModelRef> assigned_;  // agent id -> model it should serve
   router::TrafficPolicy traffic_;
   std::unique_ptr<router::TaskRouter> router_;

@@ -52,25 +52,42 @@ void Runtime::OnChildEvent(const supervisor::ChildEvent& ev) {
   if (it == agents_.end()) return;
   AgentEntry& a = it->second;
   using Kind = supervisor::ChildEvent::Kind;
+  const std::string restart = ev.restarts > 0 ? "restart " + std::to_string(ev.restarts) + ", " : std::string();
   switch (ev.kind) {
-    case Kind::kStarted:
-      a.pid = ev.pid;
+    case Kind::kQueued:
+      // A job waiting for Slurm is not an agent failing to register: the
+      // registration clock starts when it runs (kStarted).
+      a.pid = 0;
+      a.job_id = ev.job_id;
+      a.node.clear();
       a.restarts = ev.restarts;
       a.connected = false;
       a.exited = false;
+      a.spawned_mono = 0;
+      ApplyState(a, v1::AGENT_STATE_STARTING, restart + ev.detail);
+      return;
+    case Kind::kStarted:
+      a.pid = ev.pid;
+      a.job_id = ev.job_id;
+      a.node = ev.node;
+      a.restarts = ev.restarts;
       a.spawned_mono = MonoMs();
-      ApplyState(a, v1::AGENT_STATE_STARTING,
-                 (ev.restarts > 0 ? "restart " + std::to_string(ev.restarts) + ", " : std::string()) + "pid " +
-                     std::to_string(ev.pid));
+      // A job's agent may say Hello before the next poll sees the job run:
+      // it is up already, and stays as it said.
+      if (a.connected) return;
+      a.exited = false;
+      ApplyState(a, v1::AGENT_STATE_STARTING, restart + ev.detail);  // "pid 123", "Slurm job 42 running on node1"
       return;
     case Kind::kExited: {
       a.pid = 0;
+      a.node.clear();  // job_id stays: which job ended
       a.connected = false;
       a.exited = true;
+      a.spawned_mono = 0;
       if (a.role == "worker") InstanceGone(a.id);
       // A candidate that crashes under live traffic is not promoted.
       if (!stopping_) controller_->OnWorkerLost(a.id, "crashed (" + ev.detail + ")");
-      bool clean = ev.detail == "exited with code 0";
+      const bool clean = ev.clean;
       if (a.state == v1::AGENT_STATE_STOPPED && clean) {
         PersistAgent(a);
         return;
@@ -99,15 +116,29 @@ void Runtime::CheckLiveness(int64_t now) {
   // loading a model can take a few seconds.
   const int64_t register_budget = std::max<int64_t>(15000, budget * 4);
   for (auto& [id, a] : agents_) {
-    if (!a.supervised || a.pid == 0) continue;
+    if (!a.supervised) {
+      // External: nothing here can restart it. Its tasks go elsewhere, the
+      // operator is told, and it is back when it says Hello again.
+      if (a.connected && now - a.last_seen_mono > budget) {
+        const std::string why = "lost: no heartbeat for " + std::to_string(now - a.last_seen_mono) + " ms (budget " +
+                                std::to_string(budget) + " ms); external agent" +
+                                (a.node.empty() ? "" : " on " + a.node) +
+                                ", not restarted by the runtime: waiting for it to reconnect";
+        a.connected = false;
+        ApplyState(a, v1::AGENT_STATE_FAILED, why);
+        RecordClusterEvent("agent_lost", why, a.id);
+        if (a.role == "worker") WorkerLost(a.id, "stopped answering (" + why + ")");
+      }
+      continue;
+    }
+    if (a.spawned_mono == 0) continue;  // not running: no process, or a Slurm job still queued
     if (a.connected && now - a.last_seen_mono > budget) {
       std::string why = "lost: no heartbeat for " + std::to_string(now - a.last_seen_mono) + " ms (budget " +
                         std::to_string(budget) + " ms)";
       a.connected = false;
       ApplyState(a, v1::AGENT_STATE_FAILED, why);
       supervisor_->Kill(id, why);
-      if (a.role == "worker") InstanceGone(a.id);
-      controller_->OnWorkerLost(a.id, "stopped answering (" + why + ")");
+      if (a.role == "worker") WorkerLost(a.id, "stopped answering (" + why + ")");
     } else if (!a.connected && a.state == v1::AGENT_STATE_STARTING && now - a.spawned_mono > register_budget) {
       std::string why = "did not register within " + std::to_string(register_budget) + " ms";
       ApplyState(a, v1::AGENT_STATE_FAILED, why);

@@ -202,11 +202,27 @@ void Runtime::OnHello(bus::Broker::Incoming& in) {
     return;
   }
   AgentEntry& a = it->second;
+  if (!a.supervised) {
+    a.node = hello.host();
+    RecordClusterEvent("agent_joined",
+                       "external agent (pid " + std::to_string(hello.pid()) + " on " +
+                           (hello.host().empty() ? std::string("an unnamed host") : hello.host()) + ")" +
+                           (a.connected ? "; it replaces the process that had this id" : ""),
+                       a.id);
+  }
   if (a.pid != 0 && hello.pid() != 0 && hello.pid() != a.pid) {
     spdlog::warn("agent {} says pid {} but the supervisor started pid {}", a.id, hello.pid(), a.pid);
   }
-  a.connected = true;
   a.epoch = std::max(a.epoch + 1, WallMs());
+  if (a.role == "worker") {
+    const auto replicas = ReplicasOf(ArmOf(a.id));
+    const bool others = std::any_of(replicas.begin(), replicas.end(), [&](const std::string& r) {
+      auto other = agents_.find(r);
+      return r != a.id && other != agents_.end() && other->second.connected;
+    });
+    if (!others) arm_epoch_[ArmOf(a.id)] = a.epoch;
+  }
+  a.connected = true;
   a.last_seen_mono = MonoMs();
   a.last_seen_wall = WallMs();
   if (!hello.model_version().empty()) a.model_version = hello.model_version();
@@ -249,6 +265,9 @@ void Runtime::OnStatusRequest(const bus::Broker::Incoming& in) {
     s->set_model_version(a.model_version);
     s->set_last_seen_ms(a.last_seen_wall);
     s->set_connected(a.connected);
+    s->set_placement(config::PlacementName(a.placement));
+    s->set_job_id(a.job_id);
+    s->set_node(a.node);
   }
   *r->mutable_bus() = broker_->counters().ToProto();
   r->mutable_bus()->set_dropped_rate_limited(flood_->limited());

@@ -10,6 +10,8 @@
 // between the clone (incumbent) and the worker (candidate) as deployment
 // says. Promotion keeps the worker and drains the clone; rollback and abort
 // bring the worker back to the incumbent, then drain the clone.
+#include <algorithm>
+#include <memory>
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -78,14 +80,25 @@ class Runtime::CycleHostImpl final : public controller::CycleHost {
     spdlog::error("{}", why);
     rt_.RecordClusterEvent("decision_failed", why);
   }
+  // A worker arm with replicas is seen as one agent: connected and able to
+  // serve when any replica is; its epoch is the arm's (Runtime::arm_epoch_);
+  // its version is the one every connected replica reports, "" while they differ.
   controller::AgentView Agent(const std::string& id) const override {
     controller::AgentView v;
-    auto it = rt_.agents_.find(id);
-    if (it == rt_.agents_.end()) return v;
-    v.connected = it->second.connected;
-    v.epoch = it->second.epoch;
-    v.can_serve = rt_.CanServe(id);
-    v.model_version = it->second.model_version;
+    bool first = true;
+    auto arm = rt_.arm_epoch_.find(id);
+    for (const std::string& replica : rt_.ReplicasOf(id)) {
+      auto it = rt_.agents_.find(replica);
+      if (it == rt_.agents_.end()) continue;
+      const AgentEntry& a = it->second;
+      v.epoch = arm != rt_.arm_epoch_.end() ? arm->second : a.epoch;
+      v.can_serve = v.can_serve || rt_.CanServe(replica);
+      if (!a.connected) continue;
+      v.connected = true;
+      if (first) v.model_version = a.model_version;
+      if (!first && a.model_version != v.model_version) v.model_version.clear();
+      first = false;
+    }
     return v;
   }
   std::string ConnectedAgentOf(const std::string& role) const override {
@@ -96,17 +109,50 @@ class Runtime::CycleHostImpl final : public controller::CycleHost {
     return "";
   }
   bool Send(const std::string& to, const bus::Envelope& e) override { return rt_.broker_->Send(to, e); }
+  // To an arm: every connected replica gets it (one that is down loads its
+  // assignment when it comes back); the reply is the first Error, or an Ack
+  // once all have acked.
   void Command(const std::string& to, v1::Command::Kind kind, const std::string& argument, const std::string& reason,
                controller::ReplyHandler on_reply) override {
-    rt_.SendCommand(to, kind, argument, reason, std::move(on_reply));
+    std::vector<std::string> targets;
+    for (const std::string& replica : rt_.ReplicasOf(to)) {
+      auto it = rt_.agents_.find(replica);
+      if (it != rt_.agents_.end() && it->second.connected) targets.push_back(replica);
+    }
+    if (targets.size() <= 1) {
+      rt_.SendCommand(targets.empty() ? to : targets.front(), kind, argument, reason, std::move(on_reply));
+      return;
+    }
+    struct Gathered {
+      size_t waiting = 0;
+      bool answered = false;
+      controller::ReplyHandler on_reply;
+    };
+    auto gathered = std::make_shared<Gathered>();
+    gathered->waiting = targets.size();
+    gathered->on_reply = std::move(on_reply);
+    for (const std::string& replica : targets) {
+      controller::ReplyHandler each;
+      if (gathered->on_reply) {
+        each = [gathered](const bus::Envelope& reply) {
+          if (gathered->answered) return;
+          --gathered->waiting;
+          if (reply.has_error() || gathered->waiting == 0) {
+            gathered->answered = true;
+            gathered->on_reply(reply);
+          }
+        };
+      }
+      rt_.SendCommand(replica, kind, argument, reason, std::move(each));
+    }
   }
-  void Assign(const std::string& instance, const cycle::ModelRef& model) override { rt_.assigned_[instance] = model; }
+  void Assign(const std::string& instance, const cycle::ModelRef& model) override {
+    for (const std::string& replica : rt_.ReplicasOf(instance)) rt_.assigned_[replica] = model;
+  }
   router::TrafficPolicy& Traffic() override { return rt_.traffic_; }
   void StartClone(const cycle::ModelRef& model) override { rt_.StartClone(model); }
   void DrainClone() override { rt_.DrainClone(); }
-  bool CloneRunning() const override {
-    return rt_.supervisor_->PidOf(rt_.clone_id_) != 0 && !rt_.clone_draining_;
-  }
+  bool CloneRunning() const override { return rt_.CloneProcessesRunning() && !rt_.clone_draining_; }
 
  private:
   Runtime& rt_;
@@ -129,7 +175,9 @@ void Runtime::LoadRegistry() {
       if (m.status == store::ModelStatus::kServing) serving = {m.version, m.uri, m.sha256};
     }
   }
-  if (!serving.empty()) assigned_[worker_id_] = serving;
+  if (!serving.empty()) {
+    for (const std::string& id : worker_replicas_) assigned_[id] = serving;
+  }
   // A cycle left running by an earlier runtime (killed, or the machine went
   // down) is picked up where it stood by the controller's first reconcile.
   std::vector<cycle::CycleRecord> records;
@@ -174,10 +222,16 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
     return;
   }
   if (!controller_->serving().empty()) {
-    // Another instance got there first: serve that one.
+    // Another instance (a replica) got there first: serve that one, loaded
+    // from the registry, so every replica serves the same bytes.
     bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
     ack.mutable_ack()->set_detail(controller_->serving().version);
     broker_->Send(in.identity, ack);
+    assigned_[in.identity] = controller_->serving();
+    if (mr.sha256() != controller_->serving().sha256) {
+      SendCommand(in.identity, v1::Command::RELOAD_MODEL, controller_->serving().ToJson().dump(),
+                  "serve the registered initial model " + controller_->serving().version);
+    }
     return;
   }
   if (Status s = CheckArtifactHash("initial model", mr.uri(), mr.sha256()); !s.ok()) {
@@ -215,7 +269,7 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
     return;
   }
   controller_->SetServing({row.version, row.uri, row.sha256});
-  assigned_[in.identity] = controller_->serving();
+  for (const std::string& id : ReplicasOf(ArmOf(in.identity))) assigned_[id] = controller_->serving();
   bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
   ack.mutable_ack()->set_detail(row.version);
   broker_->Send(in.identity, ack);
@@ -330,47 +384,60 @@ void Runtime::OnApprovalDecision(const bus::Broker::Incoming& in) {
 
 // ---- the clone -------------------------------------------------------------
 
+bool Runtime::CloneProcessesRunning() const {
+  return std::any_of(clone_replicas_.begin(), clone_replicas_.end(),
+                     [this](const std::string& id) { return supervisor_->Active(id); });
+}
+
+// The clone is placed like the worker (forked, or a Slurm job with the
+// worker's resources), with worker.clone_replicas processes.
 void Runtime::StartClone(const cycle::ModelRef& model) {
   const AgentEntry& worker = agents_.at(worker_id_);
-  AgentEntry& c = agents_[clone_id_];
-  const bool fresh = c.id.empty();
-  c.id = clone_id_;
-  c.role = "worker";
-  c.settings_json = worker.settings_json;
-  c.clone_of = worker_id_;
-  c.supervised = true;
-  if (fresh) agent_order_.push_back(clone_id_);
-  assigned_[clone_id_] = model;
-  clone_draining_ = false;
   const config::AgentSpec* spec = nullptr;
   for (const auto& a : manifest_.agents) {
     if (a.id == worker_id_) spec = &a;
   }
-  if (supervisor_->PidOf(clone_id_) != 0) return;  // still running from before
-  Status s = StartAgentProcess(c, spec->restart);
-  if (!s.ok()) {
-    // The worker keeps serving; the cycle goes on without a clone.
-    spdlog::error("cannot start the clone: {}", s.ToString());
-    RecordClusterEvent("clone_failed", s.message(), clone_id_);
-  } else {
-    RecordClusterEvent("clone_started", "clone of " + worker_id_ + " serving " + model.version, clone_id_);
+  clone_draining_ = false;
+  for (const std::string& id : clone_replicas_) {
+    AgentEntry& c = agents_[id];
+    const bool fresh = c.id.empty();
+    c.id = id;
+    c.role = "worker";
+    c.settings_json = worker.settings_json;
+    c.clone_of = worker_id_;
+    c.supervised = true;
+    c.placement = worker.placement == config::Placement::kExternal ? manifest_.runtime.launcher : worker.placement;
+    if (fresh) agent_order_.push_back(id);
+    assigned_[id] = model;
+    if (supervisor_->Active(id)) continue;  // still running (or queued) from before
+    Status s = StartAgentProcess(c, spec->restart);
+    if (!s.ok()) {
+      // The worker keeps serving; the cycle goes on without this clone process.
+      spdlog::error("cannot start the clone {}: {}", id, s.ToString());
+      RecordClusterEvent("clone_failed", s.message(), id);
+    } else {
+      RecordClusterEvent("clone_started", "clone of " + worker_id_ + " serving " + model.version, id);
+    }
   }
 }
 
 void Runtime::DrainClone() {
-  if (supervisor_->PidOf(clone_id_) == 0 || clone_draining_) return;
+  if (!CloneProcessesRunning() || clone_draining_) return;
   clone_draining_ = true;
   clone_drain_since_ = MonoMs();
-  assigned_.erase(clone_id_);
+  for (const std::string& id : clone_replicas_) assigned_.erase(id);
 }
 
 void Runtime::CycleTick(int64_t now) {
-  if (clone_draining_ && (router_->InFlightOn(clone_id_) == 0 || now - clone_drain_since_ > kCloneDrainMs)) {
-    clone_draining_ = false;
-    RecordClusterEvent("clone_stopping",
-                       "no traffic and " + std::to_string(router_->InFlightOn(clone_id_)) + " tasks in flight",
-                       clone_id_);
-    supervisor_->Signal(clone_id_, SIGTERM);
+  if (clone_draining_) {
+    size_t in_flight = 0;
+    for (const std::string& id : clone_replicas_) in_flight += router_->InFlightOn(id);
+    if (in_flight == 0 || now - clone_drain_since_ > kCloneDrainMs) {
+      clone_draining_ = false;
+      RecordClusterEvent("clone_stopping", "no traffic and " + std::to_string(in_flight) + " tasks in flight",
+                         clone_id_);
+      for (const std::string& id : clone_replicas_) supervisor_->Signal(id, SIGTERM);
+    }
   }
   controller_->Reconcile();
 }

@@ -84,6 +84,38 @@ bool Runtime::CanServe(const std::string& instance) const {
   return a.state == v1::AGENT_STATE_IDLE || a.state == v1::AGENT_STATE_BUSY;
 }
 
+std::vector<std::string> Runtime::ReplicasOf(const std::string& arm) const {
+  if (arm == worker_id_) return worker_replicas_;
+  if (arm == clone_id_) return clone_replicas_;
+  return {arm};
+}
+
+const std::string& Runtime::ArmOf(const std::string& instance) const {
+  for (const auto* arm : {&worker_replicas_, &clone_replicas_}) {
+    if (std::find(arm->begin(), arm->end(), instance) != arm->end()) return arm->front();
+  }
+  return instance;
+}
+
+bool Runtime::ArmCanServe(const std::string& arm) const {
+  const auto& replicas = ReplicasOf(arm);
+  return std::any_of(replicas.begin(), replicas.end(), [this](const std::string& id) { return CanServe(id); });
+}
+
+void Runtime::WorkerLost(const std::string& instance, const std::string& detail) {
+  InstanceGone(instance);
+  if (stopping_) return;
+  // One replica of several is absorbed: its tasks went to the others and
+  // the supervisor restarts it. The arm is lost when none is left serving
+  // (a candidate that crashes on its traffic crashes every replica).
+  const std::string& arm = ArmOf(instance);
+  if (ArmCanServe(arm)) {
+    RecordClusterEvent("replica_lost", instance + " " + detail + "; the other replicas of " + arm + " serve", instance);
+    return;
+  }
+  controller_->OnWorkerLost(arm, detail);
+}
+
 void Runtime::InstanceGone(const std::string& instance) {
   size_t n = router_->InFlightOn(instance);
   if (n > 0) spdlog::warn("{} left with {} tasks in flight; sending them to another instance", instance, n);
@@ -160,7 +192,7 @@ void Runtime::OnTaskResult(const bus::Broker::Incoming& in) {
   full->set_routing_key(done->task.routing_key());
   full->set_attempt(done->task.attempt());
   full->set_task_index(done->index);
-  full->set_arm(!traffic_.split() ? "serving" : (in.identity == traffic_.candidate() ? "candidate" : "incumbent"));
+  full->set_arm(!traffic_.split() ? "serving" : (ArmOf(in.identity) == traffic_.candidate() ? "candidate" : "incumbent"));
   if (controller_->running()) event.set_cycle_id(controller_->cycle()->id);
   (void)journal_->Append("task_result", in.identity, "worker", &event);
   CountAnswer(*full, done->task);

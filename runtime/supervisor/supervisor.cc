@@ -1,112 +1,118 @@
-// Supervisor: owns the agent processes, reaps them, restarts them by policy.
+// Supervisor: owns the agents through their launchers, restarts them by policy.
 #include "runtime/supervisor/supervisor.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
-#include "runtime/base/spawn_process.h"
+#include "runtime/supervisor/fork_launcher.h"
 
 namespace kaizen::supervisor {
 
 struct Supervisor::Child {
-  explicit Child(const ChildSpec& s) : spec(s), tracker(s.restart) {}
+  Child(const ChildSpec& s, ChildLauncher& l) : spec(s), tracker(s.restart), launcher(&l) {}
   ChildSpec spec;
   RestartTracker tracker;
-  // The only pid ever signalled: set when we start it, 0 once reaped, so a
-  // recycled pid is never hit.
-  pid_t pid = 0;
+  ChildLauncher* launcher;      // owned by launchers_, which outlive every child
+  bool active = false;          // launched, and its end not yet reported
+  bool running = false;         // active and running (not queued)
+  pid_t pid = 0;                // a running process; 0 for a job
+  std::string job_id, node;     // a job's, while active
   int64_t restart_at_ms = -1;   // MonoMs of a scheduled restart, -1 if none
-  bool killed = false;          // Kill()ed: its exit is a failure whatever the status
-  bool stop_requested = false;  // Signal()ed to stop: its exit is not restarted
+  bool killed = false;          // Kill()ed: its end is a failure whatever the status
+  bool stop_requested = false;  // Signal()ed to stop: its end is not restarted
 };
 
 namespace {
 
 ChildEvent MakeEvent(ChildEvent::Kind kind, const ChildSpec& spec, pid_t pid, int restarts, std::string detail) {
-  ChildEvent ev{kind, spec.id, spec.role, pid, restarts, std::move(detail)};
+  ChildEvent ev;
+  ev.kind = kind;
+  ev.id = spec.id;
+  ev.role = spec.role;
+  ev.pid = pid;
+  ev.restarts = restarts;
+  ev.detail = std::move(detail);
   return ev;
-}
-
-// "exited with code 3", "killed by signal 9 (SIGKILL)". The runtime compares
-// against "exited with code 0" to tell a clean exit: keep that exact.
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    std::string d = "killed by signal " + std::to_string(sig);
-    if (const char* abbrev = sigabbrev_np(sig)) d += std::string(" (SIG") + abbrev + ")";
-    if (WCOREDUMP(status)) d += " (core dumped)";
-    return d;
-  }
-  return "ended with wait status " + std::to_string(status);
 }
 
 bool IsStopSignal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGKILL; }
 
-// pid must be one of ours and not yet reaped: then neither it nor the group
-// id equal to it can have been reused. SIGKILL takes the whole group, so
-// helpers the agent started die too; the direct kill covers a child that
-// left its group.
-void SendSignal(pid_t pid, int sig) {
-  if (pid <= 0) return;
-  if (sig == SIGKILL) ::kill(-pid, SIGKILL);
-  ::kill(pid, sig);
+const char* PlacementWord(config::Placement p) {
+  switch (p) {
+    case config::Placement::kFork: return "fork";
+    case config::Placement::kSlurm: return "slurm";
+    case config::Placement::kExternal: return "external";
+  }
+  return "?";
+}
+
+Launchers ForkOnly() {
+  Launchers l;
+  l[config::Placement::kFork] = std::make_unique<ForkLauncher>();
+  return l;
 }
 
 }  // namespace
 
-Supervisor::Supervisor(Listener listener) : listener_(std::move(listener)) {}
+Supervisor::Supervisor(Listener listener) : Supervisor(std::move(listener), ForkOnly()) {}
 
-Supervisor::~Supervisor() {
-  // No events from here: the listener's owner may already be half gone.
-  for (auto& [id, c] : children_) {
-    if (c->pid <= 0) continue;
-    SendSignal(c->pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(c->pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    c->pid = 0;
-  }
-}
+Supervisor::Supervisor(Listener listener, Launchers launchers)
+    : listener_(std::move(listener)), launchers_(std::move(launchers)) {}
+
+// No events from here: the listener's owner may already be half gone. Each
+// launcher's destructor ends what it still runs.
+Supervisor::~Supervisor() = default;
 
 Status Supervisor::Start(const ChildSpec& spec) {
   if (stopping_) return Status::FailedPrecondition("cannot start agent " + spec.id + ": the supervisor is stopping");
   if (spec.argv.empty()) return Status::InvalidArgument("cannot start agent " + spec.id + ": empty command line");
   auto it = children_.find(spec.id);
-  if (it != children_.end() && (it->second->pid > 0 || it->second->restart_at_ms >= 0)) {
+  if (it != children_.end() && (it->second->active || it->second->restart_at_ms >= 0)) {
     return Status::AlreadyExists("agent " + spec.id + " is already supervised");
   }
-  auto pid = SpawnProcess(spec.argv, spec.log_path);
-  if (!pid.ok()) return pid.status().WithContext("cannot start agent " + spec.id);
-  auto child = std::make_unique<Child>(spec);
-  child->pid = *pid;
-  Emit(MakeEvent(ChildEvent::Kind::kStarted, spec, child->pid, 0, "pid " + std::to_string(child->pid)));
+  auto launcher = launchers_.find(spec.placement);
+  if (launcher == launchers_.end() || !launcher->second) {
+    return Status::InvalidArgument("cannot start agent " + spec.id + ": this runtime has no launcher for placement " +
+                                   PlacementWord(spec.placement));
+  }
+  auto launched = launcher->second->Launch(spec);
+  if (!launched.ok()) return launched.status().WithContext("cannot start agent " + spec.id);
+  auto child = std::make_unique<Child>(spec, *launcher->second);
+  Started(*child, *launched, 0);
   children_[spec.id] = std::move(child);  // replaces a finished one
   Flush();
   return Status::OK();
 }
 
+void Supervisor::Started(Child& c, const Launched& l, int restarts) {
+  c.active = true;
+  c.running = l.running;
+  c.pid = l.pid;
+  c.job_id = l.job_id;
+  c.node = l.node;
+  c.killed = false;
+  ChildEvent ev = MakeEvent(l.running ? ChildEvent::Kind::kStarted : ChildEvent::Kind::kQueued, c.spec, l.pid,
+                            restarts, l.detail);
+  ev.job_id = l.job_id;
+  ev.node = l.node;
+  Emit(std::move(ev));
+}
+
 void Supervisor::Spawn(Child& c) {
   c.restart_at_ms = -1;
-  auto pid = SpawnProcess(c.spec.argv, c.spec.log_path);
-  if (!pid.ok()) {
+  auto launched = c.launcher->Launch(c.spec);
+  if (!launched.ok()) {
     // A failed start is one more failed exit: the backoff goes on, and
-    // the window gives up on a binary that stays broken.
+    // the window gives up on a binary (or a job spec) that stays broken.
     Emit(MakeEvent(ChildEvent::Kind::kSpawnFailed, c.spec, 0, c.tracker.restarts(),
-                   "cannot start agent " + c.spec.id + ": " + pid.status().message()));
+                   "cannot start agent " + c.spec.id + ": " + launched.status().message()));
     ScheduleRestart(c, /*failed=*/true, MonoMs());
     return;
   }
-  c.pid = *pid;
-  c.killed = false;
-  Emit(MakeEvent(ChildEvent::Kind::kStarted, c.spec, c.pid, c.tracker.restarts(), "pid " + std::to_string(c.pid)));
+  Started(c, *launched, c.tracker.restarts());
 }
 
 void Supervisor::ScheduleRestart(Child& c, bool failed, int64_t now_ms) {
@@ -120,43 +126,71 @@ void Supervisor::ScheduleRestart(Child& c, bool failed, int64_t now_ms) {
                  "restart " + std::to_string(c.tracker.restarts()) + " in " + std::to_string(delay) + " ms"));
 }
 
+void Supervisor::Apply(const LaunchUpdate& u, int64_t now_ms) {
+  auto it = children_.find(u.id);
+  if (it == children_.end() || !it->second->active) {
+    spdlog::debug("supervisor: an update about {}, which is not running, ignored: {}", u.id, u.detail);
+    return;
+  }
+  Child& c = *it->second;
+  switch (u.kind) {
+    case LaunchUpdate::Kind::kQueued: {
+      c.running = false;
+      c.pid = 0;
+      c.job_id = u.job_id;
+      c.node.clear();
+      ChildEvent ev = MakeEvent(ChildEvent::Kind::kQueued, c.spec, 0, c.tracker.restarts(), u.detail);
+      ev.job_id = u.job_id;
+      Emit(std::move(ev));
+      return;
+    }
+    case LaunchUpdate::Kind::kRunning: {
+      c.running = true;
+      c.pid = u.pid;
+      c.job_id = u.job_id;
+      c.node = u.node;
+      ChildEvent ev = MakeEvent(ChildEvent::Kind::kStarted, c.spec, u.pid, c.tracker.restarts(), u.detail);
+      ev.job_id = u.job_id;
+      ev.node = u.node;
+      Emit(std::move(ev));
+      return;
+    }
+    case LaunchUpdate::Kind::kEnded: {
+      const bool failed = c.killed || !u.clean;
+      c.active = false;
+      c.running = false;
+      c.pid = 0;
+      c.killed = false;
+      c.node.clear();
+      ChildEvent ev = MakeEvent(ChildEvent::Kind::kExited, c.spec, u.pid, c.tracker.restarts(), u.detail);
+      ev.job_id = u.job_id;
+      ev.clean = u.clean;
+      Emit(std::move(ev));
+      c.job_id.clear();
+      if (stopping_ || c.stop_requested) return;
+      ScheduleRestart(c, failed, now_ms);
+      return;
+    }
+  }
+}
+
 void Supervisor::Reap() {
   const int64_t now = MonoMs();
-  // waitpid on our own pids only: waitpid(-1) would steal children that other
-  // parts of the process started and wait for.
-  for (auto& [id, cp] : children_) {
-    Child& c = *cp;
-    if (c.pid <= 0) continue;
-    int status = 0;
-    pid_t r;
-    do {
-      r = ::waitpid(c.pid, &status, WNOHANG);
-    } while (r < 0 && errno == EINTR);
-    if (r == 0) continue;
-    std::string detail;
-    bool failed = true;
-    if (r < 0) {
-      // ECHILD: someone reaped it behind our back (waitpid(-1) elsewhere, or
-      // SIGCHLD ignored). It is gone all the same.
-      detail = "exited (status unknown: reaped elsewhere)";
-    } else {
-      detail = DescribeExit(status);
-      failed = c.killed || !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
-    const pid_t old = c.pid;
-    c.pid = 0;
-    c.killed = false;
-    Emit(MakeEvent(ChildEvent::Kind::kExited, c.spec, old, c.tracker.restarts(), std::move(detail)));
-    if (stopping_ || c.stop_requested) continue;
-    ScheduleRestart(c, failed, now);
+  for (auto& [placement, launcher] : launchers_) {
+    for (const auto& u : launcher->Reap()) Apply(u, now);
   }
   Flush();
 }
 
 void Supervisor::Tick(int64_t now_ms) {
-  if (stopping_) return;
-  for (auto& [id, c] : children_) {
-    if (c->pid == 0 && c->restart_at_ms >= 0 && now_ms >= c->restart_at_ms) Spawn(*c);
+  // Launchers look even while stopping: a job's end is only seen this way.
+  for (auto& [placement, launcher] : launchers_) {
+    for (const auto& u : launcher->Poll(now_ms)) Apply(u, now_ms);
+  }
+  if (!stopping_) {
+    for (auto& [id, c] : children_) {
+      if (!c->active && c->restart_at_ms >= 0 && now_ms >= c->restart_at_ms) Spawn(*c);
+    }
   }
   Flush();
 }
@@ -164,29 +198,31 @@ void Supervisor::Tick(int64_t now_ms) {
 int64_t Supervisor::MsUntilNextRestart(int64_t now_ms) const {
   if (stopping_) return -1;
   int64_t best = -1;
+  auto consider = [&](int64_t d) {
+    if (d >= 0 && (best < 0 || d < best)) best = d;
+  };
   for (const auto& [id, c] : children_) {
-    if (c->pid != 0 || c->restart_at_ms < 0) continue;
-    const int64_t d = std::max<int64_t>(0, c->restart_at_ms - now_ms);
-    if (best < 0 || d < best) best = d;
+    if (c->active || c->restart_at_ms < 0) continue;
+    consider(std::max<int64_t>(0, c->restart_at_ms - now_ms));
   }
+  for (const auto& [placement, launcher] : launchers_) consider(launcher->MsUntilPoll(now_ms));
   return best;
 }
 
 void Supervisor::Kill(const std::string& id, const std::string& reason) {
   auto it = children_.find(id);
-  if (it == children_.end() || it->second->pid <= 0) return;
+  if (it == children_.end() || !it->second->active) return;
   Child& c = *it->second;
-  spdlog::debug("supervisor: killing agent {} (pid {}): {}", id, c.pid, reason);
+  spdlog::debug("supervisor: killing agent {} ({}): {}", id,
+                c.job_id.empty() ? "pid " + std::to_string(c.pid) : "Slurm job " + c.job_id, reason);
   c.killed = true;
-  SendSignal(c.pid, SIGKILL);
+  c.launcher->Signal(id, SIGKILL);
 }
 
 void Supervisor::StopAll(int sig) {
   stopping_ = true;
-  for (auto& [id, c] : children_) {
-    c->restart_at_ms = -1;
-    SendSignal(c->pid, sig);
-  }
+  for (auto& [id, c] : children_) c->restart_at_ms = -1;
+  for (auto& [placement, launcher] : launchers_) launcher->StopAll(sig);
 }
 
 void Supervisor::Signal(const std::string& id, int sig) {
@@ -197,19 +233,21 @@ void Supervisor::Signal(const std::string& id, int sig) {
     c.stop_requested = true;
     c.restart_at_ms = -1;
   }
-  SendSignal(c.pid, sig);
+  if (c.active) c.launcher->Signal(id, sig);
 }
 
 bool Supervisor::AllExited() const {
-  for (const auto& [id, c] : children_) {
-    if (c->pid > 0) return false;
-  }
-  return true;
+  return std::none_of(children_.begin(), children_.end(), [](const auto& kv) { return kv.second->active; });
 }
 
 pid_t Supervisor::PidOf(const std::string& id) const {
   auto it = children_.find(id);
-  return it == children_.end() ? 0 : it->second->pid;
+  return it == children_.end() || !it->second->active ? 0 : it->second->pid;
+}
+
+bool Supervisor::Active(const std::string& id) const {
+  auto it = children_.find(id);
+  return it != children_.end() && it->second->active;
 }
 
 int Supervisor::RestartsOf(const std::string& id) const {

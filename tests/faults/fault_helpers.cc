@@ -13,6 +13,7 @@
 
 #include "runtime/base/sha256.h"
 #include "runtime/store/store.h"
+#include "envelope.pb.h"
 
 namespace kaizen::testing {
 namespace fs = std::filesystem;
@@ -165,6 +166,36 @@ int CountEvents(const std::string& state_dir, const std::string& kind, const std
   int n = 0;
   for (const auto& e : *events) n += role.empty() || e.role == role;
   return n;
+}
+
+int CountClusterEvents(const std::string& state_dir, const std::string& what, const std::string& agent) {
+  auto store = kaizen::store::Store::Open(state_dir + "/state.db", kaizen::store::Store::Mode::kReadOnly);
+  REQUIRE(store.ok());
+  kaizen::store::EventFilter f;
+  f.kind = "cluster";
+  f.limit = 0;
+  auto events = (*store)->ReadEvents(f);
+  REQUIRE(events.ok());
+  int n = 0;
+  for (const auto& e : *events) {
+    kaizen::v1::Envelope env;
+    if (e.agent != agent || !env.ParseFromString(e.payload)) continue;
+    n += env.cluster_event().what() == what;
+  }
+  return n;
+}
+
+std::map<std::string, int> EventsByAgent(const std::string& state_dir, const std::string& kind) {
+  auto store = kaizen::store::Store::Open(state_dir + "/state.db", kaizen::store::Store::Mode::kReadOnly);
+  REQUIRE(store.ok());
+  kaizen::store::EventFilter f;
+  f.kind = kind;
+  f.limit = 0;
+  auto events = (*store)->ReadEvents(f);
+  REQUIRE(events.ok());
+  std::map<std::string, int> by_agent;
+  for (const auto& e : *events) ++by_agent[e.agent];
+  return by_agent;
 }
 
 int CountModels(const std::string& state_dir) {

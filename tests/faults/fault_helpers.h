@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ void CheckStore(const std::string& state_dir);
 // Journal events of `kind` (optionally only those recorded for `role`, or of `cycle`).
 int CountEvents(const std::string& state_dir, const std::string& kind, const std::string& role = "",
                 const std::string& cycle = "");
+// Cluster events (`kaizen logs`: agent_lost, agent_joined, ...) named `what`, about `agent`.
+int CountClusterEvents(const std::string& state_dir, const std::string& what, const std::string& agent);
+// Journal events of `kind`, counted by the agent they are about.
+std::map<std::string, int> EventsByAgent(const std::string& state_dir, const std::string& kind);
 // Model versions in the registry.
 int CountModels(const std::string& state_dir);
 // What the teacher actually answered (and was paid for) in `cycle`, every

@@ -23,9 +23,9 @@
 namespace kaizen::testing {
 namespace fs = std::filesystem;
 
-CommandResult Kaizen(const std::string& args) {
+CommandResult Kaizen(const std::string& args, const std::string& prefix) {
   CommandResult r;
-  std::string cmd = std::string(KAIZEN_BINARY) + " " + args;
+  std::string cmd = prefix + std::string(KAIZEN_BINARY) + " " + args;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -178,16 +178,17 @@ nlohmann::json TestCluster::WaitSummary(int timeout_ms) {
 
 CommandResult TestCluster::Up(const std::string& extra_args) {
   CommandResult r = Kaizen("up " + manifest_ + " --detach --state-dir " + state_dir_ +
-                           (extra_args.empty() ? "" : " " + extra_args));
+                               (extra_args.empty() ? "" : " " + extra_args),
+                           prefix_);
   pid_t pid = RuntimePid();
   if (pid > 0) seen_.insert(pid);
   return r;
 }
 
-CommandResult TestCluster::Down() { return Kaizen("down --state-dir " + state_dir_); }
+CommandResult TestCluster::Down() { return Kaizen("down --state-dir " + state_dir_, prefix_); }
 
 nlohmann::json TestCluster::Status() {
-  CommandResult r = Kaizen("status -o json --state-dir " + state_dir_);
+  CommandResult r = Kaizen("status -o json --state-dir " + state_dir_, prefix_);
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   if (j.is_discarded()) return nullptr;
   for (const auto& a : j["agents"]) {

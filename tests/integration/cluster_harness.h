@@ -20,8 +20,9 @@ struct CommandResult {
   std::string out;   // stdout
 };
 
-// Runs `kaizen ARGS` and captures stdout (stderr goes to the test log).
-CommandResult Kaizen(const std::string& args);
+// Runs `[PREFIX]kaizen ARGS` and captures stdout (stderr goes to the test
+// log). A prefix such as "ip netns exec NS " runs it on another "host".
+CommandResult Kaizen(const std::string& args, const std::string& prefix = "");
 
 // Polls `pred` every 50 ms until true or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& pred, int timeout_ms);
@@ -41,6 +42,9 @@ class TestCluster {
 
   const std::string& state_dir() const { return state_dir_; }
   const std::string& manifest_path() const { return manifest_; }
+  // Every kaizen command of this cluster runs behind `prefix` (e.g. "ip netns
+  // exec NS ": the runtime then lives in that network namespace).
+  void set_command_prefix(const std::string& prefix) { prefix_ = prefix; }
 
   CommandResult Up(const std::string& extra_args = "");  // kaizen up --detach [extra_args]
   CommandResult Down();    // kaizen down
@@ -60,7 +64,7 @@ class TestCluster {
   const std::set<pid_t>& seen_pids() const { return seen_; }
 
  private:
-  std::string dir_, state_dir_, manifest_;
+  std::string dir_, state_dir_, manifest_, prefix_;
   std::set<pid_t> seen_;
 };
 

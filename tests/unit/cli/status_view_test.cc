@@ -94,3 +94,26 @@ TEST_CASE("a cycle waiting for a person stands at the stage that asked: planning
   CHECK(promotion.find("stage 6/6 awaiting_approval") != std::string::npos);
   CHECK(promotion.find("kaizen approve|reject c1") != std::string::npos);
 }
+
+TEST_CASE("status shows where agents run only when some agent is not forked") {
+  json forked = Running();
+  for (auto& a : forked["agents"]) a["placement"] = "fork";
+  CHECK(StatusText(forked).find("PLACEMENT") == std::string::npos);
+  CHECK(StatusText(forked) == StatusText(Running()));
+
+  json slurm = Running();
+  slurm["agents"][0]["placement"] = "slurm";
+  slurm["agents"][0]["job_id"] = "42";
+  slurm["agents"][0]["node"] = "node1";
+  slurm["agents"][1]["placement"] = "slurm";
+  slurm["agents"][1]["job_id"] = "43";
+  slurm["agents"][1]["node"] = "";
+  const std::string full = StatusText(slurm);
+  INFO(full);
+  CHECK(full.find("PLACEMENT") != std::string::npos);
+  CHECK(full.find("slurm 42@node1") != std::string::npos);
+  CHECK(full.find("slurm 43 ") != std::string::npos);  // queued: no node yet
+  const std::string compact = StatusText(slurm, {80});
+  CHECK(compact.find("slurm 42@node1") != std::string::npos);
+  for (const auto& l : Lines(compact)) CHECK(CodePoints(l) <= 80);
+}

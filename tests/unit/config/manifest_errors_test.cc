@@ -232,7 +232,8 @@ TEST_CASE("duplicate keys, bad names and bad endpoints", "[config]") {
   CHECK(Contains(Only(r, "spec.training.id").message, "found \"Trainer\""));
 
   LoadResult same = LoadManifestString(
-      Minimal("  runtime: {endpoints: {control: \"tcp://127.0.0.1:5555\", events: \"tcp://127.0.0.1:5555\"}}\n"),
+      Minimal("  runtime: {endpoints: {control: \"tcp://127.0.0.1:5555\", events: \"tcp://127.0.0.1:5555\"},\n"
+              "            security: {insecure_tcp: true}}\n"),
       "m.yaml");
   CHECK(Contains(Only(same, "spec.runtime.endpoints.events").message, "other than the control endpoint's"));
 

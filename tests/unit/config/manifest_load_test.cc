@@ -122,7 +122,8 @@ TEST_CASE("state_dir: relative resolves against the current directory and the ov
 
 TEST_CASE("endpoints may be tcp, including an ephemeral port", "[config]") {
   LoadResult r = LoadManifestString(
-      Minimal("  runtime:\n    endpoints: {control: \"tcp://127.0.0.1:5555\", events: \"tcp://127.0.0.1:*\"}\n"),
+      Minimal("  runtime:\n    endpoints: {control: \"tcp://127.0.0.1:5555\", events: \"tcp://127.0.0.1:*\"}\n"
+              "    security: {insecure_tcp: true}\n"),
       "m.yaml");
   INFO(Dump(r));
   REQUIRE(r.ok());
@@ -131,7 +132,9 @@ TEST_CASE("endpoints may be tcp, including an ephemeral port", "[config]") {
   CHECK(r.manifest.spec.at("runtime").at("endpoints").at("events") == "tcp://127.0.0.1:*");
 
   LoadResult both_any = LoadManifestString(
-      Minimal("  runtime:\n    endpoints: {control: \"tcp://127.0.0.1:*\", events: \"tcp://127.0.0.1:*\"}\n"), "m.yaml");
+      Minimal("  runtime:\n    endpoints: {control: \"tcp://127.0.0.1:*\", events: \"tcp://127.0.0.1:*\"}\n"
+              "    security: {curve: true}\n"),
+      "m.yaml");
   CHECK(both_any.ok());
 }
 

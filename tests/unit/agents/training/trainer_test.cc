@@ -86,6 +86,47 @@ TEST_CASE("training settings: an empty section reads the schema's defaults", "[t
   CHECK_FALSE(s.replay.has_value());
 }
 
+TEST_CASE("training settings: the slurm backend's sections read the schema's defaults when empty",
+          "[training][settings]") {
+  const TrainingSettings s = TrainingSettings::FromAgentSettings(json{{"backend", "slurm"}});
+  CHECK(s.backend == TrainingBackend::kSlurm);
+  CHECK(std::string(TrainingBackendName(s.backend)) == "slurm");
+  const std::string trainer = config::SchemaDefault("spec.training.slurm.trainer").get<std::string>();
+  CHECK(s.slurm.trainer == (trainer == "command" ? SlurmTrainerKind::kCommand : SlurmTrainerKind::kBuiltin));
+  CHECK(s.slurm.cpus == config::SchemaDefault("spec.training.slurm.cpus").get<int>());
+  CHECK(s.slurm.mem == config::SchemaDefault("spec.training.slurm.mem").get<std::string>());
+  CHECK(s.slurm.gres == config::SchemaDefault("spec.training.slurm.gres").get<std::string>());
+  CHECK(s.slurm.time_limit == config::SchemaDefault("spec.training.slurm.time_limit").get<std::string>());
+  CHECK(s.slurm_cluster.partition == config::SchemaDefault("spec.slurm.partition").get<std::string>());
+  CHECK(s.slurm_cluster.account == config::SchemaDefault("spec.slurm.account").get<std::string>());
+  CHECK(s.slurm_cluster.time_limit == config::SchemaDefault("spec.slurm.time_limit").get<std::string>());
+  CHECK(s.slurm_cluster.poll_interval_ms == config::SchemaDefault("spec.slurm.poll_interval_ms").get<int64_t>());
+  CHECK(s.slurm_cluster.extra_args ==
+        config::SchemaDefault("spec.slurm.extra_args").get<std::vector<std::string>>());
+}
+
+TEST_CASE("training settings: the slurm sections' set keys, and spec.slurm from the cluster", "[training][settings]") {
+  const json settings = {
+      {"backend", "slurm"},
+      {"slurm", {{"trainer", "command"}, {"cpus", 8}, {"mem", "16G"}, {"gres", "gpu:2"}, {"time_limit", "2:00:00"}}},
+      {"cluster",
+       {{"name", "prod"},
+        {"spec",
+         {{"slurm",
+           {{"partition", "gpu"}, {"account", "ml"}, {"poll_interval_ms", 250}, {"extra_args", {"--qos=high"}}}}}}}}};
+  const TrainingSettings s = TrainingSettings::FromAgentSettings(settings);
+  CHECK(s.slurm.trainer == SlurmTrainerKind::kCommand);
+  CHECK(s.slurm.cpus == 8);
+  CHECK(s.slurm.mem == "16G");
+  CHECK(s.slurm.gres == "gpu:2");
+  CHECK(s.slurm.time_limit == "2:00:00");
+  CHECK(s.slurm_cluster.partition == "gpu");
+  CHECK(s.slurm_cluster.account == "ml");
+  CHECK(s.slurm_cluster.poll_interval_ms == 250);
+  CHECK(s.slurm_cluster.extra_args == std::vector<std::string>{"--qos=high"});
+  CHECK(s.cluster_name == "prod");
+}
+
 TEST_CASE("training settings: set keys win, and the replay source is resolved from the cluster spec",
           "[training][settings]") {
   const json settings = {
