@@ -11,14 +11,7 @@ namespace kaizen::bench {
 
 BusTransport::BusTransport(zmq::context_t& ctx, const std::string& endpoint, const std::string& identity,
                            std::string run, std::vector<TaskSpec> specs)
-    : client_(ConnectClient(ctx, endpoint, identity)), run_(std::move(run)), specs_(std::move(specs)) {
-  bus::Envelope hello = bus::MakeEnvelope(identity, "runtime");
-  hello.mutable_hello()->set_role("cli");
-  hello.mutable_hello()->set_pid(::getpid());
-  auto welcome = client_->Call(std::move(hello), 5000);
-  if (!welcome.ok() || !welcome->has_welcome())
-    throw std::runtime_error("the runtime did not welcome " + identity + " at " + endpoint);
-}
+    : client_(ConnectCliPeer(ctx, endpoint, identity)), run_(std::move(run)), specs_(std::move(specs)) {}
 
 void BusTransport::Issue(uint64_t i) {
   const TaskSpec& spec = specs_[i % specs_.size()];

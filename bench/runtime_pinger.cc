@@ -9,14 +9,7 @@
 namespace kaizen::bench {
 
 RuntimePinger::RuntimePinger(zmq::context_t& ctx, const std::string& endpoint, const std::string& identity, int users)
-    : client_(ConnectClient(ctx, endpoint, identity)), identity_(identity), users_(users) {
-  bus::Envelope hello = bus::MakeEnvelope(identity, "runtime");
-  hello.mutable_hello()->set_role("cli");
-  hello.mutable_hello()->set_pid(::getpid());
-  auto welcome = client_->Call(std::move(hello), 5000);
-  if (!welcome.ok() || !welcome->has_welcome())
-    throw std::runtime_error("the runtime did not welcome " + identity + " at " + endpoint);
-}
+    : client_(ConnectCliPeer(ctx, endpoint, identity)), identity_(identity), users_(users) {}
 
 bool RuntimePinger::Send() {
   bus::Envelope e;
