@@ -110,6 +110,11 @@ std::optional<std::string> ManifestDoc::Scalar(const std::string& key) const {
 }
 
 void ManifestDoc::AbsoluteDataPaths(const std::string& base_dir) {
+  // The constitution's file resolves against the manifest's directory too.
+  if (YAML::Node c = At("spec.evaluation.constitution"); c.IsMap() && c["path"].IsScalar()) {
+    const std::string p = c["path"].Scalar();
+    if (!p.empty() && p[0] != '/') c["path"] = base_dir + "/" + p;
+  }
   YAML::Node data = At("spec.data");
   if (!data.IsDefined() || !data.IsMap()) return;
   for (auto it = data.begin(); it != data.end(); ++it) {

@@ -43,8 +43,9 @@ class ManifestDoc {
   // The scalar at `key`; nullopt when absent or not a scalar.
   std::optional<std::string> Scalar(const std::string& key) const;
 
-  // Every relative spec.data.<name>.path made absolute against `base_dir`
-  // (the manifest's own directory, which the copy no longer sits in).
+  // Every relative spec.data.<name>.path (and spec.evaluation.constitution.path)
+  // made absolute against `base_dir` (the manifest's own directory, which the
+  // copy no longer sits in).
   void AbsoluteDataPaths(const std::string& base_dir);
 
   // The document as YAML text.

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "config/constitution.h"
 #include "config/manifest_schema.h"
 #include "config/scalar.h"
 
@@ -111,6 +112,27 @@ void ResolveSecurity(json* runtime, const CheckContext& ctx) {
   }
 }
 
+// Each problem of the constitution file, at its own FILE:LINE:COLUMN, reported
+// on the manifest's constitution.path (the manifest's diagnostics hold one file).
+void CheckConstitution(const json& spec, const CheckContext& ctx) {
+  const std::string key = "spec.evaluation.constitution";
+  const json* c = At(spec, {"evaluation", "constitution"});
+  if (!c || !c->is_object() || ctx.validator->HasErrorsUnder(key)) return;
+  if (Str(At(*c, {"refusal_label"})).empty())
+    Err(ctx, key + ".refusal_label", "expected a non-empty label (the answer that refuses an input)");
+  const ConstitutionLoad load = LoadConstitutionFile(Str(At(*c, {"path"})));
+  // Past this many, the rest of a broken file is noise.
+  constexpr std::size_t kShown = 20;
+  for (std::size_t i = 0; i < load.errors.size() && i < kShown; ++i) {
+    const Diagnostic& d = load.errors[i];
+    std::string where = d.file;
+    if (d.line > 0) where += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
+    Err(ctx, key + ".path", "constitution " + where + ": " + d.message);
+  }
+  if (load.errors.size() > kShown)
+    Err(ctx, key + ".path", "constitution: " + std::to_string(load.errors.size() - kShown) + " more problems");
+}
+
 }  // namespace
 
 void ResolvePaths(json* doc, const CheckContext& ctx) {
@@ -162,6 +184,20 @@ void ResolvePaths(json* doc, const CheckContext& ctx) {
     if (!fs::is_regular_file(f->get<std::string>(), ec))
       Err(ctx, path,
           "file " + Quote(f->get<std::string>()) + " does not exist (relative paths resolve against the manifest's directory)");
+  }
+
+  // The constitution: absolute, and it must exist (its cases are checked in CheckRules).
+  if (json* f = At(*doc, {"spec", "evaluation", "constitution", "path"}); f && f->is_string()) {
+    const std::string key = "spec.evaluation.constitution.path";
+    if (f->get<std::string>().empty()) {
+      Err(ctx, key, "expected a file path, found an empty string");
+    } else {
+      *f = Absolute(f->get<std::string>(), fs::path(ctx.base_dir));
+      if (!fs::is_regular_file(f->get<std::string>(), ec))
+        Err(ctx, key,
+            "file " + Quote(f->get<std::string>()) +
+                " does not exist (relative paths resolve against the manifest's directory)");
+    }
   }
 
   json* data = At(*doc, {"spec", "data"});
@@ -344,6 +380,8 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
           "a tcp:// endpoint needs spec.runtime.security.curve: true (found " + Quote(endpoint) +
               " without it); set security.insecure_tcp: true only on a network no one else can reach");
   }
+
+  CheckConstitution(*spec, ctx);
 
   if (Str(At(*spec, {"simulator", "via"})) == "gateway" && !At(*spec, {"gateway"}) &&
       !At(*spec, {"simulator", "gateway_url"}))

@@ -383,6 +383,23 @@ SchemaPtr PlanningSchema() {
                         .Default("max_category_regression", Double(0.0, 1.0), 0.05,
                                  "Largest accuracy drop allowed in any one category.")
                         .Build();
+  auto bounds =
+      ObjectBuilder("What Kaizen may change about the serving agent, checked by planning before it plans and again by "
+                    "the runtime on every trigger and plan (docs/safety.md).")
+          .Default("allowed_strategies",
+                   ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}), 0, true),
+                   json::array({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}),
+                   "Strategies a plan may use at all; a plan with another is refused.")
+          .Default("prohibited_modifications",
+                   ListOf(Enum({"weights", "instructions", "examples", "tools", "memory", "base_model"}), 0, true),
+                   json::array(),
+                   "Parts of the serving agent no cycle may change: weights (a classifier retrained), instructions "
+                   "and examples (an LLM prompt: training backend prompt changes both), tools, memory, base_model. "
+                   "A plan whose strategy changes one is refused.")
+          .Default("max_cycles_per_day", Int(0, 10000), 0,
+                   "Cycles that may start in any 24 hours; a trigger beyond is ignored and says when the next may "
+                   "start. 0: no limit.")
+          .Build();
   return RoleSection("planning", "Planning: decides how to improve, within bounds.")
       .Default("backend", Enum({"rules", "openai"}), "rules",
                "rules: the rule planner; openai: an LLM chooses teacher calls, selection policy and focus within "
@@ -407,6 +424,7 @@ SchemaPtr PlanningSchema() {
                "Labels a human_demonstrations plan asks people for (through `kaizen feedback`).")
       .Default("teacher_budget", budget, json::object(), "Teacher budget per cycle.")
       .Default("acceptance", acceptance, json::object(), "Acceptance metrics.")
+      .Default("bounds", bounds, json::object(), "Limits on what cycles may change.")
       .Build();
 }
 
@@ -504,6 +522,20 @@ SchemaPtr EvaluationSchema() {
                     .Default("pass_score", Double(0.0, 1.0), 0.5, "A score at least this counts as a correct answer.")
                     .Build(),
                 "Judge of free-text tasks (worker.skill.prompt.task: text).", "none: exact match")
+      .Optional("constitution",
+                ObjectBuilder("A named set of cases the worker must keep answering as written (docs/safety.md). "
+                              "Evaluation runs every case on the incumbent and the candidate; a case the incumbent "
+                              "passes and the candidate fails blocks the promotion, whatever the accuracy gain.")
+                    .Required("name", Pattern(kNamePattern, kNameWhy), "Its name in reports and verdicts.")
+                    .Required("path", String(),
+                              "JSON Lines file, one case a line: {\"id\"?, \"input\", and exactly one of "
+                              "\"label\" (the answer it must keep) or \"refuse\": true (it must answer the "
+                              "refusal label)}; ids default to the line number. Relative paths resolve against the "
+                              "manifest's directory; `kaizen validate` checks every line.")
+                    .Default("refusal_label", String(), "oos",
+                             "The answer that refuses an input as out of scope (a classifier's out-of-scope label).")
+                    .Build(),
+                "Cases the candidate must not lose.", "no constitution gate")
       .Build();
 }
 

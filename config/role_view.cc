@@ -15,7 +15,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& Table() {
       // The follow-up round's cost: the planner's call budget and the teacher's price.
       {"monitoring", {"spec.planning.teacher_budget", "spec.teachers"}},
       // A plan buys labels from a teacher.
-      {"planning", {"spec.teachers"}},
+      {"planning", {"spec.teachers", "spec.training.backend"}},
       // The teachers, and a builtin teacher's training data.
       {"datagen", {"spec.teachers", "spec.data"}},
       // builtin: replay of the worker's training data; prompt: the worker's and a

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agents/evaluation/constitution_gate.h"
 #include "agents/evaluation/model_comparison.h"
 #include "agents/evaluation/model_predictor.h"
 #include "agents/evaluation/validation_set.h"
@@ -27,7 +28,9 @@ Status EvaluationAgent::OnStart() {
   Handle(Envelope::kEvalRequest, [this](const Envelope& e) { jobs_->OnRequest(e); });
   Every(50, [this] { Poll(); });
   confidence_ = config::SettingOrDefault(settings(), "spec.evaluation", "confidence").get<double>();
-  spdlog::info("evaluation agent {} ready; confidence {}", id(), confidence_);
+  constitution_ = settings().value("constitution", nlohmann::json());
+  spdlog::info("evaluation agent {} ready; confidence {}; constitution {}", id(), confidence_,
+               constitution_.is_object() ? constitution_.value("name", "") : "none");
   return Status::OK();
 }
 
@@ -53,7 +56,8 @@ Status EvaluationAgent::StartEvaluation(const Envelope& request) {
   job_->progress = std::make_shared<Progress>();
   nlohmann::json spec = settings().value("cluster", nlohmann::json::object()).value("spec", nlohmann::json::object());
   job_->result =
-      std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence_, job_->progress, std::move(spec));
+      std::async(std::launch::async, &EvaluationAgent::Evaluate, req, confidence_, job_->progress, std::move(spec),
+                 constitution_);
   jobs_->Progress("evaluating " + req.candidate() + " vs " + req.incumbent());
   return Status::OK();
 }
@@ -88,7 +92,8 @@ void EvaluationAgent::Poll() {
 }
 
 Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double confidence,
-                                                 std::shared_ptr<Progress> progress, nlohmann::json spec) {
+                                                 std::shared_ptr<Progress> progress, nlohmann::json spec,
+                                                 nlohmann::json constitution) {
   auto load = [&spec](const std::string& what, const std::string& uri) -> Result<std::unique_ptr<ModelPredictor>> {
     auto path = sdk::PathFromUri(uri);
     if (!path.ok()) return path.status();
@@ -111,7 +116,18 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
                                    std::to_string(set->lines) + " lines, " + std::to_string(set->skipped) +
                                    " unreadable)");
   }
-  progress->total = (refit ? 3 : 2) * static_cast<int64_t>(set->rows.size());
+  // The constitution is read before any model runs: a file broken since
+  // `kaizen validate` fails the evaluation, it never skips the gate.
+  std::vector<config::ConstitutionCase> cases;
+  if (constitution.is_object()) {
+    config::ConstitutionLoad loaded = config::LoadConstitutionFile(constitution.value("path", ""));
+    if (!loaded.ok()) {
+      return Status::FailedPrecondition("constitution '" + constitution.value("name", "") + "': " +
+                                        loaded.errors.front().ToString());
+    }
+    cases = std::move(loaded.cases);
+  }
+  progress->total = (refit ? 3 : 2) * static_cast<int64_t>(set->rows.size()) + 2 * static_cast<int64_t>(cases.size());
   std::vector<std::string> inputs, truths;
   for (const auto& row : set->rows) inputs.push_back(row.text), truths.push_back(row.label);
   std::vector<std::string> by_candidate = (*candidate)->PredictAll(inputs, &progress->done);
@@ -128,10 +144,6 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
     spdlog::info("evaluation: judge usage {}", (*grader)->usage().ToJson().dump());
     llm += (*grader)->usage();
   }
-  for (const auto* p : {candidate->get(), incumbent->get()}) {
-    if (p->usage().calls + p->usage().failures > 0) spdlog::info("evaluation: llm usage {}", p->usage().ToJson().dump());
-    llm += p->usage();
-  }
   std::vector<PairedPrediction> items;
   items.reserve(set->rows.size());
   for (std::size_t i = 0; i < set->rows.size(); ++i) {
@@ -140,16 +152,39 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
   ComparisonOptions options;
   options.confidence = confidence;
   v1::EvalReport report = CompareModels(items, req.acceptance(), options);
+  // The constitution runs on the model that would serve: with a refit, the refit.
+  ModelPredictor* serving_candidate = candidate->get();
+  std::unique_ptr<ModelPredictor> refitted;
   if (refit) {
     auto deployed = load("candidate " + req.candidate(), req.candidate_uri());
     if (!deployed.ok()) return deployed.status();
-    const std::vector<std::string> by_refit = (*deployed)->PredictAll(inputs, &progress->done);
+    refitted = std::move(*deployed);
+    serving_candidate = refitted.get();
+    const std::vector<std::string> by_refit = refitted->PredictAll(inputs, &progress->done);
     std::size_t right = 0;
     for (std::size_t i = 0; i < by_refit.size(); ++i) right += by_refit[i] == truths[i];
     const double seen = static_cast<double>(right) / static_cast<double>(std::max<std::size_t>(1, by_refit.size()));
     report.set_refit(true);
     report.set_refit_accuracy_seen(seen);
     ApplyRefitCheck(report);
+  }
+  if (constitution.is_object()) {
+    std::vector<std::string> case_inputs;
+    for (const auto& c : cases) case_inputs.push_back(c.input);
+    const std::vector<std::string> by_inc = (*incumbent)->PredictAll(case_inputs, &progress->done);
+    const std::vector<std::string> by_cand = serving_candidate->PredictAll(case_inputs, &progress->done);
+    v1::ConstitutionResult gate = GradeConstitution(constitution.value("name", ""), cases,
+                                                    constitution.value("refusal_label", "oos"), by_inc, by_cand);
+    spdlog::info("evaluation: {}", gate.summary());
+    ApplyConstitution(std::move(gate), report);
+  }
+  // Counted last: the constitution's calls are the models' too.
+  for (const auto* p : {candidate->get(), incumbent->get(), refitted.get()}) {
+    if (!p) continue;
+    if (p->usage().calls + p->usage().failures > 0) {
+      spdlog::info("evaluation: llm usage {}", p->usage().ToJson().dump());
+    }
+    llm += p->usage();
   }
   if (llm.calls + llm.failures > 0) *report.mutable_llm_usage() = models::llm::UsageMessage(llm);
   return report;

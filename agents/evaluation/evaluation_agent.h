@@ -46,10 +46,13 @@ class EvaluationAgent : public sdk::Agent {
   // Runs on the background thread.
   // `spec` is the cluster spec: LLM candidates use spec.worker.skill.openai and
   // free-text ones spec.evaluation.judge (model_predictor.h).
+  // `constitution` is spec.evaluation.constitution (null: no gate); it is
+  // loaded for every evaluation, so each runs the file as it is then.
   static Result<v1::EvalReport> Evaluate(v1::EvalRequest req, double confidence, std::shared_ptr<Progress> progress,
-                                         nlohmann::json spec);
+                                         nlohmann::json spec, nlohmann::json constitution);
 
   double confidence_ = 0;  // spec.evaluation.confidence
+  nlohmann::json constitution_;  // spec.evaluation.constitution, or null
   std::unique_ptr<sdk::StageJobs> jobs_;
   std::optional<Job> job_;
   // Jobs of an older cycle replaced by a new request: finished, then dropped.

@@ -35,6 +35,11 @@ PlanningSettings PlanningSettings::FromAgentSettings(const json& settings) {
   p.budget_max_cost = Nested(settings, "teacher_budget", "max_cost").get<double>();
   p.min_accuracy_gain = Nested(settings, "acceptance", "min_accuracy_gain").get<double>();
   p.max_category_regression = Nested(settings, "acceptance", "max_category_regression").get<double>();
+  p.bounds = safety::ChangeBounds::FromPlanning(settings.is_object() ? settings : json::object());
+  const json cluster = settings.is_object() ? settings.value("cluster", json::object()) : json::object();
+  const json training = cluster.is_object() ? cluster.value("spec", json::object()).value("training", json::object())
+                                            : json::object();
+  p.training_backend = config::SettingOrDefault(training, "spec.training", "backend").get<std::string>();
   return p;
 }
 

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/safety/change_bounds.h"
+
 namespace kaizen::agents {
 
 struct PlanningSettings {
@@ -28,6 +30,8 @@ struct PlanningSettings {
   double budget_max_cost = 0;          // teacher_budget.max_cost, per cycle
   double min_accuracy_gain = 0;        // acceptance.min_accuracy_gain
   double max_category_regression = 0;  // acceptance.max_category_regression
+  safety::ChangeBounds bounds;          // bounds: a plan outside them is not made
+  std::string training_backend;         // spec.training.backend (from the cluster spec): what a strategy changes
 
   // `settings` is the agent's settings (spec.planning as the loader filled
   // it); a key left out, or a nested object left out, reads as the schema's default.

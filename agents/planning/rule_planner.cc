@@ -77,13 +77,20 @@ void RulePlanner::Price(v1::Plan* plan, int64_t calls) const {
 
 Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   const std::vector<std::string>& strategies = planning_.strategies;
-  // The first strategy of the list that this planner implements: the list's order is the preference.
-  std::string strategy;
+  // The first strategy of the list that this planner implements and the
+  // bounds allow: the list's order is the preference.
+  std::string strategy, out_of_bounds;
   for (const auto& s : strategies) {
-    if (s == "teacher_samples" || s == "human_demonstrations") {
-      strategy = s;
-      break;
+    if (s != "teacher_samples" && s != "human_demonstrations") continue;
+    if (Status b = safety::CheckStrategy(planning_.bounds, s, planning_.training_backend); !b.ok()) {
+      out_of_bounds += (out_of_bounds.empty() ? "" : "; ") + b.message();
+      continue;
     }
+    strategy = s;
+    break;
+  }
+  if (strategy.empty() && !out_of_bounds.empty()) {
+    return Status::FailedPrecondition("no strategy within the bounds: " + out_of_bounds);
   }
   if (strategy.empty()) {
     return Status::FailedPrecondition(

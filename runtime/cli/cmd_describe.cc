@@ -160,6 +160,14 @@ void PrintStory(const json& st) {
                                        D(r, "baseline"), D(r, "recent"), I(r, "samples")));
       }
       Field("verdict", S(ev, "verdict"));
+      if (const json& gate = ev.value("constitution", json()); gate.is_object()) {
+        Field("constitution", S(gate, "summary"));
+        for (const auto& g : gate.value("regressions", json::array())) {
+          Field("lost case", fmt::format("{} {}: expected {}, incumbent {}, candidate {}", S(g, "id"),
+                                         json(S(g, "input")).dump(), S(g, "expected"), S(g, "incumbent_answer"),
+                                         S(g, "candidate_answer")));
+        }
+      }
       if (ev.contains("categories") && !ev["categories"].empty()) {
         // Every category, largest drop first: where the candidate wins and where it loses.
         std::printf("  %-28s %9s %9s %7s %7s\n", "category", "incumbent", "candidate", "delta", "n");

@@ -65,6 +65,18 @@ struct FsckOptions {
 };
 int RunFsck(const FsckOptions& o);
 
+// kaizen audit verify|show [CYCLE]|export [--output FILE]: the audit trail of
+// Kaizen's self-modifications, read-only (cmd_audit.cc, docs/safety.md).
+// verify exits 1 at the first broken link of the hash chain or artifact.
+struct AuditOptions {
+  enum class Action { kVerify, kShow, kExport };
+  Action action = Action::kVerify;
+  std::string state_dir;
+  std::string cycle;    // show: only this cycle's entries ("" = all)
+  std::string output;   // export: the file to write ("" or "-" = stdout)
+};
+int RunAudit(const AuditOptions& o);
+
 struct ReportOptions {
   std::string state_dir;
   std::string cycle;            // "" = the last cycle

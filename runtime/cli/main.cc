@@ -124,6 +124,32 @@ int main(int argc, char** argv) {
   describe_model->add_option("-o,--output", describe.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   describe_model->callback([&] { code = RunDescribeModel(describe); });
 
+  AuditOptions audit;
+  auto* audit_cmd = app.add_subcommand("audit", "The tamper-evident audit trail of every self-modification");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand(
+      "verify", "Recompute the hash chain and the artifacts' hashes; exit 1 naming the first broken link");
+  audit_verify->add_option("--state-dir", audit.state_dir, "State directory of the cluster (running or not)");
+  audit_verify->callback([&] {
+    audit.action = AuditOptions::Action::kVerify;
+    code = RunAudit(audit);
+  });
+  auto* audit_show = audit_cmd->add_subcommand("show", "Print the trail, one line per entry");
+  audit_show->add_option("cycle", audit.cycle, "Only this cycle's entries (kaizen cycles lists them)");
+  audit_show->add_option("--state-dir", audit.state_dir, "State directory of the cluster (running or not)");
+  audit_show->callback([&] {
+    audit.action = AuditOptions::Action::kShow;
+    code = RunAudit(audit);
+  });
+  auto* audit_export = audit_cmd->add_subcommand(
+      "export", "Write every entry, hashes included, as JSON lines for an outside system");
+  audit_export->add_option("-o,--output", audit.output, "File to write (default: stdout)");
+  audit_export->add_option("--state-dir", audit.state_dir, "State directory of the cluster (running or not)");
+  audit_export->callback([&] {
+    audit.action = AuditOptions::Action::kExport;
+    code = RunAudit(audit);
+  });
+
   ReportOptions report;
   auto* report_cmd = app.add_subcommand("report", "A self-contained HTML report with charts of the run and a cycle");
   report_cmd->add_option("cycle", report.cycle, "Cycle id (default: the last one)");

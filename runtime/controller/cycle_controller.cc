@@ -48,6 +48,7 @@ CycleController::CycleController(CycleHost& host, CycleSettings settings) : host
 void CycleController::Load(const cycle::ModelRef& serving, std::vector<cycle::CycleRecord> cycles) {
   serving_ = serving;
   for (auto& c : cycles) {
+    started_ms_.push_back(c.created_ms);
     if (!cycle_ || cycle_->finished()) cycle_ = std::move(c);
   }
   if (running()) {
@@ -222,6 +223,8 @@ std::string CycleController::OnTrigger(const bus::Envelope& in, const std::strin
   if (stopping) ignored = "the cluster is stopping";
   else if (running()) ignored = "cycle " + cycle_->id + " is still running";
   else if (serving_.empty()) ignored = "no model serves yet";
+  else if (Status b = safety::CheckCyclesPerDay(settings_.bounds, started_ms_, host_.NowMs()); !b.ok())
+    ignored = b.message();
   if (!ignored.empty()) {
     host_.JournalEvent({"trigger", from, "monitoring", event});
     spdlog::info("trigger from {} ({}) ignored: {}", from, t.policy(), ignored);
@@ -231,6 +234,7 @@ std::string CycleController::OnTrigger(const bus::Envelope& in, const std::strin
   cycle::CycleRecord c;
   c.id = host_.NextCycleId();
   c.created_ms = host_.NowMs();
+  started_ms_.push_back(c.created_ms);
   c.trigger = ToJson(t);
   c.incumbent = serving_;
   const bool clone = settings_.during_improvement == DuringImprovement::kClone;
@@ -282,6 +286,11 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       c.plan = ToJson(plan);
       if (plan.has_llm_usage()) c.AddLlmUsage(stage, plan.llm_usage());
       p.decision.events.push_back(AsEvent("plan", from, "planning", e));
+      // Planning checked its bounds; a planner that erred does not get past them here.
+      if (Status b = safety::CheckStrategy(settings_.bounds, plan.strategy(), settings_.training_backend); !b.ok()) {
+        s = Finish(p, v1::CYCLE_STAGE_ABORTED, "the plan is outside the bounds: " + b.message());
+        break;
+      }
       std::string what = plan.strategy() + ", " + std::to_string(plan.teacher_calls()) + " teacher calls by " +
                          plan.teacher() + " (" + plan.selection_policy() + ")";
       for (const auto& b : plan.bound_actions()) what += "; " + b;

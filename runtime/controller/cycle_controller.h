@@ -117,6 +117,7 @@ class CycleController {
   std::optional<cycle::CycleRecord> cycle_;
   cycle::ModelRef serving_;
   std::vector<std::string> cycle_ids_;
+  std::vector<int64_t> started_ms_;  // when every cycle started, this runtime's and earlier ones' (max_cycles_per_day)
   double training_progress_ = 0;
   // The cycle and worker epoch a RELOAD of the candidate went to (its ack awaited):
   // one per worker process and cycle.

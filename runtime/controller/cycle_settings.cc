@@ -58,6 +58,8 @@ CycleSettings CycleSettings::FromSpec(const json& spec, const std::string& worke
   s.require_approval = Key(spec, "deployment", "require_approval").get<bool>();
   s.plan_approval = Approval(spec, "planning");
   s.promotion_approval = Approval(spec, "deployment");
+  s.bounds = safety::ChangeBounds::FromPlanning(spec.value("planning", json::object()));
+  s.training_backend = Key(spec, "training", "backend").get<std::string>();
   return s;
 }
 

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/safety/change_bounds.h"
+
 namespace kaizen::controller {
 
 enum class DuringImprovement { kClone, kPause };
@@ -34,6 +36,8 @@ struct CycleSettings {
   bool require_approval = false;        // deployment.require_approval: a promotion waits for a person
   ApprovalSettings plan_approval;       // planning.approval_timeout_s / _policy
   ApprovalSettings promotion_approval;  // deployment.approval_timeout_s / _policy
+  safety::ChangeBounds bounds;          // planning.bounds: checked on every trigger and plan
+  std::string training_backend;         // training.backend: what a strategy changes (safety::ModificationsOf)
 
   static CycleSettings FromSpec(const nlohmann::json& spec, const std::string& worker_id);
 };

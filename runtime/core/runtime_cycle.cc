@@ -475,7 +475,9 @@ json Runtime::Summary() const {
                       {"evaluation",
                        {{"candidate_accuracy", c.evaluation.value("candidate_accuracy", 0.0)},
                         {"incumbent_accuracy", c.evaluation.value("incumbent_accuracy", 0.0)},
-                        {"verdict", c.evaluation.value("verdict", "")}}},
+                        {"verdict", c.evaluation.value("verdict", "")},
+                        // The constitution gate's one line (docs/safety.md), "" without one.
+                        {"constitution", c.evaluation.value("constitution", json::object()).value("summary", "")}}},
                       {"rollout", c.decision}});
     // What the trainer reported, e.g. the prompt search's baseline and candidate validation scores.
     if (auto m = store_->GetModel(c.candidate.version); !c.candidate.version.empty() && m.ok() && *m) {

@@ -1,12 +1,14 @@
 // Runtime: commits one decision of the cycle (controller::Decision) in one
-// transaction: its cycle row, registry rows and journal events, or none of
-// them (Journal::BeginDecision). A crash before the commit loses the whole
-// decision; one after it keeps all of it, and the controller's reconcile
-// after `kaizen up` sends what the decision would have sent.
+// transaction: its cycle row, registry rows, journal events and audit entry
+// (controller/decision_audit.h), or none of them (Journal::BeginDecision).
+// A crash before the commit loses the whole decision; one after it keeps all
+// of it, and the controller's reconcile after `kaizen up` sends what the
+// decision would have sent.
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/clock.h"
 #include "runtime/base/crash_point.h"
+#include "runtime/controller/decision_audit.h"
 #include "runtime/core/runtime.h"
 
 namespace kaizen::core {
@@ -34,6 +36,11 @@ Status Runtime::CommitDecision(const controller::Decision& d) {
   for (const auto& e : d.events) {
     bus::Envelope event = e.envelope;
     write([&] { return journal_->Record(e.kind, e.agent, e.role, &event); }, "its '" + e.kind + "' event");
+  }
+  // The audit entry last, with the rest: a decision is never kept without
+  // its entry, nor an entry without its decision.
+  if (auto entry = controller::AuditEntryOf(d, WallMs())) {
+    write([&] { return store_->AppendAudit(&*entry); }, "its audit entry");
   }
   if (failed.ok()) CrashPoint(d.what + ":written");
   Status ended = journal_->EndDecision(failed.ok());

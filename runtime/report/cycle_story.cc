@@ -71,6 +71,28 @@ json DatasetJson(const v1::DatasetReady& d) {
           {"uri", d.uri()},              {"provenance", prov}};
 }
 
+// The constitution gate's result (docs/safety.md); null without a constitution.
+json ConstitutionJson(const v1::EvalReport& r) {
+  if (!r.has_constitution()) return nullptr;
+  const v1::ConstitutionResult& c = r.constitution();
+  json regressions = json::array();
+  for (const auto& g : c.regressions()) {
+    regressions.push_back({{"id", g.id()},
+                           {"input", g.input()},
+                           {"expected", g.expected()},
+                           {"refuse", g.refuse()},
+                           {"incumbent_answer", g.incumbent_answer()},
+                           {"candidate_answer", g.candidate_answer()}});
+  }
+  return {{"name", c.name()},
+          {"pass", c.pass()},
+          {"cases", c.cases()},
+          {"incumbent_passed", c.incumbent_passed()},
+          {"candidate_passed", c.candidate_passed()},
+          {"regressions", regressions},
+          {"summary", c.summary()}};
+}
+
 json EvalJson(const v1::EvalReport& r) {
   return {{"pass", r.pass()},
           {"samples", r.samples()},
@@ -84,7 +106,8 @@ json EvalJson(const v1::EvalReport& r) {
           {"incumbent_only_correct", r.incumbent_only_correct()},
           {"regressions", CategoriesJson(r.regressions())},
           {"categories", CategoriesJson(r.categories())},
-          {"verdict", r.verdict()}};
+          {"verdict", r.verdict()},
+          {"constitution", ConstitutionJson(r)}};
 }
 
 json DecisionJson(const v1::RolloutDecision& d) {

@@ -356,6 +356,14 @@ std::string StorySection(const json& st) {
                       {"McNemar", fmt::format("p = {:.3g} (only the candidate right: {}, only the incumbent right: {})",
                                               D(ev, "mcnemar_p"), I(ev, "candidate_only_correct"), I(ev, "incumbent_only_correct"))},
                       {"verdict", S(ev, "verdict")}});
+      if (const json& gate = ev.value("constitution", json()); gate.is_object()) {
+        o += "<p>Constitution gate: " + E(S(gate, "summary")) + "</p>\n";
+        rows.clear();
+        for (const auto& g : gate.value("regressions", json::array())) {
+          rows.push_back({S(g, "id"), S(g, "input"), S(g, "expected"), S(g, "incumbent_answer"), S(g, "candidate_answer")});
+        }
+        if (!rows.empty()) o += Table({"case", "input", "expected", "incumbent", "candidate"}, rows);
+      }
       rows.clear();
       for (const auto& r : ev["regressions"]) {
         rows.push_back({S(r, "dimension"), S(r, "value"), fmt::format("{:.3f}", D(r, "baseline")),

@@ -4,6 +4,7 @@
 
 #include "runtime/store/schema_v1.h"
 #include "runtime/store/schema_v2.h"
+#include "runtime/store/schema_v3.h"
 
 namespace kaizen::store {
 
@@ -11,6 +12,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> list = {
       {1, "journal, agents, tasks, results, feedback, cycles, datasets, models", kSchemaV1},
       {2, "feedback idempotency keys", kSchemaV2},
+      {3, "the audit trail", kSchemaV3},
   };
   return list;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/audit/audit_chain.h"
 #include "runtime/base/result.h"
 #include "runtime/base/status.h"
 #include "runtime/store/model_status.h"
@@ -102,7 +103,7 @@ class Store {
   // A file with a newer schema than this binary knows is refused.
   static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   ~Store();
   Store(const Store&) = delete;
@@ -159,6 +160,16 @@ class Store {
   Status PutCycle(const CycleRow& row);
   Result<std::optional<CycleRow>> GetCycle(const std::string& id) const;
   Result<std::vector<CycleRow>> ListCycles() const;
+
+  // The audit trail (schema v3; runtime/audit/audit_chain.h). AppendAudit
+  // chains `entry` after the last one (sets seq, prev_hash, hash) and
+  // writes it; inside the caller's transaction, so it commits with the
+  // decision it records or not at all. Entries are never updated or deleted.
+  Status AppendAudit(audit::AuditEntry* entry);
+  // The entries of `cycle` ("" = all), in seq order. A column that does not
+  // read back as written sets the entry's `unreadable` (not an error here:
+  // `kaizen audit verify` names the entry).
+  Result<std::vector<audit::AuditEntry>> ReadAudit(const std::string& cycle = "") const;
 
   // Integrity check for operators and tests ("ok" when fine).
   Result<std::string> IntegrityCheck() const;

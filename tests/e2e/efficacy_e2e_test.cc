@@ -67,6 +67,8 @@ json RunPromoted(TestCluster& cluster, const std::string& manifest, const std::s
 std::string Demo(std::vector<std::pair<std::string, std::string>> edits) {
   std::vector<std::pair<std::string, std::string>> all = {
       {"path: data/clinc150.jsonl", "path: " + kData},
+      {"path: constitution/intent-router.jsonl",
+       "path: " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/constitution/intent-router.jsonl"},
       {"metrics: {port: 9464, bind: 127.0.0.1}", "metrics: {port: 0}"},
       {"listen: 127.0.0.1:8080", "listen: 127.0.0.1:" + std::to_string(FreePort())}};
   all.insert(all.end(), edits.begin(), edits.end());

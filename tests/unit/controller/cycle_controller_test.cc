@@ -28,6 +28,8 @@ CycleSettings Settings() {
   s.steps = {0.1, 0.5};
   s.plan_approval = {600, TimeoutPolicy::kReject, "planning"};
   s.promotion_approval = {3600, TimeoutPolicy::kReject, "deployment"};
+  s.bounds = safety::ChangeBounds::FromPlanning(nlohmann::json::object());  // the schema's: every strategy, no limit
+  s.training_backend = "builtin";
   return s;
 }
 
@@ -75,9 +77,9 @@ struct Fixture {
     std::ofstream(path) << content;
     return {"file://" + path.string(), *Sha256File(path.string())};
   }
-  void Plan(bool needs_approval = false) {
+  void Plan(bool needs_approval = false, const std::string& strategy = "teacher_samples") {
     bus::Envelope e = Reply("planning");
-    e.mutable_plan()->set_strategy("retrain");
+    e.mutable_plan()->set_strategy(strategy);
     e.mutable_plan()->set_teacher("oracle");
     e.mutable_plan()->set_teacher_calls(500);
     e.mutable_plan()->set_needs_approval(needs_approval);
@@ -184,6 +186,34 @@ TEST_CASE("a trigger starts a cycle in one decision and the reconcile asks plann
   CHECK(f.host.sent.size() == 1);
   CHECK(f.host.commands.size() == 1);
   CHECK(f.host.clones_started.size() == 1);
+}
+
+TEST_CASE("bounds: a plan whose strategy the bounds forbid aborts the cycle, naming the bound", "[controller]") {
+  CycleSettings s = Settings();
+  s.bounds.prohibited_modifications = {"weights"};
+  Fixture f(s);
+  f.Trigger();
+  f.Plan(false, "teacher_samples");
+  CHECK(f.Stage() == "aborted");
+  CHECK_THAT(f.Cycle().outcome_reason,
+             Catch::Contains("outside the bounds") && Catch::Contains("prohibited_modifications forbids"));
+  CHECK(f.host.sent.size() == 1);  // nothing went to datagen
+}
+
+TEST_CASE("bounds: max_cycles_per_day ignores a trigger until a cycle leaves the 24-hour window", "[controller]") {
+  CycleSettings s = Settings();
+  s.bounds.max_cycles_per_day = 1;
+  cycle::CycleRecord earlier;
+  earlier.id = "c1";
+  earlier.stage = v1::CYCLE_STAGE_PROMOTED;
+  earlier.created_ms = 1'000'000 - 3'600'000;  // an hour before now, by an earlier runtime
+  Fixture f(s, {earlier});
+  bus::Envelope t = bus::MakeEnvelope("monitoring", "runtime");
+  t.mutable_trigger()->set_policy("performance");
+  const std::string ignored = f.ctl.OnTrigger(t, "monitoring", false);
+  CHECK_THAT(ignored, Catch::Contains("max_cycles_per_day is 1") && Catch::Contains("next may start in 1380 min"));
+  f.host.now_ms += 23 * 3'600'000 + 1;  // the earlier cycle leaves the window
+  CHECK(f.ctl.OnTrigger(t, "monitoring", false).empty());
 }
 
 TEST_CASE("triggers are ignored, and journaled, while a cycle runs, while stopping and before a model serves",

@@ -72,3 +72,25 @@ TEST_CASE("strategies the rule planner cannot do give a clear error", "[planning
 
 }  // namespace
 }  // namespace kaizen::agents
+
+namespace kaizen::agents {
+namespace {
+
+TEST_CASE("bounds: the planner skips strategies the bounds forbid, and says which bound when none is left",
+          "[planning]") {
+  json s = HumanSettings({"teacher_samples", "human_demonstrations"}, 30, 2000);
+  s["bounds"] = {{"allowed_strategies", {"human_demonstrations"}}};
+  auto plan = RulePlanner(s).MakePlan(HumanRequest(1));
+  REQUIRE(plan.ok());
+  CHECK(plan->strategy() == "human_demonstrations");
+
+  s["bounds"] = {{"prohibited_modifications", {"weights"}}};  // both retrain a classifier
+  auto none = RulePlanner(s).MakePlan(HumanRequest(1));
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().message().rfind("no strategy within the bounds: strategy teacher_samples (training backend "
+                                      "builtin) changes the weights",
+                                      0) == 0);
+}
+
+}  // namespace
+}  // namespace kaizen::agents

@@ -1,0 +1,71 @@
+#include "runtime/safety/change_bounds.h"
+
+#include <algorithm>
+
+#include "config/manifest_schema.h"
+
+namespace kaizen::safety {
+namespace {
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+bool Contains(const std::vector<std::string>& list, const std::string& x) {
+  return std::find(list.begin(), list.end(), x) != list.end();
+}
+
+std::string Joined(const std::vector<std::string>& list) {
+  std::string s;
+  for (const auto& x : list) s += (s.empty() ? "" : ", ") + x;
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+ChangeBounds ChangeBounds::FromPlanning(const nlohmann::json& planning_section) {
+  const nlohmann::json bounds = config::SettingOrDefault(planning_section, "spec.planning", "bounds");
+  auto key = [&](const char* name) { return config::SettingOrDefault(bounds, "spec.planning.bounds", name); };
+  ChangeBounds b;
+  b.allowed_strategies = key("allowed_strategies").get<std::vector<std::string>>();
+  b.prohibited_modifications = key("prohibited_modifications").get<std::vector<std::string>>();
+  b.max_cycles_per_day = key("max_cycles_per_day").get<int64_t>();
+  return b;
+}
+
+std::vector<std::string> ModificationsOf(const std::string& strategy, const std::string& training_backend) {
+  if (strategy == "few_shot") return {"examples"};
+  if (strategy == "prompt_optimization" || training_backend == "prompt") return {"instructions", "examples"};
+  return {"weights"};  // teacher_samples, human_demonstrations: a classifier retrained on new labels
+}
+
+Status CheckStrategy(const ChangeBounds& bounds, const std::string& strategy, const std::string& training_backend) {
+  if (!Contains(bounds.allowed_strategies, strategy)) {
+    return Status::FailedPrecondition("strategy " + strategy + " is not in spec.planning.bounds.allowed_strategies (" +
+                                      Joined(bounds.allowed_strategies) + ")");
+  }
+  for (const auto& part : ModificationsOf(strategy, training_backend)) {
+    if (Contains(bounds.prohibited_modifications, part)) {
+      return Status::FailedPrecondition("strategy " + strategy + " (training backend " + training_backend +
+                                        ") changes the " + part +
+                                        ", which spec.planning.bounds.prohibited_modifications forbids");
+    }
+  }
+  return Status::OK();
+}
+
+Status CheckCyclesPerDay(const ChangeBounds& bounds, const std::vector<int64_t>& started_ms, int64_t now_ms) {
+  if (bounds.max_cycles_per_day <= 0) return Status::OK();
+  std::vector<int64_t> recent;
+  for (int64_t t : started_ms) {
+    if (t > now_ms - kDayMs) recent.push_back(t);
+  }
+  if (static_cast<int64_t>(recent.size()) < bounds.max_cycles_per_day) return Status::OK();
+  std::sort(recent.begin(), recent.end());
+  // The oldest that must leave the 24-hour window before another may start.
+  const int64_t frees_at = recent[recent.size() - static_cast<std::size_t>(bounds.max_cycles_per_day)] + kDayMs;
+  return Status::FailedPrecondition(std::to_string(recent.size()) +
+                                    " cycles started in the last 24 hours and spec.planning.bounds.max_cycles_per_day "
+                                    "is " + std::to_string(bounds.max_cycles_per_day) + "; the next may start in " +
+                                    std::to_string((frees_at - now_ms + 59999) / 60000) + " min");
+}
+
+}  // namespace kaizen::safety
