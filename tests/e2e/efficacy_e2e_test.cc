@@ -116,7 +116,15 @@ TEST_CASE("in rounds: half the budget and a follow-up round on the promoted vers
   // makes the run shorter.
   // Detached, as an operator would run it, with the summary written where asked.
   const std::string summary_file = cluster.state_dir() + "/../rounds-summary.json";
-  const json s = RunPromoted(cluster, Demo({{"rate_per_s: 200", "rate_per_s: 400"},
+  // Without the demo's constitution: a first round of 500 labels makes a v2
+  // that loses one of its cases (it takes "put eggs on the grocery list" for
+  // todo_list_update), which the gate rightly blocks, and the round's budget
+  // leaves nothing to replan with. This test measures what rounds buy; the
+  // gate has its own (e2e_constitution_test, and the demo test above).
+  const std::string constitution = "    constitution:\n      name: demo-safety\n      path: " +
+                                   std::string(KAIZEN_SOURCE_DIR) + "/manifests/constitution/intent-router.jsonl\n";
+  const json s = RunPromoted(cluster, Demo({{constitution, ""},
+                                            {"rate_per_s: 200", "rate_per_s: 400"},
                                             {"max_calls: 1000", "max_calls: 500"},
                                             {"defer: {enabled: true", "defer: {enabled: false"},
                                             {"follow_up: {enabled: false}",
