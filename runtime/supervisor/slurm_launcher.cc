@@ -54,14 +54,10 @@ std::string DescribeJobEnd(const slurm::JobInfo& job, bool* clean) {
   }
 }
 
-std::string SlurmLauncher::JobComment(const std::string& cluster, const std::string& state_dir) {
-  return slurm::KaizenJobComment(cluster, state_dir);
-}
-
 SlurmLauncher::SlurmLauncher(Options options, slurm::SlurmClient client)
     : options_(std::move(options)),
       client_(std::move(client)),
-      comment_(JobComment(options_.cluster, options_.state_dir)) {
+      comment_(slurm::KaizenJobComment(options_.cluster, options_.state_dir)) {
   if (options_.work_dir.empty()) options_.work_dir = CurrentDir();
 }
 

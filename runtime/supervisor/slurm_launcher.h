@@ -45,9 +45,7 @@ class SlurmLauncher : public ChildLauncher {
   SlurmLauncher(const SlurmLauncher&) = delete;
   SlurmLauncher& operator=(const SlurmLauncher&) = delete;
 
-  // The comment this runtime's jobs carry: "kaizen:<cluster>:<state dir>"
-  // (blanks replaced by '_': scontrol's one-line output splits at blanks).
-  static std::string JobComment(const std::string& cluster, const std::string& state_dir);
+  // The comment this runtime's jobs carry: slurm::KaizenJobComment(cluster, state dir).
   const std::string& comment() const { return comment_; }
 
   // Before the first Launch: cancels every job Slurm still has with this

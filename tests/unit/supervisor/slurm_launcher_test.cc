@@ -166,7 +166,7 @@ TEST_CASE("slurm launcher submits the agent's command line with the manifest's j
 }
 
 TEST_CASE("slurm launcher comment names the cluster and state dir, without blanks", "[slurm_launcher]") {
-  CHECK(SlurmLauncher::JobComment("demo", "/tmp/my state") == "kaizen:demo:/tmp/my_state");
+  CHECK(slurm::KaizenJobComment("demo", "/tmp/my state") == "kaizen:demo:/tmp/my_state");
 }
 
 TEST_CASE("slurm launcher maps job states to queued, running and ended, one scontrol call per poll interval",
