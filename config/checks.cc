@@ -120,17 +120,40 @@ void CheckConstitution(const json& spec, const CheckContext& ctx) {
   if (!c || !c->is_object() || ctx.validator->HasErrorsUnder(key)) return;
   if (Str(At(*c, {"refusal_label"})).empty())
     Err(ctx, key + ".refusal_label", "expected a non-empty label (the answer that refuses an input)");
+  if (const json* phrases = At(*c, {"refusal_phrases"}); phrases && phrases->is_array()) {
+    for (std::size_t i = 0; i < phrases->size(); ++i) {
+      if (Str(&(*phrases)[i]).find_first_not_of(" \t") == std::string::npos)
+        Err(ctx, key + ".refusal_phrases",
+            "refusal phrase " + std::to_string(i + 1) + " is empty; every answer would contain it");
+    }
+  }
+  // The judge grades through spec.evaluation.judge: without it a judged case cannot be graded.
+  const bool has_judge = At(spec, {"evaluation", "judge"}) != nullptr;
+  const std::string no_judge = "is graded by the judge, but spec.evaluation.judge is not set (add it, or grade "
+                               "exactly: grader: exact)";
+  if (!has_judge && Str(At(*c, {"grader"})) == "judge") Err(ctx, key + ".grader", "the constitution " + no_judge);
   const ConstitutionLoad load = LoadConstitutionFile(Str(At(*c, {"path"})));
   // Past this many, the rest of a broken file is noise.
   constexpr std::size_t kShown = 20;
-  for (std::size_t i = 0; i < load.errors.size() && i < kShown; ++i) {
-    const Diagnostic& d = load.errors[i];
+  std::size_t shown = 0, more = 0;
+  auto report = [&](const Diagnostic& d) {
+    if (shown == kShown) return static_cast<void>(++more);
+    ++shown;
     std::string where = d.file;
     if (d.line > 0) where += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
     Err(ctx, key + ".path", "constitution " + where + ": " + d.message);
+  };
+  for (const Diagnostic& d : load.errors) report(d);
+  for (const ConstitutionCase& k : load.cases) {
+    if (has_judge || k.grader != "judge") continue;
+    Diagnostic d;
+    d.file = Str(At(*c, {"path"}));
+    d.line = k.line;
+    d.column = k.grader_column;
+    d.message = "case " + Quote(k.id) + " " + no_judge;
+    report(d);
   }
-  if (load.errors.size() > kShown)
-    Err(ctx, key + ".path", "constitution: " + std::to_string(load.errors.size() - kShown) + " more problems");
+  if (more > 0) Err(ctx, key + ".path", "constitution: " + std::to_string(more) + " more problems");
 }
 
 }  // namespace
@@ -382,6 +405,7 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
   }
 
   CheckConstitution(*spec, ctx);
+  CheckBounds(*spec, ctx);
 
   if (Str(At(*spec, {"simulator", "via"})) == "gateway" && !At(*spec, {"gateway"}) &&
       !At(*spec, {"simulator", "gateway_url"}))

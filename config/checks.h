@@ -29,4 +29,10 @@ void ResolveRestarts(nlohmann::json* doc, const CheckContext& ctx);
 // more keys, increasing rollout steps.
 void CheckRules(const nlohmann::json& doc, const CheckContext& ctx);
 
+// spec.planning.bounds against the rest of `spec` (bounds_checks.cc): at
+// least one strategy within the bounds, parameter_ranges with min <= max,
+// the manifest's knobs (training.epochs, ...) within their ranges and a
+// teacher budget that reaches teacher_calls.min. Called by CheckRules.
+void CheckBounds(const nlohmann::json& spec, const CheckContext& ctx);
+
 }  // namespace kaizen::config

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +33,10 @@ int ColumnOf(const std::string& text, const std::string& key) {
 }
 
 bool Blank(const std::string& s) { return s.find_first_not_of(" \t\r") == std::string::npos; }
+
+// The expectation keys; a case has exactly one. A "both" error names the
+// first two present in this order.
+constexpr const char* kExpectations[] = {"label", "refuse", "must_contain", "must_not_contain"};
 
 }  // namespace
 
@@ -67,9 +73,10 @@ ConstitutionLoad ParseConstitution(const std::string& text, const std::string& f
     };
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
-      if (k != "id" && k != "input" && k != "label" && k != "refuse") {
-        fail(k, "unknown key " + Quote(k) + "; a case has \"id\" (optional), \"input\", and one of \"label\" or "
-                "\"refuse\"");
+      if (k != "id" && k != "input" && k != "grader" &&
+          std::find(std::begin(kExpectations), std::end(kExpectations), k) == std::end(kExpectations)) {
+        fail(k, "unknown key " + Quote(k) + "; a case has \"id\" (optional), \"input\", one of \"label\", "
+                "\"refuse\", \"must_contain\" or \"must_not_contain\", and \"grader\" (optional)");
       }
     }
     ConstitutionCase c;
@@ -81,23 +88,42 @@ ConstitutionLoad ParseConstitution(const std::string& text, const std::string& f
     } else {
       c.input = j["input"].get<std::string>();
     }
-    const bool has_label = j.contains("label"), has_refuse = j.contains("refuse");
-    if (has_label && has_refuse) {
-      fail("refuse", "a case has exactly one expectation, found both \"label\" and \"refuse\"");
-    } else if (!has_label && !has_refuse) {
-      fail("", "missing an expectation: give \"label\" (the answer it must keep) or \"refuse\": true (it must "
-               "answer the refusal label)");
-    } else if (has_label) {
-      if (!j["label"].is_string() || j["label"].get<std::string>().empty()) {
-        fail("label", "expected \"label\" to be a non-empty string, found " + j["label"].dump());
+    std::vector<std::string> given;  // the expectation keys present, in kExpectations order
+    for (const char* k : kExpectations) {
+      if (j.contains(k)) given.emplace_back(k);
+    }
+    if (given.size() > 1) {
+      fail(given[1], "a case has exactly one expectation, found both " + Quote(given[0]) + " and " + Quote(given[1]));
+    } else if (given.empty()) {
+      fail("", "missing an expectation: give \"label\" (the answer it must keep), \"refuse\": true (it must "
+               "refuse), \"must_contain\" (a required string) or \"must_not_contain\" (a forbidden string)");
+    } else if (given[0] == "refuse") {
+      if (!j["refuse"].is_boolean() || !j["refuse"].get<bool>()) {
+        fail("refuse", "expected \"refuse\": true, found " + j["refuse"].dump() +
+                           " (to require an answer, give \"label\" or \"must_contain\" instead)");
       } else {
-        c.label = j["label"].get<std::string>();
+        c.refuse = true;
       }
-    } else if (!j["refuse"].is_boolean() || !j["refuse"].get<bool>()) {
-      fail("refuse", "expected \"refuse\": true, found " + j["refuse"].dump() +
-                         " (to require an answer, give \"label\" instead)");
     } else {
-      c.refuse = true;
+      const std::string& k = given[0];
+      if (!j[k].is_string() || j[k].get<std::string>().empty()) {
+        fail(k, "expected " + Quote(k) + " to be a non-empty string, found " + j[k].dump());
+      } else {
+        const std::string v = j[k].get<std::string>();
+        (k == "label" ? c.label : k == "must_contain" ? c.must_contain : c.must_not_contain) = v;
+      }
+    }
+    if (j.contains("grader")) {
+      const json& g = j["grader"];
+      if (!g.is_string() || (g.get<std::string>() != "exact" && g.get<std::string>() != "judge")) {
+        fail("grader", "expected \"grader\" to be \"exact\" or \"judge\", found " + g.dump());
+      } else if (j.contains("label")) {
+        fail("grader", "a \"label\" case is always compared exactly; \"grader\" applies to \"refuse\", "
+                       "\"must_contain\" and \"must_not_contain\"");
+      } else {
+        c.grader = g.get<std::string>();
+        c.grader_column = ColumnOf(line, "grader");
+      }
     }
     c.id = std::to_string(n);
     if (j.contains("id")) {

@@ -368,10 +368,33 @@ SchemaPtr MonitoringSchema() {
       .Build();
 }
 
+// spec.planning.bounds.parameter_ranges: {min, max} per knob (either may be left out).
+SchemaPtr ParameterRangesSchema() {
+  auto range = [](const char* what) {
+    return ObjectBuilder(std::string("Allowed values of ") + what + ", inclusive.")
+        .Optional("min", Double(std::nullopt, std::nullopt), "Least value.", "no lower bound")
+        .Optional("max", Double(std::nullopt, std::nullopt), "Greatest value.", "no upper bound")
+        .Build();
+  };
+  return ObjectBuilder("Ranges of the knobs strategies set (docs/safety.md).")
+      .Optional("teacher_calls", range("a plan's teacher calls"), "Teacher calls per plan.", "no range")
+      .Optional("epochs", range("training epochs"), "training.epochs.", "no range")
+      .Optional("replay_fraction", range("the replayed share of old data"), "training.replay_fraction.", "no range")
+      .Optional("shots", range("few-shot examples in a candidate prompt"),
+                "Few-shot examples in a candidate prompt (training.prompt.shots bounds the search).", "no range")
+      .Optional("rewrites", range("instruction rewrites"), "training.prompt.rewrites.", "no range")
+      .Optional("temperature", range("the worker's sampling temperature"), "worker.skill.openai.temperature.",
+                "no range")
+      .Build();
+}
+
 SchemaPtr PlanningSchema() {
   auto auto_approve = ObjectBuilder("Plans within these bounds start without a human approval.")
                           .Default("max_teacher_calls", Int(0, 1000000000), 2000, "Teacher calls, at most.")
                           .Default("max_cost", Double(0.0, std::nullopt), 10.0, "Money, at most.")
+                          .Default("max_significance", Double(0.0, std::nullopt), 1.0,
+                                   "Significance score, at most (size of the change, spend against these limits, "
+                                   "new capabilities; docs/safety.md). 1: every plan within the limits above.")
                           .Build();
   auto budget = ObjectBuilder("Upper bounds on what one plan may spend on teachers.")
                     .Default("max_calls", Int(0, 1000000000), 2000, "Teacher calls per cycle, at most.")
@@ -399,6 +422,17 @@ SchemaPtr PlanningSchema() {
           .Default("max_cycles_per_day", Int(0, 10000), 0,
                    "Cycles that may start in any 24 hours; a trigger beyond is ignored and says when the next may "
                    "start. 0: no limit.")
+          .Optional("max_prompt_change", Double(0.0, std::nullopt),
+                    "Share of an LLM worker's prompt (token edit distance over the length of the prompt changed "
+                    "from: instructions, label list and few-shot examples) a candidate may change against the "
+                    "version it replaces.",
+                    "no limit")
+          .Optional("max_drift_from_anchor", Double(0.0, std::nullopt),
+                    "The same share measured against the anchor version (the first model, or the one `kaizen anchor "
+                    "set` pinned), so that many small cycles cannot walk the prompt away from what was approved.",
+                    "no limit")
+          .Default("parameter_ranges", ParameterRangesSchema(), json::object(),
+                   "Ranges for the knobs a plan or a trainer sets; a plan or a candidate outside one is refused.")
           .Build();
   return RoleSection("planning", "Planning: decides how to improve, within bounds.")
       .Default("backend", Enum({"rules", "openai"}), "rules",
@@ -528,12 +562,23 @@ SchemaPtr EvaluationSchema() {
                               "passes and the candidate fails blocks the promotion, whatever the accuracy gain.")
                     .Required("name", Pattern(kNamePattern, kNameWhy), "Its name in reports and verdicts.")
                     .Required("path", String(),
-                              "JSON Lines file, one case a line: {\"id\"?, \"input\", and exactly one of "
-                              "\"label\" (the answer it must keep) or \"refuse\": true (it must answer the "
-                              "refusal label)}; ids default to the line number. Relative paths resolve against the "
-                              "manifest's directory; `kaizen validate` checks every line.")
+                              "JSON Lines file, one case a line: {\"id\"?, \"input\", exactly one of \"label\" "
+                              "(the answer it must keep), \"refuse\": true (it must refuse), \"must_contain\" "
+                              "(a required string) or \"must_not_contain\" (a forbidden string), and \"grader\"? "
+                              "(exact or judge)}; ids default to the line number. Relative paths resolve against "
+                              "the manifest's directory; `kaizen validate` checks every line.")
                     .Default("refusal_label", String(), "oos",
-                             "The answer that refuses an input as out of scope (a classifier's out-of-scope label).")
+                             "The answer that refuses an input as out of scope (a classifier's or LLM label "
+                             "worker's out-of-scope label).")
+                    .Default("grader", Enum({"exact", "judge"}), "exact",
+                             "How refuse, must_contain and must_not_contain cases are graded when the case names no "
+                             "grader. exact: must_contain and must_not_contain look for the string itself "
+                             "(case-insensitive), a free-text refusal must contain one of refusal_phrases. judge: spec.evaluation.judge decides (needs it). "
+                             "Label answers are always compared exactly.")
+                    .Default("refusal_phrases", ListOf(String(), 1),
+                             json::array({"I can't", "I cannot", "I won't", "I'm sorry", "I am sorry", "unable to"}),
+                             "A free-text answer containing one of these (case-insensitive) is a refusal, when "
+                             "graded exactly.")
                     .Build(),
                 "Cases the candidate must not lose.", "no constitution gate")
       .Build();

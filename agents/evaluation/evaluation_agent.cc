@@ -1,5 +1,7 @@
 #include "agents/evaluation/evaluation_agent.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "agents/evaluation/constitution_gate.h"
@@ -169,14 +171,14 @@ Result<v1::EvalReport> EvaluationAgent::Evaluate(v1::EvalRequest req, double con
     ApplyRefitCheck(report);
   }
   if (constitution.is_object()) {
-    std::vector<std::string> case_inputs;
-    for (const auto& c : cases) case_inputs.push_back(c.input);
-    const std::vector<std::string> by_inc = (*incumbent)->PredictAll(case_inputs, &progress->done);
-    const std::vector<std::string> by_cand = serving_candidate->PredictAll(case_inputs, &progress->done);
-    v1::ConstitutionResult gate = GradeConstitution(constitution.value("name", ""), cases,
-                                                    constitution.value("refusal_label", "oos"), by_inc, by_cand);
-    spdlog::info("evaluation: {}", gate.summary());
-    ApplyConstitution(std::move(gate), report);
+    models::llm::Usage judged;  // the constitution judge's calls, counted with the evaluation's
+    auto gate = RunConstitution(ConstitutionOptions::FromJson(constitution), cases, **incumbent, *serving_candidate,
+                                spec, &progress->done, &judged);
+    if (judged.calls + judged.failures > 0) spdlog::info("evaluation: constitution judge usage {}", judged.ToJson().dump());
+    if (!gate.ok()) return gate.status();
+    llm += judged;
+    spdlog::info("evaluation: {}", gate->summary());
+    ApplyConstitution(std::move(*gate), report);
   }
   // Counted last: the constitution's calls are the models' too.
   for (const auto* p : {candidate->get(), incumbent->get(), refitted.get()}) {

@@ -47,7 +47,8 @@ class EvaluationAgent : public sdk::Agent {
   // `spec` is the cluster spec: LLM candidates use spec.worker.skill.openai and
   // free-text ones spec.evaluation.judge (model_predictor.h).
   // `constitution` is spec.evaluation.constitution (null: no gate); it is
-  // loaded for every evaluation, so each runs the file as it is then.
+  // loaded for every evaluation, so each runs the file as it is then; judged
+  // cases go to spec.evaluation.judge (RunConstitution, constitution_gate.h).
   static Result<v1::EvalReport> Evaluate(v1::EvalRequest req, double confidence, std::shared_ptr<Progress> progress,
                                          nlohmann::json spec, nlohmann::json constitution);
 

@@ -15,15 +15,19 @@ Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
   const bool replan = attempt >= 2;
   if (Status s = CheckReplansLeft(request); !s.ok()) return s;
   const int max_replans = planning_.max_replans;
-  const int64_t labels = planning_.human_labels;
+  int64_t labels = planning_.human_labels;
   if (labels < 1) return Status::FailedPrecondition("planning.human_labels is 0: the plan would ask people for nothing");
 
   v1::Plan plan;
   plan.set_strategy("human_demonstrations");
   plan.set_teacher("human");
+  // People's labels cost no money: the range's min is always affordable.
+  if (Status s = ClampCalls(&plan, &labels, INT32_MAX, "no more can be asked"); !s.ok()) return s;
   plan.set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(labels, INT32_MAX)));
   plan.set_max_cost(0);
-  plan.set_needs_approval(labels > planning_.auto_approve_max_teacher_calls);
+  (*plan.mutable_parameters())["teacher_calls"] = static_cast<double>(plan.teacher_calls());
+  SetTrainingBounds(&plan);
+  Score(&plan);
   plan.mutable_acceptance()->set_min_accuracy_gain(planning_.min_accuracy_gain);
   plan.mutable_acceptance()->set_max_category_regression(planning_.max_category_regression);
 
@@ -52,6 +56,11 @@ Result<v1::Plan> RulePlanner::HumanPlan(const v1::PlanRequest& request) const {
                                    request.last_report().verdict().empty() ? std::string("it did not pass evaluation")
                                                                            : request.last_report().verdict(),
                                    labels, policies[next]));
+  }
+  if (Status s = safety::CheckParameters(planning_.bounds,
+                                         {plan.parameters().begin(), plan.parameters().end()}, "the plan");
+      !s.ok()) {
+    return s;
   }
   return plan;
 }

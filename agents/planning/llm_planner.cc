@@ -1,6 +1,7 @@
 #include "agents/planning/llm_planner.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -25,6 +26,36 @@ std::string JoinList(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+std::string SharePercent(double share) { return fmt::format("{:.0f}%", share * 100); }
+
+// The LLM's "prompt_change": the share of the prompt its plan's candidate may
+// change, at most spec.planning.bounds.max_prompt_change.
+void ApplyPromptChange(const RulePlanner& rules, const json& proposed, v1::Plan* plan) {
+  const PlanningSettings& settings = rules.planning();
+  const auto parts = safety::ModificationsOf(plan->strategy(), settings.training_backend);
+  if (std::find(parts.begin(), parts.end(), "instructions") == parts.end() &&
+      std::find(parts.begin(), parts.end(), "examples") == parts.end()) {
+    plan->add_bound_actions("LLM planner's prompt_change ignored: " + plan->strategy() + " with training backend " +
+                            settings.training_backend + " changes no prompt");
+    return;
+  }
+  if (!proposed.is_number() || proposed.get<double>() <= 0 || proposed.get<double>() > 1) {
+    plan->add_bound_actions("LLM planner's prompt_change " + Abbreviate(proposed.dump(), 40) +
+                            " is no share in (0, 1]; ignored");
+    return;
+  }
+  const double share = proposed.get<double>();
+  if (settings.bounds.max_prompt_change && share > *settings.bounds.max_prompt_change + 1e-9) {
+    const double bound = *settings.bounds.max_prompt_change;
+    plan->add_bound_actions(fmt::format("the planner LLM proposed changing {} of the prompt; cut to {} by "
+                                        "spec.planning.bounds.max_prompt_change",
+                                        SharePercent(share), SharePercent(bound)));
+    plan->set_max_prompt_change(bound);
+    return;
+  }
+  plan->set_max_prompt_change(share);
 }
 
 }  // namespace
@@ -53,8 +84,15 @@ std::string PlanPrompt(const v1::PlanRequest& request, const v1::Plan& rule_plan
                      rule_plan.teacher_calls() > 0 ? rule_plan.max_cost() / rule_plan.teacher_calls() : 0.0);
   out += fmt::format("Max teacher calls: {}\n", rule_plan.teacher_calls());
   out += "Allowed policies: " + JoinList(RulePlanner::SelectionPolicies()) + "\n";
+  if (rule_plan.has_max_prompt_change()) {
+    out += fmt::format("Max prompt change: {:.4g} (the share of the prompt's tokens a candidate may change; "
+                       "propose a smaller \"prompt_change\" to keep the change smaller)\n",
+                       rule_plan.max_prompt_change());
+  }
   out += "Reply with JSON: {\"teacher_calls\": <1 to the max>, \"selection_policy\": <an allowed policy>, "
-         "\"focus\": [<categories to cover first>], \"rationale\": <one or two sentences>}";
+         "\"focus\": [<categories to cover first>], ";
+  if (rule_plan.has_max_prompt_change()) out += "\"prompt_change\": <a share from 0 to the max prompt change>, ";
+  out += "\"rationale\": <one or two sentences>}";
   return out;
 }
 
@@ -76,9 +114,22 @@ v1::Plan ApplyAdvice(const RulePlanner& rules, v1::Plan rule_plan, const json& a
                                          static_cast<int64_t>(c.get<double>()), max_calls));
     } else {
       calls = static_cast<int64_t>(c.get<double>());
+      const auto& ranges = rules.planning().bounds.parameter_ranges;
+      if (auto r = ranges.find("teacher_calls"); r != ranges.end() && r->second.min &&
+                                                 static_cast<double>(calls) < *r->second.min) {
+        // The rule plan's calls are within the range, so its min is affordable.
+        const int64_t least = std::min(max_calls, static_cast<int64_t>(std::ceil(*r->second.min - 1e-9)));
+        plan.add_bound_actions(fmt::format("LLM planner asked for {} teacher calls; raised to {} by "
+                                           "spec.planning.bounds.parameter_ranges.teacher_calls",
+                                           calls, least));
+        calls = least;
+      }
     }
   }
   if (calls != max_calls) rules.Price(&plan, calls);
+
+  if (advice.contains("prompt_change")) ApplyPromptChange(rules, advice["prompt_change"], &plan);
+  rules.Score(&plan);
 
   if (advice.contains("selection_policy")) {
     const json& p = advice["selection_policy"];

@@ -3,6 +3,7 @@
 // budget. The rule planner still draws the bounds: it makes its plan first,
 // and the LLM only chooses within it: how many of the allowed teacher calls,
 // which selection policy, which of the diagnosed categories to cover first,
+// how much of the prompt to change (within spec.planning.bounds.max_prompt_change)
 // and why. ApplyAdvice enforces that; every change the bounds make to the
 // LLM's choice is recorded in the plan's bound_actions.
 //
@@ -27,7 +28,9 @@ namespace kaizen::agents {
 
 // The LLM's answer applied to the rule plan: teacher_calls in [1, the rule
 // plan's], a selection policy from RulePlanner::SelectionPolicies(), focus
-// entries from `categories` only, rationale prefixed with "LLM planner: ".
+// entries from `categories` only, prompt_change (a plan that changes a
+// prompt) at most bounds.max_prompt_change, rationale prefixed with
+// "LLM planner: "; the plan's significance is scored again.
 // Anything out of bounds or malformed keeps the rule plan's value and adds a
 // bound action naming what the LLM asked for.
 v1::Plan ApplyAdvice(const RulePlanner& rules, v1::Plan rule_plan, const nlohmann::json& advice,

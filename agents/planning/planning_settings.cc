@@ -31,6 +31,7 @@ PlanningSettings PlanningSettings::FromAgentSettings(const json& settings) {
   p.human_labels = Setting(settings, "human_labels").get<int64_t>();
   p.auto_approve_max_teacher_calls = Nested(settings, "auto_approve", "max_teacher_calls").get<int64_t>();
   p.auto_approve_max_cost = Nested(settings, "auto_approve", "max_cost").get<double>();
+  p.approval = safety::ApprovalLimits::FromPlanning(settings.is_object() ? settings : json::object());
   p.budget_max_calls = Nested(settings, "teacher_budget", "max_calls").get<int64_t>();
   p.budget_max_cost = Nested(settings, "teacher_budget", "max_cost").get<double>();
   p.min_accuracy_gain = Nested(settings, "acceptance", "min_accuracy_gain").get<double>();
@@ -39,7 +40,18 @@ PlanningSettings PlanningSettings::FromAgentSettings(const json& settings) {
   const json cluster = settings.is_object() ? settings.value("cluster", json::object()) : json::object();
   const json training = cluster.is_object() ? cluster.value("spec", json::object()).value("training", json::object())
                                             : json::object();
-  p.training_backend = config::SettingOrDefault(training, "spec.training", "backend").get<std::string>();
+  auto train = [&](const char* key) { return config::SettingOrDefault(training, "spec.training", key); };
+  p.training_backend = train("backend").get<std::string>();
+  p.replay_fraction = train("replay_fraction").get<double>();
+  if (p.training_backend == "prompt") {
+    const json prompt = train("prompt");
+    for (const char* knob : {"shots", "rewrites"}) {
+      p.training_parameters[knob] = config::SettingOrDefault(prompt, "spec.training.prompt", knob).get<double>();
+    }
+  } else {
+    p.training_parameters["epochs"] = train("epochs").get<double>();
+    p.training_parameters["replay_fraction"] = p.replay_fraction;
+  }
   return p;
 }
 

@@ -71,8 +71,49 @@ void RulePlanner::Price(v1::Plan* plan, int64_t calls) const {
   const double cost = static_cast<double>(calls) * cost_per_call;
   plan->set_teacher_calls(static_cast<int32_t>(std::min<int64_t>(calls, INT32_MAX)));
   plan->set_max_cost(cost);
-  plan->set_needs_approval(calls > planning_.auto_approve_max_teacher_calls ||
-                           cost > planning_.auto_approve_max_cost + kEps);
+  (*plan->mutable_parameters())["teacher_calls"] = static_cast<double>(plan->teacher_calls());
+  Score(plan);
+}
+
+void RulePlanner::Score(v1::Plan* plan) const {
+  const safety::Significance s =
+      safety::ScorePlan(*plan, planning_.approval, planning_.training_backend, planning_.replay_fraction);
+  plan->set_significance(s.score);
+  plan->set_significance_why(s.why);
+  plan->set_needs_approval(safety::NeedsApproval(s, planning_.approval));
+}
+
+void RulePlanner::SetTrainingBounds(v1::Plan* plan) const {
+  for (const auto& [knob, value] : planning_.training_parameters) (*plan->mutable_parameters())[knob] = value;
+  const auto parts = safety::ModificationsOf(plan->strategy(), planning_.training_backend);
+  const bool prompt = std::find(parts.begin(), parts.end(), "instructions") != parts.end() ||
+                      std::find(parts.begin(), parts.end(), "examples") != parts.end();
+  if (prompt && planning_.bounds.max_prompt_change) plan->set_max_prompt_change(*planning_.bounds.max_prompt_change);
+}
+
+Status RulePlanner::ClampCalls(v1::Plan* plan, int64_t* calls, int64_t affordable, const std::string& budget) const {
+  const auto it = planning_.bounds.parameter_ranges.find("teacher_calls");
+  if (it == planning_.bounds.parameter_ranges.end()) return Status::OK();
+  const safety::ParameterRange& range = it->second;
+  const std::string key = "spec.planning.bounds.parameter_ranges.teacher_calls";
+  if (range.max && static_cast<double>(*calls) > *range.max) {
+    const auto most = static_cast<int64_t>(std::floor(*range.max + kEps));
+    if (most < 1) {
+      return Status::FailedPrecondition(fmt::format("{} {} allows no teacher call", key, safety::RangeText(range)));
+    }
+    plan->add_bound_actions(fmt::format("teacher calls cut {} -> {} by {}", *calls, most, key));
+    *calls = most;
+  }
+  if (range.min && static_cast<double>(*calls) < *range.min) {
+    const auto least = static_cast<int64_t>(std::ceil(*range.min - kEps));
+    if (least > affordable) {
+      return Status::FailedPrecondition(fmt::format("{}.min is {} but {}: lower the min or raise the budget", key,
+                                                    least, budget));
+    }
+    plan->add_bound_actions(fmt::format("teacher calls raised {} -> {} by {}", *calls, least, key));
+    *calls = least;
+  }
+  return Status::OK();
 }
 
 Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
@@ -148,6 +189,19 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
         "the teacher budget allows no call to {} (max_calls {}, max_cost {}, cost_per_call {})", teacher_name,
         max_calls, Money(max_cost), cost_per_call));
   }
+  const int64_t affordable =
+      cost_per_call > 0 ? std::min(max_calls, static_cast<int64_t>(std::floor(max_cost / cost_per_call + kEps)))
+                        : max_calls;
+  if (Status s = ClampCalls(&plan, &calls, affordable,
+                            fmt::format("the cycle's teacher budget allows {} calls (teacher_budget.max_calls {}, "
+                                        "max_cost {} at {} per call{})",
+                                        affordable, planning_.budget_max_calls, Money(planning_.budget_max_cost),
+                                        fmt::format("${:.4g}", cost_per_call),
+                                        request.teacher_calls_spent() > 0 ? ", less what this cycle spent" : ""));
+      !s.ok()) {
+    return s;
+  }
+  SetTrainingBounds(&plan);
   Price(&plan, calls);
   const double cost = plan.max_cost();
 
@@ -194,6 +248,13 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
                                    request.last_plan().selection_policy().empty() ? std::string("the last policy")
                                                                                   : request.last_plan().selection_policy(),
                                    spend));
+  }
+  // The knobs set above were moved into their ranges; a range on a knob the
+  // manifest sets (spec.training) was checked at validate.
+  if (Status s = safety::CheckParameters(planning_.bounds,
+                                         {plan.parameters().begin(), plan.parameters().end()}, "the plan");
+      !s.ok()) {
+    return s;
   }
   return plan;
 }

@@ -10,9 +10,14 @@
 //     (human_plan.cc), needing approval above auto_approve.max_teacher_calls;
 //   - calls wanted: teacher_budget.max_calls on attempt 1, twice the last
 //     plan's calls on a replan; then cut by teacher_budget.max_calls and by
-//     teacher_budget.max_cost / cost_per_call, each cut recorded in
+//     teacher_budget.max_cost / cost_per_call, then moved into
+//     bounds.parameter_ranges.teacher_calls, each cut recorded in
 //     bound_actions;
-//   - needs_approval when calls or cost exceed auto_approve;
+//   - parameters: teacher_calls and the knobs the cycle's training uses;
+//     max_prompt_change: bounds.max_prompt_change when the plan changes a prompt;
+//   - needs_approval when the plan's significance (runtime/safety/significance.h)
+//     exceeds auto_approve.max_significance: at the default 1, when calls or
+//     cost exceed auto_approve;
 //   - selection failures_first on attempt 1, then another policy per replan;
 //   - focus: the diagnosis categories whose rate rose most.
 #pragma once
@@ -42,16 +47,30 @@ class RulePlanner {
   // configured", "replans exhausted ...", or a budget that allows no call.
   Result<v1::Plan> MakePlan(const v1::PlanRequest& request) const;
 
-  // Sets teacher_calls, max_cost and needs_approval of a teacher_samples plan
-  // for `calls` calls to the first teacher, by the same prices and
-  // auto_approve bounds MakePlan uses (the LLM planner re-prices its choice).
+  // Sets teacher_calls (and parameters["teacher_calls"]), max_cost and the
+  // significance of a teacher_samples plan for `calls` calls to the first
+  // teacher, by the same prices and auto_approve bounds MakePlan uses (the
+  // LLM planner re-prices its choice).
   void Price(v1::Plan* plan, int64_t calls) const;
+
+  // Sets significance, significance_why and needs_approval from the plan as
+  // it stands (safety::ScorePlan against auto_approve).
+  void Score(v1::Plan* plan) const;
+
+  const PlanningSettings& planning() const { return planning_; }
 
   // "domain=travel" for each category with a positive rise, largest first.
   static std::vector<std::string> FocusOf(const v1::Diagnosis& diagnosis, std::size_t max);
 
  private:
   Result<v1::Plan> HumanPlan(const v1::PlanRequest& request) const;
+  // The training knobs into plan->parameters, and bounds.max_prompt_change
+  // into plan->max_prompt_change when the plan's strategy changes a prompt.
+  void SetTrainingBounds(v1::Plan* plan) const;
+  // *calls moved into bounds.parameter_ranges.teacher_calls, each move a
+  // bound action; FailedPrecondition when its min is above `affordable`
+  // (what the budget allows, `budget` saying why) or the range allows no call.
+  Status ClampCalls(v1::Plan* plan, int64_t* calls, int64_t affordable, const std::string& budget) const;
   // FailedPrecondition when the request's attempt is past planning.max_replans.
   Status CheckReplansLeft(const v1::PlanRequest& request) const;
   // settings_[key] when it is an object, else an empty object.

@@ -65,6 +65,7 @@ class BuiltinBackend : public ProcessTrainer {
     if (!holdout_.empty() && fs::exists(holdout_, ec)) m.holdout_path = holdout_;
     m.metrics = result.is_object() ? result : nlohmann::json::object();
     m.metrics["replay_fraction"] = settings_.replay_fraction;
+    m.metrics["parameters"] = {{"epochs", settings_.epochs}, {"replay_fraction", settings_.replay_fraction}};
     return m;
   }
 

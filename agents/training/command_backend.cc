@@ -55,6 +55,7 @@ class CommandBackend : public ProcessTrainer {
     m.metrics["train_rows"] = command_.train_rows;
     m.metrics["validation_rows"] = command_.validation_rows;
     m.metrics["log"] = job().log_path;
+    m.metrics["parameters"] = {{"epochs", settings_.epochs}};  // the knobs this run used
     if (last_progress.is_object()) m.metrics["last_progress"] = last_progress;
     return m;
   }

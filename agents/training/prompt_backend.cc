@@ -45,6 +45,10 @@ class PromptBackend : public Trainer {
     p.version = job.output_version;
     p.cycle_id = job.cycle_id;
     p.log_path = job.log_path;
+    p.max_prompt_change = job.max_prompt_change;
+    p.max_drift_from_anchor = job.max_drift_from_anchor;
+    p.anchor_version = job.anchor_version;
+    p.anchor_path = job.anchor_path;
     p.spec = settings_.spec;
     p.prompt = settings_.prompt;
     std::ofstream(job.log_path, std::ios::app)

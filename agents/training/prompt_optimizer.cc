@@ -173,7 +173,47 @@ Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const st
                      json{{"score", s.score.score}, {"best", std::max(s.score.score, best.score.score)}});
     }
   };
+  // Within the bounds as it is, or with its last examples dropped; false
+  // (noted, counted) when neither.
+  auto fit = [&](PromptDraft& draft) -> bool {
+    if (!hooks.out_of_bounds) return true;
+    const std::string why = hooks.out_of_bounds(draft);
+    if (why.empty()) return true;
+    // The largest prefix of its examples that is within: examples come in
+    // the order they were wanted (current ones, then failing labels first).
+    const std::vector<Example> all = draft.examples;
+    auto within = [&](std::size_t n) {
+      draft.examples.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
+      return hooks.out_of_bounds(draft).empty();
+    };
+    std::size_t lo = 0, hi = all.size();  // find the largest n < hi that is within
+    bool any = false;
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (within(mid)) {
+        any = true;
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    const std::size_t keep = lo == 0 ? 0 : lo - 1;
+    ++result.out_of_bounds;
+    if (!any || keep == 0 || !within(keep)) {
+      draft.examples = all;
+      result.notes.push_back(fmt::format("{}: skipped, outside the bounds: {}", draft.origin, why));
+      return false;
+    }
+    result.notes.push_back(fmt::format("{}: {} of its {} examples kept to stay within the bounds ({})", draft.origin,
+                                       keep, all.size(), why));
+    draft.origin += fmt::format(" (fitted to the bounds: {} of {} examples)", keep, all.size());
+    return true;
+  };
   auto consider = [&](PromptDraft draft) {
+    if (!fit(draft)) {
+      ++done;
+      return;
+    }
     Scored s = Score(draft, validation, o.concurrency, hooks, calls);
     report(s);
     if (s.score.score > best.score.score) {
@@ -190,9 +230,11 @@ Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const st
   const std::vector<std::string> failing = FailingLabels(best.wrong_labels);
   if (!added.empty()) {
     // Scored on its own, so the gain of the labels alone is seen; later
-    // candidates build on it even when it alone scores no better.
+    // candidates build on it even when it alone scores no better (unless it
+    // is outside the bounds).
+    const bool in_bounds = !hooks.out_of_bounds || hooks.out_of_bounds(labeled).empty();
     consider(labeled);
-    baseline = labeled;
+    if (in_bounds) baseline = labeled;
   }
 
   // Few-shot sets from the train rows, failing labels first.

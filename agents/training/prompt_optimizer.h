@@ -59,6 +59,12 @@ struct PromptSearchHooks {
   // The teacher's reply to a rewrite request (the new instructions). May be
   // empty when there is no teacher: then no rewrites are tried.
   std::function<Result<std::string>(const std::string& request)> rewrite;
+  // Why `draft` is outside the prompt change bounds (spec.planning.bounds),
+  // "" when it is within. Unset: no bounds. A candidate outside is fitted
+  // (its last examples, the least wanted, dropped while that brings it
+  // within; noted) or else skipped unscored (noted). The baseline is not
+  // checked.
+  std::function<std::string(const PromptDraft& draft)> out_of_bounds;
   // After each scored candidate: fraction done, a message, numbers.
   std::function<void(double fraction, const std::string& message, const nlohmann::json& values)> progress;
 };
@@ -76,6 +82,7 @@ struct PromptSearchResult {
   std::vector<CandidateScore> candidates;  // baseline first, in the order tried
   int worker_calls = 0, teacher_calls = 0;
   std::vector<std::string> notes;          // e.g. a rewrite the teacher could not give
+  int out_of_bounds = 0;                   // candidates the bounds cut (fitted) or skipped
 };
 
 // Fails only when there is nothing to score on (no validation rows) or no

@@ -10,6 +10,7 @@
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
+#include "runtime/safety/prompt_change.h"
 
 namespace kaizen::agents {
 namespace {
@@ -134,6 +135,39 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     progress.events.push_back({fraction, message});
   };
 
+  // The bounds measure the prompt as the file would hold it (runtime/safety/prompt_change.h).
+  const bool bounded = job.max_prompt_change || job.max_drift_from_anchor;
+  safety::ChangeBounds bounds;
+  bounds.max_prompt_change = job.max_prompt_change;
+  bounds.max_drift_from_anchor = job.max_drift_from_anchor;
+  const safety::PromptBase replaced{job.base_version, safety::PromptTextOf(base->ToJson())};
+  std::optional<safety::PromptBase> anchor;
+  if (job.max_drift_from_anchor && !job.anchor_path.empty()) {
+    auto text = safety::ReadPromptText(job.anchor_path);
+    if (!text.ok()) return text.status().WithContext("the anchor " + job.anchor_version);
+    if (!*text) {
+      return Status::InvalidArgument("the anchor " + job.anchor_version + " (" + job.anchor_path +
+                                     ") is not a prompt model");
+    }
+    anchor = safety::PromptBase{job.anchor_version, **text};
+  }
+  auto measure = [&](const PromptDraft& d) {
+    return safety::MeasurePromptChange(safety::PromptTextOf(ToModel(*base, d).ToJson()), replaced, anchor);
+  };
+  if (bounded) {
+    hooks.out_of_bounds = [&](const PromptDraft& d) -> std::string {
+      const Status s = safety::CheckPromptChange(bounds, measure(d), replaced, anchor);
+      return s.ok() ? "" : s.message();
+    };
+    std::string limits;
+    if (job.max_prompt_change) limits += fmt::format("at most {:.3g} of {}'s prompt changed", *job.max_prompt_change, job.base_version);
+    if (anchor) {
+      limits += fmt::format("{}at most {:.3g} from the anchor {}", limits.empty() ? "" : ", ", *job.max_drift_from_anchor,
+                            anchor->version);
+    }
+    note("bounds: " + limits + "; candidates outside them are fitted or skipped");
+  }
+
   PromptDraft draft;
   draft.instructions = base->system_prompt;
   draft.examples = base->examples;
@@ -145,6 +179,13 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
   auto found = SearchPrompt(draft, train->examples, validation->examples, o, hooks);
   if (!found.ok()) return found.status();
   if (progress.cancel.load()) return Status::Unavailable("training cancelled");
+  for (const auto& n : found->notes) note("note: " + n);
+  if (found->out_of_bounds > 0 && found->best_score.score <= found->baseline.score) {
+    // The incumbent's prompt again would only fail evaluation; say why instead.
+    return Status::FailedPrecondition(fmt::format(
+        "no candidate prompt within the bounds beats the incumbent's ({:.3f}): {} were cut or skipped by them, e.g. {}",
+        found->baseline.score, found->out_of_bounds, found->notes.empty() ? std::string("?") : found->notes.back()));
+  }
 
   llm::PromptModel best = ToModel(*base, found->best);
   best.origin = fmt::format("{}: {} (validation {:.3f}, baseline {:.3f})", job.version, found->best.origin,
@@ -172,7 +213,15 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
                   {"usage", {{"worker", wu.ToJson()}, {"teacher", tu.ToJson()}, {"judge", gu.ToJson()}}},
                   {"cost", wu.cost + tu.cost + gu.cost},
                   {"notes", found->notes},
-                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
+                  {"candidates_out_of_bounds", found->out_of_bounds},
+                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
+                  // The knobs this run used (checked against spec.planning.bounds.parameter_ranges).
+                  {"parameters", {{"shots", best.examples.size()}, {"rewrites", teacher ? o.rewrites : 0}}}};
+  if (bounded) {
+    const safety::PromptChange c = measure(found->best);
+    metrics["prompt_change"] = {{"change", c.change}, {"replaced", job.base_version}};
+    if (c.drift) metrics["prompt_change"]["drift"] = *c.drift, metrics["prompt_change"]["anchor"] = job.anchor_version;
+  }
   note("result " + metrics.dump());
   return metrics;
 }

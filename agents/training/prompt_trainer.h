@@ -15,6 +15,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,10 @@ struct PromptTrainJob {
   std::string log_path;
   nlohmann::json spec;          // the manifest's spec (worker.skill.openai, teachers)
   nlohmann::json prompt;        // training.prompt
+  // The prompt change bounds (TrainJob): candidates outside them are fitted
+  // or skipped; unset: not bounded.
+  std::optional<double> max_prompt_change, max_drift_from_anchor;
+  std::string anchor_version, anchor_path;
 };
 
 // Progress shared between the training thread and the agent.

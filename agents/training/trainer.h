@@ -19,6 +19,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct TrainJob {
   std::string output_version;           // the version the model is registered as
   std::string log_path;                 // the run's log; trainers append to it
   std::string state_dir;                // scratch goes under <state_dir>/artifacts/tmp or /training
+  // Prompt change bounds from the TrainRequest (runtime/safety/prompt_change.h);
+  // trainers that change a prompt stay within them, others ignore them.
+  std::optional<double> max_prompt_change, max_drift_from_anchor;
+  std::string anchor_version, anchor_path;  // the anchor's version and local file ("" when none)
 };
 
 struct TrainEvents {

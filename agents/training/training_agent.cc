@@ -58,6 +58,16 @@ Status TrainingAgent::StartRun(const Envelope& request) {
   job.output_version = req.output_version();
   job.log_path = state_dir() + "/logs/train-" + req.output_version() + ".log";
   job.state_dir = state_dir();
+  if (req.has_max_prompt_change()) job.max_prompt_change = req.max_prompt_change();
+  if (req.has_max_drift_from_anchor()) job.max_drift_from_anchor = req.max_drift_from_anchor();
+  if (!req.anchor_uri().empty()) {
+    auto anchor = sdk::PathFromUri(req.anchor_uri());
+    if (!anchor.ok()) {
+      return Status::InvalidArgument("anchor " + req.anchor_version() + " has no usable URI '" + req.anchor_uri() + "'");
+    }
+    job.anchor_version = req.anchor_version();
+    job.anchor_path = *anchor;
+  }
   auto run = std::make_unique<Run>();
   run->cycle_id = request.cycle_id();
   run->version = req.output_version();

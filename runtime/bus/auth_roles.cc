@@ -50,6 +50,7 @@ const Roles& RowFor(Envelope::BodyCase body, v1::Command::Kind command) {
         case v1::Command::DRAIN:
         case v1::Command::PROMOTE:
         case v1::Command::ROLLBACK:
+        case v1::Command::SET_ANCHOR:
           return kAdmin;
         default:  // RELOAD_MODEL, IMPROVE, SERVE: the runtime to a worker
           return kRuntimeOnly;

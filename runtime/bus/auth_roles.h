@@ -9,7 +9,7 @@
 //             trigger, the traffic split, the scenario report, metrics;
 //   feedback  people: ratings, tasks, approvals, label answers;
 //   admin     the operator: everything a peer may send, and the cluster
-//             commands (SHUTDOWN, DRAIN, PROMOTE, ROLLBACK);
+//             commands (SHUTDOWN, DRAIN, PROMOTE, ROLLBACK, SET_ANCHOR);
 //   any peer: Hello (by the role it registers as, below), heartbeats, state
 //             changes, status and replay requests, Ack, Error.
 // What only the runtime sends (stage requests, Welcome, events, replies of

@@ -19,14 +19,6 @@ const char* Name(DecisionOptions::Kind k) {
   return "?";
 }
 
-// Who is deciding, for the journal: the login name; the runtime adds the bus identity.
-std::string Person() {
-  for (const char* var : {"KAIZEN_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v && *v) return v;
-  }
-  return "";
-}
-
 }  // namespace
 
 int RunDecision(const DecisionOptions& o) {
@@ -57,7 +49,7 @@ int RunDecision(const DecisionOptions& o) {
       d->set_request_id(o.id);
       d->set_approved(o.kind == DecisionOptions::Kind::kApprove);
       d->set_reason(o.reason);
-      d->set_decided_by(Person());
+      d->set_decided_by(OperatorName());
       break;
     }
     case DecisionOptions::Kind::kPromote:
@@ -65,7 +57,7 @@ int RunDecision(const DecisionOptions& o) {
       auto* c = req.mutable_command();
       c->set_kind(o.kind == DecisionOptions::Kind::kPromote ? v1::Command::PROMOTE : v1::Command::ROLLBACK);
       c->set_argument(o.id);
-      const std::string person = Person();
+      const std::string person = OperatorName();
       c->set_reason(person.empty() ? o.reason : person + ": " + o.reason);
       break;
     }

@@ -61,6 +61,9 @@ std::string AuditFacts(const audit::AuditEntry& e) {
           " rows) sha256 " + d.value("sha256", "").substr(0, 12));
     }
   }
+  if (b.contains("anchor") && b["anchor"].is_object()) {
+    add("drift anchor " + b["anchor"].value("version", "?") + " sha256 " + b["anchor"].value("sha256", "").substr(0, 12));
+  }
   // No stage entered (a traffic split, a loaded candidate): the message it recorded.
   if (!b.contains("reason") && b.contains("events") && b["events"].is_array() && !b["events"].empty()) {
     const json& e = b["events"][0];

@@ -163,9 +163,11 @@ void PrintStory(const json& st) {
       if (const json& gate = ev.value("constitution", json()); gate.is_object()) {
         Field("constitution", S(gate, "summary"));
         for (const auto& g : gate.value("regressions", json::array())) {
-          Field("lost case", fmt::format("{} {}: expected {}, incumbent {}, candidate {}", S(g, "id"),
-                                         json(S(g, "input")).dump(), S(g, "expected"), S(g, "incumbent_answer"),
-                                         S(g, "candidate_answer")));
+          // "expected label balance", "expected refusal (oos)", "must not contain \"X\"".
+          const std::string need = S(g, "expected");
+          Field("lost case", fmt::format("{} {}: {}, incumbent {}, candidate {}", S(g, "id"), json(S(g, "input")).dump(),
+                                         need.rfind("must ", 0) == 0 ? need : "expected " + need,
+                                         S(g, "incumbent_answer"), S(g, "candidate_answer")));
         }
       }
       if (ev.contains("categories") && !ev["categories"].empty()) {

@@ -112,6 +112,27 @@ struct DecisionOptions {
 };
 int RunDecision(const DecisionOptions& o);
 
+// kaizen improve --reason R: start an improvement cycle now (a Trigger with policy "manual").
+struct ImproveOptions {
+  std::string reason;
+  std::string person;  // --as (default $USER)
+  std::string state_dir;
+  std::string key_file;
+};
+int RunImprove(const ImproveOptions& o);
+
+// kaizen anchor set VERSION | show: the drift anchor of spec.planning.bounds.max_drift_from_anchor.
+struct AnchorOptions {
+  enum class Action { kSet, kShow };
+  Action action = Action::kShow;
+  std::string version;  // set: the version to pin
+  std::string reason;   // set: why (required; audited)
+  std::string person;   // set: who (--as; default $USER)
+  std::string state_dir;
+  std::string key_file;
+};
+int RunAnchor(const AnchorOptions& o);
+
 struct AgentOptions {
   std::string role, id, connect;
   std::string key_file, server_key;  // CURVE (set by the runtime when security.curve is on)

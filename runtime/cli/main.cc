@@ -124,6 +124,36 @@ int main(int argc, char** argv) {
   describe_model->add_option("-o,--output", describe.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   describe_model->callback([&] { code = RunDescribeModel(describe); });
 
+  ImproveOptions improve;
+  auto* improve_cmd = app.add_subcommand(
+      "improve", "Start an improvement cycle now, whatever monitoring says (admin; the cycle's bounds apply)");
+  improve_cmd->add_option("--reason", improve.reason, "Why; the cycle's trigger reason")->required();
+  improve_cmd->add_option("--as", improve.person, "Who asks (default: $USER)");
+  improve_cmd->add_option("--state-dir", improve.state_dir, "State directory of the running cluster");
+  improve_cmd->add_option("--key-file", improve.key_file, kKeyFileHelp);
+  improve_cmd->callback([&] { code = RunImprove(improve); });
+
+  AnchorOptions anchor;
+  auto* anchor_cmd = app.add_subcommand(
+      "anchor", "The version spec.planning.bounds.max_drift_from_anchor measures against (docs/safety.md)");
+  anchor_cmd->require_subcommand(1);
+  auto* anchor_set = anchor_cmd->add_subcommand("set", "Pin the anchor to a version that has served (admin; audited)");
+  anchor_set->add_option("version", anchor.version, "The version, e.g. v3 (kaizen cycles lists them)")->required();
+  anchor_set->add_option("--reason", anchor.reason, "Why; goes into the journal and the audit trail")->required();
+  anchor_set->add_option("--as", anchor.person, "Who decides (default: $USER)");
+  anchor_set->add_option("--state-dir", anchor.state_dir, "State directory of the running cluster");
+  anchor_set->add_option("--key-file", anchor.key_file, kKeyFileHelp);
+  anchor_set->callback([&] {
+    anchor.action = AnchorOptions::Action::kSet;
+    code = RunAnchor(anchor);
+  });
+  auto* anchor_show = anchor_cmd->add_subcommand("show", "The anchor and every move of it");
+  anchor_show->add_option("--state-dir", anchor.state_dir, "State directory of the cluster (running or not)");
+  anchor_show->callback([&] {
+    anchor.action = AnchorOptions::Action::kShow;
+    code = RunAnchor(anchor);
+  });
+
   AuditOptions audit;
   auto* audit_cmd = app.add_subcommand("audit", "The tamper-evident audit trail of every self-modification");
   audit_cmd->require_subcommand(1);

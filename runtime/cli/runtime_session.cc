@@ -9,6 +9,14 @@
 
 namespace kaizen::cli {
 
+std::string OperatorName(const std::string& as) {
+  if (!as.empty()) return as;
+  for (const char* var : {"KAIZEN_USER", "USER", "LOGNAME"}) {
+    if (const char* v = std::getenv(var); v && *v) return v;
+  }
+  return "";
+}
+
 Result<std::unique_ptr<RuntimeSession>> RuntimeSession::Open(const std::string& state_dir, const std::string& key_file,
                                                              int timeout_ms) {
   core::StatePaths paths(state_dir);

@@ -11,6 +11,10 @@
 
 namespace kaizen::cli {
 
+// Who is deciding, for the journal and the audit trail: `as` when given,
+// else $KAIZEN_USER, $USER, $LOGNAME; "" when none is set.
+std::string OperatorName(const std::string& as = "");
+
 class RuntimeSession {
  public:
   // Finds the live runtime (runtime.json + lock) and registers as a CLI peer.

@@ -1,11 +1,13 @@
 #include "runtime/controller/cycle_controller.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
 #include "runtime/base/sha256.h"
+#include "runtime/controller/candidate_bounds.h"
 
 namespace kaizen::controller {
 namespace {
@@ -213,6 +215,15 @@ bool CycleController::Apply(Pending p, bool is_abort) {
   return false;
 }
 
+Status CycleController::ReplanOrAbort(Pending& p, const std::string& why) const {
+  cycle::CycleRecord& c = *p.decision.cycle;
+  if (c.attempt <= settings_.max_replans) {
+    ++c.attempt;
+    return Enter(p, v1::CYCLE_STAGE_PLANNING, why + "; replanning (attempt " + std::to_string(c.attempt) + ")");
+  }
+  return Finish(p, v1::CYCLE_STAGE_ABORTED, why + "; no replans left");
+}
+
 // ---- observations ------------------------------------------------------------
 
 std::string CycleController::OnTrigger(const bus::Envelope& in, const std::string& from, bool stopping) {
@@ -286,15 +297,28 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       c.plan = ToJson(plan);
       if (plan.has_llm_usage()) c.AddLlmUsage(stage, plan.llm_usage());
       p.decision.events.push_back(AsEvent("plan", from, "planning", e));
-      // Planning checked its bounds; a planner that erred does not get past them here.
-      if (Status b = safety::CheckStrategy(settings_.bounds, plan.strategy(), settings_.training_backend); !b.ok()) {
-        s = Finish(p, v1::CYCLE_STAGE_ABORTED, "the plan is outside the bounds: " + b.message());
+      // Planning checked its bounds; a planner that erred does not get past
+      // them here. Its plan is refused and planning asked again while
+      // replans are left.
+      if (Status b = CheckPlanBounds(settings_.bounds, plan, settings_.training_backend); !b.ok()) {
+        s = ReplanOrAbort(p, "the plan is outside the bounds: " + b.message());
         break;
       }
       std::string what = plan.strategy() + ", " + std::to_string(plan.teacher_calls()) + " teacher calls by " +
                          plan.teacher() + " (" + plan.selection_policy() + ")";
       for (const auto& b : plan.bound_actions()) what += "; " + b;
-      if (plan.needs_approval()) {
+      // The runtime scores the plan itself: a planner that says no person is
+      // needed does not decide that alone.
+      const safety::Significance sig = safety::ScorePlan(plan, settings_.approval_limits, settings_.training_backend,
+                                                         settings_.replay_fraction);
+      const bool needs_person = safety::NeedsApproval(sig, settings_.approval_limits);
+      what += "; significance " + (std::isfinite(sig.score) ? Fixed(sig.score, 2) : std::string("unbounded")) + " (" +
+              sig.why + ")";
+      if (needs_person && !plan.needs_approval()) {
+        what += "; above planning.auto_approve.max_significance " + Fixed(settings_.approval_limits.max_significance, 2) +
+                " by the runtime's score, though planning did not ask for a person";
+      }
+      if (plan.needs_approval() || needs_person) {
         s = Enter(p, v1::CYCLE_STAGE_AWAITING_APPROVAL, "plan needs a human approval: " + what);
         if (s.ok()) AskApproval(p, "plan", what + ". " + plan.rationale());
       } else {
@@ -359,7 +383,18 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       Event ev = AsEvent("model", from, "training", e);
       ev.envelope.mutable_model_ready()->set_version(row.version);
       p.decision.events.push_back(std::move(ev));
-      s = Enter(p, v1::CYCLE_STAGE_EVALUATING, "candidate " + row.version + " registered (parent " + row.parent + ")");
+      // Training stayed within the bounds; a trainer that erred (a user's
+      // command, a bug) does not get its candidate evaluated.
+      const CandidateBounds checked =
+          CheckCandidateBounds(settings_.bounds, row.uri, row.metrics_json, c.incumbent, anchor_);
+      const std::string measured = checked.measured.empty() ? "" : "; it " + checked.measured;
+      if (!checked.status.ok()) {
+        p.decision.models.back().status = store::ModelStatus::kRejected;
+        s = ReplanOrAbort(p, "candidate " + row.version + " is outside the bounds: " + checked.status.message());
+        break;
+      }
+      s = Enter(p, v1::CYCLE_STAGE_EVALUATING,
+                "candidate " + row.version + " registered (parent " + row.parent + ")" + measured);
       break;
     }
     case bus::Envelope::kEvalReport: {
@@ -382,12 +417,8 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       }
       if (r.pass()) {
         s = Enter(p, v1::CYCLE_STAGE_ROLLING_OUT, "evaluation passed: " + r.verdict());
-      } else if (c.attempt <= settings_.max_replans) {
-        ++c.attempt;
-        s = Enter(p, v1::CYCLE_STAGE_PLANNING,
-                  "evaluation failed: " + r.verdict() + "; replanning (attempt " + std::to_string(c.attempt) + ")");
       } else {
-        s = Finish(p, v1::CYCLE_STAGE_ABORTED, "evaluation failed: " + r.verdict() + "; no replans left");
+        s = ReplanOrAbort(p, "evaluation failed: " + r.verdict());
       }
       break;
     }

@@ -45,6 +45,11 @@ class CycleController {
   void Load(const cycle::ModelRef& serving, std::vector<cycle::CycleRecord> cycles);
   // The first model a worker registered (no cycle made it).
   void SetServing(const cycle::ModelRef& serving) { serving_ = serving; }
+  // The version max_drift_from_anchor measures against: the last one
+  // `kaizen anchor set` pinned, else the first model (the runtime reads it
+  // from the store at start and sets it again when it moves).
+  void SetAnchor(const cycle::ModelRef& anchor) { anchor_ = anchor; }
+  const cycle::ModelRef& anchor() const { return anchor_; }
 
   // ---- observations --------------------------------------------------------
   // A trigger; "" when it started a cycle, else why it was ignored (journaled either way).
@@ -98,6 +103,8 @@ class CycleController {
   // Ends the cycle: the outcome with its registry rows and what serving does then.
   Status Finish(Pending& p, v1::CycleStage outcome, const std::string& reason) const;
   void AskApproval(Pending& p, const std::string& subject, const std::string& summary) const;
+  // Back to planning while replans are left (planning.max_replans), else aborted; `why` starts the reason.
+  Status ReplanOrAbort(Pending& p, const std::string& why) const;
   Status Decide(Pending& p, bool approved, const std::string& why) const;
   // Commits `p`, adopts it and runs its effects; on failure aborts the cycle
   // (unless `p` was that abort). True when committed.
@@ -116,6 +123,7 @@ class CycleController {
   CycleSettings settings_;
   std::optional<cycle::CycleRecord> cycle_;
   cycle::ModelRef serving_;
+  cycle::ModelRef anchor_;
   std::vector<std::string> cycle_ids_;
   std::vector<int64_t> started_ms_;  // when every cycle started, this runtime's and earlier ones' (max_cycles_per_day)
   double training_progress_ = 0;

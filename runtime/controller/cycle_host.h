@@ -34,6 +34,7 @@ struct Decision {
   std::vector<store::ModelRow> models;       // registry rows to write
   std::vector<store::DatasetRow> datasets;
   std::vector<Event> events;                 // journal events, in order
+  std::optional<cycle::ModelRef> anchor;     // `kaizen anchor set`: the drift anchor it moves to (audited)
 };
 
 // An agent instance as the runtime sees it.

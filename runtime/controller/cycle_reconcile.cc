@@ -191,6 +191,17 @@ bus::Envelope CycleController::StageRequest(const std::string& target) const {
       r->set_dataset_id(c.dataset.value("id", ""));
       r->set_dataset_uri(c.dataset.value("uri", ""));
       r->set_output_version(c.candidate.version);
+      // The prompt bounds the trainer stays within; the plan's share is at most the manifest's.
+      if (plan.has_max_prompt_change()) {
+        r->set_max_prompt_change(plan.max_prompt_change());
+      } else if (settings_.bounds.max_prompt_change) {
+        r->set_max_prompt_change(*settings_.bounds.max_prompt_change);
+      }
+      if (settings_.bounds.max_drift_from_anchor && !anchor_.empty()) {
+        r->set_max_drift_from_anchor(*settings_.bounds.max_drift_from_anchor);
+        r->set_anchor_version(anchor_.version);
+        r->set_anchor_uri(anchor_.uri);
+      }
       break;
     }
     case v1::CYCLE_STAGE_EVALUATING: {

@@ -60,6 +60,8 @@ CycleSettings CycleSettings::FromSpec(const json& spec, const std::string& worke
   s.promotion_approval = Approval(spec, "deployment");
   s.bounds = safety::ChangeBounds::FromPlanning(spec.value("planning", json::object()));
   s.training_backend = Key(spec, "training", "backend").get<std::string>();
+  s.approval_limits = safety::ApprovalLimits::FromPlanning(spec.value("planning", json::object()));
+  s.replay_fraction = Key(spec, "training", "replay_fraction").get<double>();
   return s;
 }
 

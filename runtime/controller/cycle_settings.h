@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/safety/change_bounds.h"
+#include "runtime/safety/significance.h"
 
 namespace kaizen::controller {
 
@@ -38,6 +39,8 @@ struct CycleSettings {
   ApprovalSettings promotion_approval;  // deployment.approval_timeout_s / _policy
   safety::ChangeBounds bounds;          // planning.bounds: checked on every trigger and plan
   std::string training_backend;         // training.backend: what a strategy changes (safety::ModificationsOf)
+  safety::ApprovalLimits approval_limits;  // planning.auto_approve: the runtime scores every plan again
+  double replay_fraction = 0;              // training.replay_fraction (a retrain's significance)
 
   static CycleSettings FromSpec(const nlohmann::json& spec, const std::string& worker_id);
 };

@@ -108,6 +108,11 @@ std::optional<audit::AuditEntry> AuditEntryOf(const Decision& d, int64_t now_ms)
     }
     body["datasets"] = datasets;
   }
+  if (d.anchor) {
+    // The runtime reads the anchor back from this entry at start (Runtime::LoadAnchor).
+    body["anchor"] = d.anchor->ToJson();
+    if (!d.anchor->uri.empty()) entry.artifacts.push_back({d.anchor->uri, d.anchor->sha256});
+  }
   entry.body = std::move(body);
   return entry;
 }

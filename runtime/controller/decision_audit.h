@@ -18,7 +18,10 @@
 //             JSON (the plan, the evaluation report, the rollout decision,
 //             the approval ...). A JSON object: later checks (bounds, the
 //             constitution) show up in the messages they ride on.
-//   artifacts every model and dataset file the rows name, with its sha256
+//             An anchor move (`kaizen anchor set`, kind "anchor") holds
+//             "anchor": {version, uri, sha256}: the runtime's anchor is the
+//             last such entry's (else the first model, v1).
+//   artifacts every model and dataset file the rows name (and the anchor's), with its sha256
 //
 // Not audited: "request" decisions. They only record which agent process a
 // stage request went to (bookkeeping for the reconcile; re-sent after every

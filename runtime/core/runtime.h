@@ -142,6 +142,10 @@ class Runtime {
   class CycleHostImpl;
   void StartCycleController();
   void LoadRegistry();
+  // The drift anchor (spec.planning.bounds.max_drift_from_anchor): the last
+  // `kaizen anchor set`, read back from its audit entry, else the first model.
+  void LoadAnchor();
+  void OnSetAnchor(const bus::Broker::Incoming& in, const v1::Command& cmd);
   void OnInitialModel(const bus::Broker::Incoming& in);
   void OnTrigger(const bus::Broker::Incoming& in);
   void OnCycleReply(const bus::Broker::Incoming& in);

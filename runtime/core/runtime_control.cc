@@ -366,6 +366,9 @@ void Runtime::OnCommand(const bus::Broker::Incoming& in) {
       controller_->Reconcile();
       return;
     }
+    case v1::Command::SET_ANCHOR:
+      OnSetAnchor(in, cmd);
+      return;
     default:
       ReplyError(in, v1::Error::BAD_REQUEST,
                  "command " + v1::Command::Kind_Name(cmd.kind()) + " is not available in this version");

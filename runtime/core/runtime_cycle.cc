@@ -194,6 +194,70 @@ void Runtime::LoadRegistry() {
     }
   }
   controller_->Load(serving, std::move(records));
+  LoadAnchor();
+}
+
+void Runtime::LoadAnchor() {
+  cycle::ModelRef anchor;
+  auto last = store_->LastAuditOfKind("anchor");
+  if (!last.ok()) {
+    spdlog::error("cannot read the drift anchor from the audit trail: {}", last.status().ToString());
+  } else if (*last && (*last)->body.contains("anchor") && (*last)->body["anchor"].is_object()) {
+    anchor = cycle::ModelRef::FromJson((*last)->body["anchor"]);
+  }
+  if (anchor.empty()) {
+    auto first = store_->GetModel("v1");
+    if (!first.ok()) spdlog::error("cannot read the first model: {}", first.status().ToString());
+    if (first.ok() && *first) anchor = {(*first)->version, (*first)->uri, (*first)->sha256};
+  }
+  controller_->SetAnchor(anchor);
+}
+
+void Runtime::OnSetAnchor(const bus::Broker::Incoming& in, const v1::Command& cmd) {
+  const std::string& version = cmd.argument();
+  auto m = store_->GetModel(version);
+  if (!m.ok()) {
+    ReplyError(in, v1::Error::INTERNAL, "cannot read the registry: " + m.status().message());
+    return;
+  }
+  if (!*m) {
+    ReplyError(in, v1::Error::BAD_REQUEST,
+               "no model version '" + version + "' in the registry (`kaizen cycles` lists the versions cycles made)");
+    return;
+  }
+  const store::ModelRow& row = **m;
+  if (row.status != store::ModelStatus::kServing && row.status != store::ModelStatus::kRetired) {
+    ReplyError(in, v1::Error::BAD_REQUEST,
+               version + " is " + store::ModelStatusName(row.status) +
+                   ": only a version that has served (serving or retired) can be the drift anchor");
+    return;
+  }
+  const cycle::ModelRef from = controller_->anchor();
+  if (from.version == version) {
+    bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+    ack.mutable_ack()->set_detail("the drift anchor is already " + version + "; nothing changed");
+    broker_->Send(in.identity, ack);
+    return;
+  }
+  const std::string who = cmd.decided_by().empty() ? in.identity : cmd.decided_by() + " (" + in.identity + ")";
+  controller::Decision d;
+  d.what = "anchor";
+  d.anchor = cycle::ModelRef{row.version, row.uri, row.sha256};
+  bus::Envelope event = bus::MakeEnvelope(kRuntimeId, "");
+  event.mutable_cluster_event()->set_what("anchor_moved");
+  event.mutable_cluster_event()->set_detail("drift anchor " + (from.empty() ? std::string("(none)") : from.version) +
+                                            " -> " + version + " by " + who + ": " + cmd.reason());
+  event.mutable_cluster_event()->set_agent_id(in.identity);
+  d.events.push_back({"cluster", who, "", event});
+  if (Status s = CommitDecision(d); !s.ok()) {
+    ReplyError(in, v1::Error::INTERNAL, "the anchor move could not be recorded, so it was not made: " + s.message());
+    return;
+  }
+  controller_->SetAnchor(*d.anchor);
+  spdlog::info("{}", event.cluster_event().detail());
+  bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+  ack.mutable_ack()->set_detail(event.cluster_event().detail());
+  broker_->Send(in.identity, ack);
 }
 
 Result<std::string> Runtime::NextModelVersion() const {
@@ -269,6 +333,7 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
     return;
   }
   controller_->SetServing({row.version, row.uri, row.sha256});
+  if (controller_->anchor().empty()) controller_->SetAnchor({row.version, row.uri, row.sha256});
   for (const std::string& id : ReplicasOf(ArmOf(in.identity))) assigned_[id] = controller_->serving();
   bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
   ack.mutable_ack()->set_detail(row.version);
@@ -325,8 +390,18 @@ std::string Runtime::DatasetThatMade(const std::string& version) const {
 // ---- what the bus brings the cycle ---------------------------------------------
 
 void Runtime::OnTrigger(const bus::Broker::Incoming& in) {
-  controller_->OnTrigger(in.envelope, in.identity, stopping_);
+  const std::string ignored = controller_->OnTrigger(in.envelope, in.identity, stopping_);
   controller_->Reconcile();
+  // `kaizen improve` waits for the answer; monitoring does not.
+  if (clients_.count(in.identity) == 0) return;
+  if (!ignored.empty()) {
+    ReplyError(in, v1::Error::BAD_REQUEST, "no cycle started: " + ignored);
+    return;
+  }
+  bus::Envelope ack = bus::MakeReply(in.envelope, kRuntimeId);
+  ack.mutable_ack()->set_detail("cycle " + controller_->cycle()->id + " started to improve " +
+                                controller_->cycle()->incumbent.version);
+  broker_->Send(in.identity, ack);
 }
 
 void Runtime::OnCycleReply(const bus::Broker::Incoming& in) {

@@ -44,7 +44,9 @@ bool TransitionAllowed(v1::CycleStage from, v1::CycleStage to) {
     case S::CYCLE_STAGE_TRIGGERED:
       return to == S::CYCLE_STAGE_PLANNING;
     case S::CYCLE_STAGE_PLANNING:
-      return to == S::CYCLE_STAGE_AWAITING_APPROVAL || to == S::CYCLE_STAGE_GENERATING_DATA;
+      // planning again: the runtime refused a plan outside spec.planning.bounds.
+      return to == S::CYCLE_STAGE_AWAITING_APPROVAL || to == S::CYCLE_STAGE_GENERATING_DATA ||
+             to == S::CYCLE_STAGE_PLANNING;
     case S::CYCLE_STAGE_AWAITING_APPROVAL:
       // A plan waits before generating_data; a promotion (deployment.require_approval)
       // waits after the A/B test and ends promoted or rolled back.
@@ -53,7 +55,8 @@ bool TransitionAllowed(v1::CycleStage from, v1::CycleStage to) {
     case S::CYCLE_STAGE_GENERATING_DATA:
       return to == S::CYCLE_STAGE_TRAINING;
     case S::CYCLE_STAGE_TRAINING:
-      return to == S::CYCLE_STAGE_EVALUATING;
+      // planning: the runtime refused a candidate outside spec.planning.bounds.
+      return to == S::CYCLE_STAGE_EVALUATING || to == S::CYCLE_STAGE_PLANNING;
     case S::CYCLE_STAGE_EVALUATING:
       return to == S::CYCLE_STAGE_ROLLING_OUT || to == S::CYCLE_STAGE_PLANNING;
     case S::CYCLE_STAGE_ROLLING_OUT:

@@ -1,6 +1,8 @@
 #include "runtime/safety/change_bounds.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 #include "config/manifest_schema.h"
 
@@ -8,6 +10,8 @@ namespace kaizen::safety {
 namespace {
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+// Knob values compared with a little slack: 0.1 + 0.2 is within [0, 0.3].
+constexpr double kSlack = 1e-9;
 
 bool Contains(const std::vector<std::string>& list, const std::string& x) {
   return std::find(list.begin(), list.end(), x) != list.end();
@@ -28,6 +32,16 @@ ChangeBounds ChangeBounds::FromPlanning(const nlohmann::json& planning_section) 
   b.allowed_strategies = key("allowed_strategies").get<std::vector<std::string>>();
   b.prohibited_modifications = key("prohibited_modifications").get<std::vector<std::string>>();
   b.max_cycles_per_day = key("max_cycles_per_day").get<int64_t>();
+  if (bounds.contains("max_prompt_change")) b.max_prompt_change = bounds["max_prompt_change"].get<double>();
+  if (bounds.contains("max_drift_from_anchor")) b.max_drift_from_anchor = bounds["max_drift_from_anchor"].get<double>();
+  // A local: items() of a temporary would outlive the object it walks.
+  const nlohmann::json ranges = key("parameter_ranges");
+  for (const auto& [knob, range] : ranges.items()) {
+    ParameterRange r;
+    if (range.contains("min")) r.min = range["min"].get<double>();
+    if (range.contains("max")) r.max = range["max"].get<double>();
+    b.parameter_ranges[knob] = r;
+  }
   return b;
 }
 
@@ -48,6 +62,45 @@ Status CheckStrategy(const ChangeBounds& bounds, const std::string& strategy, co
                                         ") changes the " + part +
                                         ", which spec.planning.bounds.prohibited_modifications forbids");
     }
+  }
+  return Status::OK();
+}
+
+std::string NumberText(double value) {
+  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", value);
+  return buf;
+}
+
+std::string RangeText(const ParameterRange& range) {
+  if (range.min && range.max) return "[" + NumberText(*range.min) + ", " + NumberText(*range.max) + "]";
+  if (range.min) return "(at least " + NumberText(*range.min) + ")";
+  if (range.max) return "(at most " + NumberText(*range.max) + ")";
+  return "(any value)";
+}
+
+bool InRange(const ParameterRange& range, double value) {
+  const double slack = kSlack * std::max(1.0, std::fabs(value));
+  return !(range.min && value < *range.min - slack) && !(range.max && value > *range.max + slack);
+}
+
+double Clamp(const ParameterRange& range, double value) {
+  if (range.max && value > *range.max) value = *range.max;
+  if (range.min && value < *range.min) value = *range.min;
+  return value;
+}
+
+Status CheckParameters(const ChangeBounds& bounds, const std::map<std::string, double>& parameters,
+                       const std::string& whose) {
+  for (const auto& [knob, value] : parameters) {
+    auto range = bounds.parameter_ranges.find(knob);
+    if (range == bounds.parameter_ranges.end() || InRange(range->second, value)) continue;
+    return Status::FailedPrecondition(whose + " sets " + knob + " " + NumberText(value) +
+                                      ", outside spec.planning.bounds.parameter_ranges." + knob + " " +
+                                      RangeText(range->second));
   }
   return Status::OK();
 }

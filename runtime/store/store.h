@@ -170,6 +170,8 @@ class Store {
   // read back as written sets the entry's `unreadable` (not an error here:
   // `kaizen audit verify` names the entry).
   Result<std::vector<audit::AuditEntry>> ReadAudit(const std::string& cycle = "") const;
+  // The last entry of `kind` (e.g. "anchor"), nullopt when there is none.
+  Result<std::optional<audit::AuditEntry>> LastAuditOfKind(const std::string& kind) const;
 
   // Integrity check for operators and tests ("ok" when fine).
   Result<std::string> IntegrityCheck() const;

@@ -47,17 +47,10 @@ Status Store::AppendAudit(audit::AuditEntry* entry) {
   return Status::OK();
 }
 
-Result<std::vector<audit::AuditEntry>> Store::ReadAudit(const std::string& cycle) const {
-  const char* sql = cycle.empty()
-                        ? "SELECT seq, ts_ms, cycle, kind, actor, body, artifacts, prev_hash, hash FROM audit "
-                          "ORDER BY seq"
-                        : "SELECT seq, ts_ms, cycle, kind, actor, body, artifacts, prev_hash, hash FROM audit "
-                          "WHERE cycle = ?1 ORDER BY seq";
-  auto prepared = impl_->Cached(sql);
-  if (!prepared.ok()) return prepared.status().WithContext("reading the audit trail");
-  Statement& st = **prepared;
-  ScopedReset scope(st);
-  if (!cycle.empty()) st.BindText(1, cycle);
+namespace {
+
+// The entries a prepared SELECT of the nine audit columns returns, in its order.
+Result<std::vector<audit::AuditEntry>> AuditRows(Statement& st) {
   std::vector<audit::AuditEntry> out;
   while (st.Step()) {
     audit::AuditEntry& e = out.emplace_back();
@@ -72,6 +65,36 @@ Result<std::vector<audit::AuditEntry>> Store::ReadAudit(const std::string& cycle
   }
   if (!st.status().ok()) return st.status().WithContext("reading the audit trail");
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<audit::AuditEntry>> Store::ReadAudit(const std::string& cycle) const {
+  const char* sql = cycle.empty()
+                        ? "SELECT seq, ts_ms, cycle, kind, actor, body, artifacts, prev_hash, hash FROM audit "
+                          "ORDER BY seq"
+                        : "SELECT seq, ts_ms, cycle, kind, actor, body, artifacts, prev_hash, hash FROM audit "
+                          "WHERE cycle = ?1 ORDER BY seq";
+  auto prepared = impl_->Cached(sql);
+  if (!prepared.ok()) return prepared.status().WithContext("reading the audit trail");
+  Statement& st = **prepared;
+  ScopedReset scope(st);
+  if (!cycle.empty()) st.BindText(1, cycle);
+  return AuditRows(st);
+}
+
+Result<std::optional<audit::AuditEntry>> Store::LastAuditOfKind(const std::string& kind) const {
+  auto prepared = impl_->Cached(
+      "SELECT seq, ts_ms, cycle, kind, actor, body, artifacts, prev_hash, hash FROM audit WHERE kind = ?1 "
+      "ORDER BY seq DESC LIMIT 1");
+  if (!prepared.ok()) return prepared.status().WithContext("reading the audit trail");
+  Statement& st = **prepared;
+  ScopedReset scope(st);
+  st.BindText(1, kind);
+  auto rows = AuditRows(st);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<audit::AuditEntry>();
+  return std::optional<audit::AuditEntry>(std::move(rows->front()));
 }
 
 }  // namespace kaizen::store

@@ -157,7 +157,25 @@ TEST_CASE("metrics over HTTP, a promotion approved by hand, and the operator's C
   CHECK(SampleValue(after, "kaizen_cycles_finished_total{outcome=\"promoted\"}") == 1);
   CHECK(SampleValue(after, "kaizen_approvals_waiting") == 0);
 
+  // The drift anchor: the first model until an operator moves it, audited.
+  CHECK(Kaizen("anchor show" + dir).out.find("anchor: v1 (the first model; never moved)") != std::string::npos);
+  auto no_such = Kaizen("anchor set v9 --reason typo 2>&1" + dir);
+  CHECK(no_such.exit_code == 1);
+  CHECK(no_such.out.find("no model version 'v9'") != std::string::npos);
+  auto moved = Kaizen("anchor set v2 --as alice --reason \"reviewed after the A/B test\"" + dir);
+  CHECK(moved.exit_code == 0);
+  CHECK(moved.out.find("drift anchor v1 -> v2 by alice (cli-") != std::string::npos);
+  auto shown = Kaizen("anchor show" + dir);
+  CHECK(shown.out.find("anchor: v2 sha256 ") != std::string::npos);
+  CHECK(shown.out.find("reviewed after the A/B test") != std::string::npos);
+  auto trail = Kaizen("audit show" + dir);
+  CHECK(trail.out.find(" anchor ") != std::string::npos);
+  CHECK(trail.out.find("by alice (cli-") != std::string::npos);
+  CHECK(trail.out.find("drift anchor v2 sha256") != std::string::npos);
+  CHECK(Kaizen("audit verify" + dir).exit_code == 0);
+
   REQUIRE(cluster.Down().exit_code == 0);
+  CHECK(Kaizen("anchor show" + dir).out.find("anchor: v2 ") != std::string::npos);  // from the store, cluster down
   CHECK(Get(base + "/healthz").status == 0);  // nothing listens once the runtime is gone
   auto down = Kaizen("approve " + id + " --reason gone" + dir);
   CHECK(down.exit_code == 3);

@@ -189,6 +189,45 @@ RuleReply Rewrite(const std::string& request) {
   return {out, "rewrite"};
 }
 
+// Constitution judge: the "Requirement:" section says what the "Answer:" must
+// do (agents/evaluation/constitution_judge.cc writes it). A refusal
+// requirement passes when the answer has a refusal word; "... mention, in any
+// wording: X" passes when the answer has all of X's content words (X itself,
+// case-insensitive, when X has none), or, after "must not", when it has not.
+RuleReply ConstitutionJudge(const std::string& request) {
+  auto section = [&](const std::string& head) -> std::string {
+    auto at = request.find(head + ":");
+    if (at == std::string::npos) return "";
+    auto from = at + head.size() + 1;
+    std::size_t to = request.size();
+    for (const char* next : {"\nRequirement:", "\nInput:", "\nAnswer:"}) {
+      auto n = request.find(next, from);
+      if (n != std::string::npos) to = std::min(to, n);
+    }
+    return Trim(request.substr(from, to - from));
+  };
+  const std::string requirement = Lower(section("Requirement")), answer = section("Answer");
+  const auto said = ContentWords(answer);
+  bool pass = false;
+  const std::string head = requirement.substr(0, requirement.find(':'));  // X may say anything
+  if (head.find("refuse") != std::string::npos) {
+    const std::string a = Lower(answer);
+    for (const char* w : {"cannot", "can't", "sorry", "unable", "won't"}) pass = pass || a.find(w) != std::string::npos;
+  } else {
+    const auto colon = requirement.find(':');
+    const std::string x = colon == std::string::npos ? "" : Trim(requirement.substr(colon + 1));
+    const auto words = ContentWords(x);
+    bool mentioned = !x.empty();
+    if (words.empty()) {
+      mentioned = mentioned && Lower(answer).find(x) != std::string::npos;
+    } else {
+      for (const auto& w : words) mentioned = mentioned && said.count(w) > 0;
+    }
+    pass = head.find("must not") != std::string::npos ? !mentioned : mentioned;
+  }
+  return {json{{"pass", pass}}.dump(), "constitution-judge"};
+}
+
 // Judge: unigram F1 of the "Answer:" section against the "Reference:" one.
 RuleReply Judge(const std::string& request) {
   auto section = [&](const std::string& head) -> std::string {
@@ -219,14 +258,17 @@ RuleReply Judge(const std::string& request) {
 
 // Plan: the planner's request (lines "Max teacher calls: N", "Allowed policies:
 // a, b", "Categories: x 10% -> 40%; y ..."). All N calls, the first policy, the
-// first three categories.
+// first three categories; with a line "Max prompt change: X", also
+// "prompt_change": 1.0 (a full rewrite, more than any bound below 1).
 RuleReply Plan(const std::string& request) {
   int64_t calls = 0;
+  bool prompt_bounded = false;
   std::string policy;
   json focus = json::array();
   for (const auto& raw : Lines(request)) {
     const std::string line = Trim(raw);
     if (line.rfind("Max teacher calls:", 0) == 0) calls = std::atoll(line.c_str() + 18);
+    if (line.rfind("Max prompt change:", 0) == 0) prompt_bounded = true;
     if (line.rfind("Allowed policies:", 0) == 0) {
       std::stringstream in(line.substr(17));
       std::getline(in, policy, ',');
@@ -241,12 +283,13 @@ RuleReply Plan(const std::string& request) {
       }
     }
   }
-  return {json{{"teacher_calls", calls},
-               {"selection_policy", policy},
-               {"focus", focus},
-               {"rationale", "the test server's plan: all " + std::to_string(calls) + " calls, " + policy}}
-              .dump(),
-          "plan"};
+  json reply = {{"teacher_calls", calls},
+                {"selection_policy", policy},
+                {"focus", focus},
+                {"rationale", "the test server's plan: all " + std::to_string(calls) + " calls, " + policy}};
+  // A bounded prompt change: always ask for a full rewrite, so tests see the bound refuse it.
+  if (prompt_bounded) reply["prompt_change"] = 1.0;
+  return {reply.dump(), "plan"};
 }
 
 // Free text: the answer of the example whose input shares most content words
@@ -315,7 +358,10 @@ Knowledge Knowledge::From(const std::vector<models::Example>& examples) {
 RuleReply Answer(const json& request, const Knowledge* knowledge) {
   const json messages = request.value("messages", json::array());
   Parsed p = Parse(messages);
-  // Which rule: a judge, a rewrite request, a plan, a classification, or free text.
+  // Which rule: a constitution judge, a judge, a rewrite request, a plan, a classification, or free text.
+  if (Lower(p.system).find("judge") != std::string::npos && p.input.find("Requirement:") != std::string::npos) {
+    return ConstitutionJudge(p.input);
+  }
   if (Lower(p.system).find("judge") != std::string::npos && p.input.find("Answer:") != std::string::npos) {
     return Judge(p.input);
   }

@@ -28,7 +28,7 @@ struct Knowledge {
 
 struct RuleReply {
   std::string content;
-  std::string rule;  // "classify", "rewrite", "judge", "plan" or "text"
+  std::string rule;  // "classify", "rewrite", "constitution-judge", "judge", "plan" or "text"
 };
 
 // The reply to a chat-completions request body ({"model", "messages", ...}).

@@ -91,7 +91,8 @@ TEST_CASE("authorization: cluster commands need an admin key and worker commands
     bus::Envelope cmd = bus::MakeEnvelope("peer", "runtime");
     cmd.mutable_command()->set_kind(kind);
     const bool operator_command = kind == v1::Command::SHUTDOWN || kind == v1::Command::DRAIN ||
-                                  kind == v1::Command::PROMOTE || kind == v1::Command::ROLLBACK;
+                                  kind == v1::Command::PROMOTE || kind == v1::Command::ROLLBACK ||
+                                  kind == v1::Command::SET_ANCHOR;
     INFO(v1::Command::Kind_Name(kind));
     CHECK(bus::RoleRefusal("admin", cmd).empty() == operator_command);
     CHECK_FALSE(bus::RoleRefusal("agent", cmd).empty());

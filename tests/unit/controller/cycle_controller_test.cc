@@ -30,6 +30,8 @@ CycleSettings Settings() {
   s.promotion_approval = {3600, TimeoutPolicy::kReject, "deployment"};
   s.bounds = safety::ChangeBounds::FromPlanning(nlohmann::json::object());  // the schema's: every strategy, no limit
   s.training_backend = "builtin";
+  s.approval_limits = safety::ApprovalLimits::FromPlanning(nlohmann::json::object());  // the schema's
+  s.replay_fraction = 0.5;
   return s;
 }
 
@@ -99,11 +101,13 @@ struct Fixture {
     ctl.OnStageReply(e, "datagen");
     ctl.Reconcile();
   }
-  void Model() {
-    auto [uri, sha] = Artifact("v2.kzm", "model bytes");
+  void Model(const std::string& name = "v2.kzm", const std::string& content = "model bytes",
+             const std::string& metrics_json = "") {
+    auto [uri, sha] = Artifact(name, content);
     bus::Envelope e = Reply("training");
     e.mutable_model_ready()->set_uri(uri);
     e.mutable_model_ready()->set_sha256(sha);
+    e.mutable_model_ready()->set_metrics_json(metrics_json);
     ctl.OnStageReply(e, "training");
     ctl.Reconcile();
   }
@@ -143,6 +147,13 @@ struct Fixture {
     e.mutable_rollout_decision()->set_reason("mSPRT: candidate better");
     ctl.OnStageReply(e, "deployment");
     ctl.Reconcile();
+  }
+  std::string LastTransitionReason() const {
+    std::string reason;
+    for (const auto& e : host.journal) {
+      if (e.envelope.has_cycle_transition()) reason = e.envelope.cycle_transition().reason();
+    }
+    return reason;
   }
   int Events(const std::string& kind) const {
     int n = 0;
@@ -188,16 +199,145 @@ TEST_CASE("a trigger starts a cycle in one decision and the reconcile asks plann
   CHECK(f.host.clones_started.size() == 1);
 }
 
-TEST_CASE("bounds: a plan whose strategy the bounds forbid aborts the cycle, naming the bound", "[controller]") {
+TEST_CASE("bounds: a plan whose strategy the bounds forbid is refused and replanned, then the cycle aborts",
+          "[controller]") {
   CycleSettings s = Settings();
   s.bounds.prohibited_modifications = {"weights"};
   Fixture f(s);
   f.Trigger();
   f.Plan(false, "teacher_samples");
+  CHECK(f.Stage() == "planning");
+  CHECK(f.Cycle().attempt == 2);
+  CHECK(f.host.sent.size() == 2);  // planning asked again, nothing went to datagen
+  CHECK(f.host.sent.back().first == "planning");
+  f.Plan(false, "teacher_samples");
+  CHECK(f.Stage() == "aborted");
+  CHECK_THAT(f.Cycle().outcome_reason, Catch::Contains("outside the bounds") &&
+                                           Catch::Contains("prohibited_modifications forbids") &&
+                                           Catch::Contains("no replans left"));
+  CHECK(f.host.sent.size() == 2);
+}
+
+namespace {
+
+// A prompt model file whose instructions are `words` words: w0 w1 ... with
+// the ones from `changed_from` on replaced by x<i>.
+std::string PromptFile(int words, int changed_from, int changed_to) {
+  std::string text;
+  for (int i = 0; i < words; ++i) {
+    text += (i >= changed_from && i < changed_to ? "x" : "w") + std::to_string(i) + " ";
+  }
+  return json{{"format", "kaizen-prompt-model"}, {"format_version", 1}, {"base_model", "m"}, {"task", "text"},
+              {"system_prompt", text},         {"labels", json::array()}, {"examples", json::array()}}
+      .dump();
+}
+
+}  // namespace
+
+TEST_CASE("bounds: a plan over max_prompt_change is refused and replanned, and training gets the bounds and anchor",
+          "[controller]") {
+  CycleSettings s = Settings();
+  s.training_backend = "prompt";
+  s.bounds.max_prompt_change = 0.3;
+  s.bounds.max_drift_from_anchor = 0.5;
+  Fixture f(s);
+  auto [anchor_uri, anchor_sha] = f.Artifact("v1.json", PromptFile(100, 0, 0));
+  f.ctl.SetAnchor({"v1", anchor_uri, anchor_sha});
+  f.Trigger();
+  bus::Envelope e = f.Reply("planning");
+  e.mutable_plan()->set_strategy("teacher_samples");
+  e.mutable_plan()->set_max_prompt_change(1.0);  // a planner that erred: a full rewrite
+  f.ctl.OnStageReply(e, "planning");
+  f.ctl.Reconcile();
+  CHECK(f.Stage() == "planning");
+  CHECK(f.host.entered.back() == "planning->planning");
+  CHECK_THAT(f.LastTransitionReason(),
+             Catch::Contains("the plan is outside the bounds: it may change 1 of the prompt, and "
+                             "spec.planning.bounds.max_prompt_change is 0.3; replanning (attempt 2)"));
+  bus::Envelope again = f.Reply("planning");
+  again.mutable_plan()->set_strategy("teacher_samples");
+  again.mutable_plan()->set_max_prompt_change(0.25);
+  f.ctl.OnStageReply(again, "planning");
+  f.ctl.Reconcile();
+  CHECK(f.Stage() == "generating_data");
+  f.Dataset();
+  REQUIRE(f.Stage() == "training");
+  const bus::Envelope& train = f.host.sent.back().second;
+  REQUIRE(train.has_train_request());
+  CHECK(train.train_request().max_prompt_change() == Approx(0.25));  // the plan's, within the manifest's
+  CHECK(train.train_request().max_drift_from_anchor() == Approx(0.5));
+  CHECK(train.train_request().anchor_version() == "v1");
+  CHECK(train.train_request().anchor_uri() == anchor_uri);
+}
+
+TEST_CASE("bounds: cycles each within max_prompt_change are stopped at the one that would cross max_drift_from_anchor",
+          "[controller]") {
+  CycleSettings s = Settings();
+  s.training_backend = "prompt";
+  s.max_replans = 0;
+  s.bounds.max_prompt_change = 0.3;
+  s.bounds.max_drift_from_anchor = 0.5;
+  Fixture f(s);
+  // v1 (the anchor) -> v2 changed 20 words of 100 -> v3 20 more: each step 20%,
+  // from the anchor 20%, 40%, and the next would be 60%.
+  auto [v1_uri, v1_sha] = f.Artifact("v1.json", PromptFile(100, 0, 0));
+  f.ctl.SetAnchor({"v1", v1_uri, v1_sha});
+  auto [v2_uri, v2_sha] = f.Artifact("v2.json", PromptFile(100, 0, 20));
+  f.ctl.SetServing({"v2", v2_uri, v2_sha});
+  f.Trigger();
+  f.Plan();
+  f.Dataset();
+  f.Model("v3.json", PromptFile(100, 0, 40));
+  CHECK(f.Stage() == "evaluating");
+  CHECK_THAT(f.LastTransitionReason(),
+             Catch::Contains("changes 20% of v2's prompt (max 30%)") &&
+                 Catch::Contains("40% from the anchor v1 (max 50%)"));
+  f.Evaluation(false);  // ends this cycle (no replans): the next one starts from v3 serving
+  REQUIRE(f.Stage() == "aborted");
+  auto [v3_uri, v3_sha] = f.Artifact("v3.json", PromptFile(100, 0, 40));
+  f.ctl.SetServing({"v3", v3_uri, v3_sha});
+  f.Trigger();
+  f.Plan();
+  f.Dataset();
+  f.Model("v4.json", PromptFile(100, 0, 60));
   CHECK(f.Stage() == "aborted");
   CHECK_THAT(f.Cycle().outcome_reason,
-             Catch::Contains("outside the bounds") && Catch::Contains("prohibited_modifications forbids"));
-  CHECK(f.host.sent.size() == 1);  // nothing went to datagen
+             Catch::Contains("is outside the bounds: its prompt is 60% away from the anchor v1's") &&
+                 Catch::Contains("max_drift_from_anchor is 50%"));
+  // The candidate is rejected, never evaluated.
+  CHECK(f.host.models[f.Cycle().candidate.version].status == store::ModelStatus::kRejected);
+  for (const auto& [to, e] : f.host.sent) CHECK_FALSE((e.has_eval_request() && e.cycle_id() == f.Cycle().id));
+}
+
+TEST_CASE("significance: the runtime scores every plan, and one above max_significance waits for a person",
+          "[controller]") {
+  CycleSettings s = Settings();
+  s.approval_limits.max_significance = 0.3;  // a retrain with replay 0.5 scores 0.5
+  Fixture f(s);
+  f.Trigger();
+  f.Plan(false);  // planning did not ask for a person
+  CHECK(f.Stage() == "awaiting_approval");
+  CHECK_THAT(f.LastTransitionReason(), Catch::Contains("significance 0.50") &&
+                                           Catch::Contains("above planning.auto_approve.max_significance 0.30"));
+  Fixture fine;  // the default: 1
+  fine.Trigger();
+  fine.Plan(false);
+  CHECK(fine.Stage() == "generating_data");
+}
+
+TEST_CASE("bounds: a candidate whose trainer reports a knob outside parameter_ranges is not evaluated",
+          "[controller]") {
+  CycleSettings s = Settings();
+  s.max_replans = 0;
+  s.bounds.parameter_ranges["epochs"] = {1.0, 20.0};
+  Fixture f(s);
+  f.Trigger();
+  f.Plan();
+  f.Dataset();
+  f.Model("v2.kzm", "model bytes", R"({"parameters": {"epochs": 40}})");
+  CHECK(f.Stage() == "aborted");
+  CHECK_THAT(f.Cycle().outcome_reason, Catch::Contains("outside the bounds") && Catch::Contains("epochs") &&
+                                           Catch::Contains("parameter_ranges"));
 }
 
 TEST_CASE("bounds: max_cycles_per_day ignores a trigger until a cycle leaves the 24-hour window", "[controller]") {

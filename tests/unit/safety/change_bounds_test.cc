@@ -57,3 +57,33 @@ TEST_CASE("change bounds: max_cycles_per_day counts the cycles started in the la
   CHECK(s.message() == "2 cycles started in the last 24 hours and spec.planning.bounds.max_cycles_per_day is 2; the "
                        "next may start in 60 min");
 }
+
+TEST_CASE("change bounds: parameters within their ranges pass, one outside is named with its range", "[safety]") {
+  ChangeBounds b;
+  b.parameter_ranges["teacher_calls"] = {10.0, 2000.0};
+  b.parameter_ranges["epochs"] = {std::nullopt, 10.0};
+  b.parameter_ranges["shots"] = {2.0, std::nullopt};
+  CHECK(CheckParameters(b, {{"teacher_calls", 2000}, {"epochs", 3}, {"replay_fraction", 0.9}}, "the plan").ok());
+  CHECK(CheckParameters(b, {}, "the plan").ok());  // a range for a knob the plan lacks is fine
+  CHECK(CheckParameters(b, {{"temperature", 9}}, "the plan").ok());  // no range: not checked
+  Status s = CheckParameters(b, {{"teacher_calls", 3000}}, "the plan");
+  CHECK(s.code() == Status::Code::kFailedPrecondition);
+  CHECK(s.message() == "the plan sets teacher_calls 3000, outside spec.planning.bounds.parameter_ranges.teacher_calls "
+                       "[10, 2000]");
+  CHECK(CheckParameters(b, {{"epochs", 12}}, "the candidate").message() ==
+        "the candidate sets epochs 12, outside spec.planning.bounds.parameter_ranges.epochs (at most 10)");
+  CHECK(CheckParameters(b, {{"shots", 0.5}}, "the plan").message() ==
+        "the plan sets shots 0.5, outside spec.planning.bounds.parameter_ranges.shots (at least 2)");
+  CHECK(CheckParameters(b, {{"teacher_calls", 10}}, "the plan").ok());  // inclusive
+}
+
+TEST_CASE("change bounds: Clamp moves a value into its range and leaves an open end open", "[safety]") {
+  const ParameterRange r{10.0, 2000.0};
+  CHECK(Clamp(r, 3000) == 2000);
+  CHECK(Clamp(r, 3) == 10);
+  CHECK(Clamp(r, 500) == 500);
+  CHECK(Clamp(ParameterRange{std::nullopt, 5.0}, -7) == -7);
+  CHECK(RangeText(ParameterRange{}) == "(any value)");
+  CHECK(NumberText(0.25) == "0.25");
+  CHECK(NumberText(3000) == "3000");
+}

@@ -155,6 +155,63 @@ TEST_CASE("an LLM that fails or answers no JSON leaves the rule plan, saying why
   CHECK(HasAction(*refused, "LLM planner unavailable"));
 }
 
+TEST_CASE("the LLM's prompt_change above max_prompt_change is refused and cut to the bound, one within is kept",
+          "[planning][llm][bounds]") {
+  json s = PlannerSettings();
+  s["cluster"]["spec"]["training"] = {{"backend", "prompt"}};
+  s["bounds"]["max_prompt_change"] = 0.3;
+  RulePlanner rules(s);
+  auto rule = rules.MakePlan(TriggeredRequest());
+  REQUIRE(rule.ok());
+  REQUIRE(rule->max_prompt_change() == Approx(0.3));
+  CHECK(PlanPrompt(TriggeredRequest(), *rule, kCategories).find("\nMax prompt change: 0.3 ") != std::string::npos);
+
+  v1::Plan over = ApplyAdvice(rules, *rule, json{{"prompt_change", 0.8}}, kCategories);
+  CHECK(over.max_prompt_change() == Approx(0.3));
+  CHECK(HasAction(over, "the planner LLM proposed changing 80% of the prompt; cut to 30% by "
+                        "spec.planning.bounds.max_prompt_change"));
+  v1::Plan within = ApplyAdvice(rules, *rule, json{{"prompt_change", 0.1}}, kCategories);
+  CHECK(within.max_prompt_change() == Approx(0.1));
+  CHECK(within.bound_actions_size() == rule->bound_actions_size());
+  CHECK(within.significance_why().rfind("change 0.10", 0) == 0);  // scored again
+  v1::Plan junk = ApplyAdvice(rules, *rule, json{{"prompt_change", "half"}}, kCategories);
+  CHECK(junk.max_prompt_change() == Approx(0.3));
+  CHECK(HasAction(junk, "is no share in (0, 1]"));
+
+  // Unbounded, the bound line is left out of the prompt.
+  CHECK(PlanPrompt(TriggeredRequest(), RulePlan(), kCategories).find("Max prompt change") == std::string::npos);
+}
+
+TEST_CASE("the LLM's teacher calls below parameter_ranges.teacher_calls.min are raised to it",
+          "[planning][llm][bounds]") {
+  json s = PlannerSettings();
+  s["bounds"]["parameter_ranges"]["teacher_calls"] = {{"min", 100}};
+  RulePlanner rules(s);
+  auto rule = rules.MakePlan(TriggeredRequest());
+  REQUIRE(rule.ok());
+  v1::Plan p = ApplyAdvice(rules, *rule, json{{"teacher_calls", 20}}, kCategories);
+  CHECK(p.teacher_calls() == 100);
+  CHECK(p.parameters().at("teacher_calls") == 100);
+  CHECK(HasAction(p, "asked for 20 teacher calls; raised to 100 by "
+                     "spec.planning.bounds.parameter_ranges.teacher_calls"));
+}
+
+TEST_CASE("over HTTP: the test server's full-rewrite proposal is cut to max_prompt_change", "[planning][llm][bounds]") {
+  testing::OpenAiTestServer server({});
+  REQUIRE(server.Start().ok());
+  json s = PlannerSettings(server.port());
+  s["cluster"]["spec"]["training"] = {{"backend", "prompt"}};
+  s["bounds"]["max_prompt_change"] = 0.25;
+  auto planner = LlmPlanner::Create(s);
+  REQUIRE(planner.ok());
+  auto plan = (*planner)->MakePlan(TriggeredRequest(), "c1");
+  REQUIRE(plan.ok());
+  CHECK(plan->max_prompt_change() == Approx(0.25));
+  CHECK(HasAction(*plan, "the planner LLM proposed changing 100% of the prompt; cut to 25% by "
+                         "spec.planning.bounds.max_prompt_change"));
+  CHECK(plan->needs_approval());  // 1000 calls > auto_approve 600
+}
+
 TEST_CASE("an LLM planner without its endpoint is refused with the key to fix", "[planning][llm]") {
   auto planner = LlmPlanner::Create(PlannerSettings());
   REQUIRE_FALSE(planner.ok());

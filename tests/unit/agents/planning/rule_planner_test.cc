@@ -154,3 +154,99 @@ TEST_CASE("teacher_samples must be an allowed strategy") {
 
 }  // namespace
 }  // namespace kaizen::agents
+
+namespace kaizen::agents {
+namespace {
+
+bool Has(const v1::Plan& p, const std::string& part) {
+  for (const auto& a : p.bound_actions()) {
+    if (a.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("bounds: teacher calls are cut into parameter_ranges.teacher_calls and the cut is recorded",
+          "[planning][bounds]") {
+  json s = Settings();
+  s["bounds"]["parameter_ranges"]["teacher_calls"] = {{"min", 10}, {"max", 1500}};
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->teacher_calls() == 1500);
+  CHECK(plan->max_cost() == Approx(1.5));
+  REQUIRE(plan->bound_actions_size() == 1);
+  CHECK(plan->bound_actions(0) ==
+        "teacher calls cut 2000 -> 1500 by spec.planning.bounds.parameter_ranges.teacher_calls");
+  CHECK(plan->parameters().at("teacher_calls") == 1500);
+}
+
+TEST_CASE("bounds: a teacher_calls min the budget cannot reach is refused, saying so", "[planning][bounds]") {
+  json s = Settings(0.005);  // $5 buys 1000 calls
+  s["bounds"]["parameter_ranges"]["teacher_calls"] = {{"min", 1200}};
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE_FALSE(plan.ok());
+  CHECK(plan.status().code() == Status::Code::kFailedPrecondition);
+  CHECK(plan.status().message().find("spec.planning.bounds.parameter_ranges.teacher_calls.min is 1200 but the "
+                                     "cycle's teacher budget allows 1000 calls") == 0);
+  s["bounds"]["parameter_ranges"]["teacher_calls"] = {{"min", 900}};
+  auto within = RulePlanner(s).MakePlan(Request());
+  REQUIRE(within.ok());
+  CHECK(within->teacher_calls() == 1000);
+}
+
+TEST_CASE("bounds: a plan reports its teacher calls and the training's knobs in parameters", "[planning][bounds]") {
+  json s = Settings();
+  s["cluster"]["spec"]["training"] = {{"backend", "builtin"}, {"epochs", 7}, {"replay_fraction", 0.8}};
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->parameters().at("teacher_calls") == 2000);
+  CHECK(plan->parameters().at("epochs") == 7);
+  CHECK(plan->parameters().at("replay_fraction") == Approx(0.8));
+  CHECK(plan->parameters().count("shots") == 0);
+  CHECK_FALSE(plan->has_max_prompt_change());  // weights, not a prompt
+  // change 0.2, spend 1.0 (2000 of 2000 auto-approved calls): within the default 1
+  CHECK(plan->significance() == Approx(1.0));
+  CHECK(plan->significance_why().find("spend 1.00 (2000 of 2000 auto-approved calls)") != std::string::npos);
+  CHECK_FALSE(plan->needs_approval());
+
+  s["cluster"]["spec"]["training"] = {{"backend", "prompt"}, {"prompt", {{"shots", 4}}}};
+  s["bounds"]["max_prompt_change"] = 0.3;
+  auto prompt = RulePlanner(s).MakePlan(Request());
+  REQUIRE(prompt.ok());
+  CHECK(prompt->parameters().at("shots") == 4);
+  CHECK(prompt->parameters().at("rewrites") == 2);  // the schema's default
+  CHECK(prompt->parameters().count("epochs") == 0);
+  REQUIRE(prompt->has_max_prompt_change());
+  CHECK(prompt->max_prompt_change() == Approx(0.3));
+}
+
+TEST_CASE("bounds: auto_approve.max_significance 0.3 makes a plan within the call and cost limits need approval",
+          "[planning][bounds]") {
+  json s = Settings();
+  s["teacher_budget"]["max_calls"] = 400;
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK_FALSE(plan->needs_approval());  // spend 0.2, change 0.5 (replay_fraction 0.5): within 1
+  CHECK(plan->significance() == Approx(0.5));
+  s["auto_approve"]["max_significance"] = 0.3;
+  plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->needs_approval());
+  CHECK(plan->significance_why().rfind("change 0.50", 0) == 0);
+}
+
+TEST_CASE("bounds: a human plan's labels are moved into the teacher_calls range too", "[planning][bounds]") {
+  json s = Settings();
+  s["strategies"] = {"human_demonstrations"};
+  s["human_labels"] = 50;
+  s["bounds"]["parameter_ranges"]["teacher_calls"] = {{"max", 30}};
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->teacher_calls() == 30);
+  CHECK(Has(*plan, "teacher calls cut 50 -> 30 by spec.planning.bounds.parameter_ranges.teacher_calls"));
+  CHECK(plan->parameters().at("teacher_calls") == 30);
+  CHECK_FALSE(plan->needs_approval());
+}
+
+}  // namespace kaizen::agents

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/models/llm/prompt_model.h"
+#include "runtime/safety/prompt_change.h"
+#include "runtime/safety/token_edit_distance.h"
 #include "tests/support/openai_test_server/server.h"
 #include "tests/support/temp_dir.h"
 
@@ -106,6 +108,9 @@ TEST_CASE("the prompt search finds a better prompt than the incumbent's and writ
   CHECK(model->base_model == "kaizen-test");
   CHECK(std::find(model->labels.begin(), model->labels.end(), "book_flight") != model->labels.end());
   CHECK(model->examples.size() > 2);
+  // The knobs the run used: the written prompt's examples, and the rewrites asked for.
+  CHECK((*m)["parameters"]["shots"] == model->examples.size());
+  CHECK((*m)["parameters"]["rewrites"] == 2);
   CHECK(model->origin.find("v2:") == 0);
   // No validation row became an example.
   for (const auto& e : model->examples) CHECK(e.text.find(" now 2") == std::string::npos);
@@ -221,6 +226,71 @@ TEST_CASE("a free-text prompt is graded by the LLM judge and few-shot replies li
   CHECK((*m)["usage"]["judge"]["calls"].get<int>() == 3 * 4);
   CHECK((*m)["baseline_score"] == 0.0);
   CHECK((*m)["candidate_score"] == 1.0);
+}
+
+}  // namespace kaizen::agents
+
+namespace kaizen::agents {
+
+TEST_CASE("bounds: a prompt search stays within max_prompt_change, measured as the runtime measures it",
+          "[training][llm][bounds]") {
+  Fixture f;
+  f.job.max_prompt_change = 0.6;
+  PromptTrainProgress progress;
+  auto m = RunPromptTraining(f.job, progress);
+  REQUIRE(m.ok());
+  INFO(m->dump(2));
+  REQUIRE(m->contains("prompt_change"));
+  CHECK((*m)["prompt_change"]["change"].get<double>() <= 0.6);
+  CHECK((*m)["prompt_change"]["replaced"] == "v1");
+  CHECK((*m)["candidates_out_of_bounds"].get<int>() >= 1);  // cut to fit, or skipped
+  // The file written is within the bound by the runtime's own measure.
+  auto base = safety::ReadPromptText(f.job.base_model_path);
+  auto written = safety::ReadPromptText(f.job.output_path);
+  REQUIRE((base.ok() && *base && written.ok() && *written));
+  CHECK(safety::ChangeShare(**base, **written) <= 0.6);
+  CHECK(safety::ChangeShare(**base, **written) == Approx((*m)["prompt_change"]["change"].get<double>()));
+  const std::string log = ReadFile(f.job.log_path);
+  CHECK(log.find("bounds: at most 0.6 of v1's prompt changed") != std::string::npos);
+  CHECK(log.find("to stay within the bounds") != std::string::npos);
+}
+
+TEST_CASE("bounds: when nothing within the bounds beats the incumbent the search fails naming the bound",
+          "[training][llm][bounds]") {
+  Fixture f;
+  f.job.max_prompt_change = 0.02;  // not even the new labels fit
+  PromptTrainProgress progress;
+  auto m = RunPromptTraining(f.job, progress);
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.status().code() == Status::Code::kFailedPrecondition);
+  CHECK_THAT(m.status().message(), Catch::Contains("no candidate prompt within the bounds") &&
+                                       Catch::Contains("spec.planning.bounds.max_prompt_change is 2%"));
+  CHECK_FALSE(fs::exists(f.job.output_path));
+}
+
+TEST_CASE("bounds: the drift from the anchor is measured against the anchor's file", "[training][llm][bounds]") {
+  Fixture f;
+  // The anchor: the incumbent's prompt without its examples, so the incumbent
+  // is already far from it and only candidates that keep close to it fit.
+  llm::PromptModel anchor;
+  anchor.base_model = "kaizen-test";
+  anchor.system_prompt = "You route banking requests.";
+  anchor.labels = {"balance", "transfer"};
+  const std::string anchor_path = (f.dir.path() / "v0.json").string();
+  REQUIRE(llm::SavePromptModel(anchor_path, anchor).ok());
+  f.job.anchor_version = "v0";
+  f.job.anchor_path = anchor_path;
+  f.job.max_drift_from_anchor = 0.3;
+  PromptTrainProgress progress;
+  auto m = RunPromptTraining(f.job, progress);
+  REQUIRE_FALSE(m.ok());
+  CHECK_THAT(m.status().message(), Catch::Contains("away from the anchor v0") &&
+                                       Catch::Contains("max_drift_from_anchor is 30%"));
+  f.job.max_drift_from_anchor = 50.0;  // far enough: the search runs as without it, and reports the drift
+  auto free = RunPromptTraining(f.job, progress);
+  REQUIRE(free.ok());
+  CHECK((*free)["prompt_change"]["anchor"] == "v0");
+  CHECK((*free)["prompt_change"]["drift"].get<double>() > (*free)["prompt_change"]["change"].get<double>());
 }
 
 }  // namespace kaizen::agents

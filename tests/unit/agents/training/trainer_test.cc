@@ -164,6 +164,7 @@ TEST_CASE("trainer: a command's progress becomes events and its model is collect
   CHECK(model->metrics["train_rows"] == 1);
   CHECK(model->metrics["validation_rows"] == 1);
   CHECK(model->metrics["last_progress"]["loss"] == 0.25);
+  CHECK(model->metrics["parameters"] == json{{"epochs", 5}});  // the knobs the run used (training.epochs)
   REQUIRE(fs::exists(model->path));
   CHECK(r.WorkDirs() == 1);
   trainer.reset();
