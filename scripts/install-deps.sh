@@ -19,6 +19,8 @@ packages=(
   iproute2            # tests: network namespaces stand in for other hosts (tests/multihost)
   chromium            # tests: the HTML report is opened headless and screenshotted
   slurm-wlm munge     # tests: a single-node Slurm (scripts/start-slurm.sh) for the slurm-labeled tests
+  bubblewrap python3  # created tools run in a bwrap sandbox under Debian's /usr/bin/python3 (agents/tools/sandbox.h)
+  libseccomp-dev      # the sandbox's seccomp filter (no sockets, no io_uring) is compiled with libseccomp for bwrap --seccomp
 )
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)  # tests: the npm `openai` client (tests/node); a node with its own npm is kept
 

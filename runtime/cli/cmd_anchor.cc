@@ -15,31 +15,16 @@ namespace kaizen::cli {
 namespace {
 
 int AnchorSet(const AnchorOptions& o) {
-  auto dir = core::ResolveStateDir(o.state_dir);
-  if (!dir.ok()) {
-    std::fprintf(stderr, "kaizen anchor set: %s\n", dir.status().message().c_str());
-    return kExitInvalid;
-  }
-  if (o.reason.empty()) {
-    std::fprintf(stderr, "kaizen anchor set: say why with --reason \"...\"; it goes into the audit trail\n");
-    return kExitInvalid;
-  }
-  if (!core::RuntimeAlive(core::StatePaths(*dir))) {
-    std::fprintf(stderr, "kaizen anchor set: no cluster is running for %s (start it with `kaizen up`)\n", dir->c_str());
-    return kExitNotRunning;
-  }
-  auto session = RuntimeSession::Open(*dir, o.key_file);
-  if (!session.ok()) {
-    std::fprintf(stderr, "kaizen anchor set: %s\n", session.status().message().c_str());
-    return kExitNotRunning;
-  }
-  bus::Envelope req = (*session)->NewRequest();
+  int code = kExitOk;
+  auto session = OpenDecisionSession("kaizen anchor set", o.state_dir, o.key_file, o.reason, "it goes into the audit trail", &code);
+  if (!session) return code;
+  bus::Envelope req = session->NewRequest();
   auto* c = req.mutable_command();
   c->set_kind(v1::Command::SET_ANCHOR);
   c->set_argument(o.version);
   c->set_reason(o.reason);
   c->set_decided_by(OperatorName(o.person));
-  auto reply = (*session)->Call(std::move(req));
+  auto reply = session->Call(std::move(req));
   if (!reply.ok()) {
     std::fprintf(stderr, "kaizen anchor set: %s\n", reply.status().message().c_str());
     return kExitFailure;

@@ -23,25 +23,10 @@ const char* Name(DecisionOptions::Kind k) {
 
 int RunDecision(const DecisionOptions& o) {
   const std::string cmd = std::string("kaizen ") + Name(o.kind);
-  auto dir = core::ResolveStateDir(o.state_dir);
-  if (!dir.ok()) {
-    std::fprintf(stderr, "%s: %s\n", cmd.c_str(), dir.status().message().c_str());
-    return kExitInvalid;
-  }
-  if (o.reason.empty()) {
-    std::fprintf(stderr, "%s: say why with --reason \"...\"; it goes into the journal\n", cmd.c_str());
-    return kExitInvalid;
-  }
-  if (!core::RuntimeAlive(core::StatePaths(*dir))) {
-    std::fprintf(stderr, "%s: no cluster is running for %s (start it with `kaizen up`)\n", cmd.c_str(), dir->c_str());
-    return kExitNotRunning;
-  }
-  auto session = RuntimeSession::Open(*dir, o.key_file);
-  if (!session.ok()) {
-    std::fprintf(stderr, "%s: %s\n", cmd.c_str(), session.status().message().c_str());
-    return kExitNotRunning;
-  }
-  bus::Envelope req = (*session)->NewRequest();
+  int code = kExitOk;
+  auto session = OpenDecisionSession(cmd, o.state_dir, o.key_file, o.reason, "it goes into the journal", &code);
+  if (!session) return code;
+  bus::Envelope req = session->NewRequest();
   switch (o.kind) {
     case DecisionOptions::Kind::kApprove:
     case DecisionOptions::Kind::kReject: {
@@ -62,7 +47,7 @@ int RunDecision(const DecisionOptions& o) {
       break;
     }
   }
-  auto reply = (*session)->Call(std::move(req));
+  auto reply = session->Call(std::move(req));
   if (!reply.ok()) {
     std::fprintf(stderr, "%s: %s\n", cmd.c_str(), reply.status().message().c_str());
     return kExitFailure;

@@ -13,30 +13,16 @@
 namespace kaizen::cli {
 
 int RunImprove(const ImproveOptions& o) {
-  auto dir = core::ResolveStateDir(o.state_dir);
-  if (!dir.ok()) {
-    std::fprintf(stderr, "kaizen improve: %s\n", dir.status().message().c_str());
-    return kExitInvalid;
-  }
-  if (o.reason.empty()) {
-    std::fprintf(stderr, "kaizen improve: say why with --reason \"...\"; it is the cycle's trigger reason\n");
-    return kExitInvalid;
-  }
-  if (!core::RuntimeAlive(core::StatePaths(*dir))) {
-    std::fprintf(stderr, "kaizen improve: no cluster is running for %s (start it with `kaizen up`)\n", dir->c_str());
-    return kExitNotRunning;
-  }
-  auto session = RuntimeSession::Open(*dir, o.key_file);
-  if (!session.ok()) {
-    std::fprintf(stderr, "kaizen improve: %s\n", session.status().message().c_str());
-    return kExitNotRunning;
-  }
-  bus::Envelope req = (*session)->NewRequest();
+  int code = kExitOk;
+  auto session = OpenDecisionSession("kaizen improve", o.state_dir, o.key_file, o.reason,
+                                     "it is the cycle's trigger reason", &code);
+  if (!session) return code;
+  bus::Envelope req = session->NewRequest();
   auto* t = req.mutable_trigger();
   t->set_policy("manual");
   const std::string person = OperatorName(o.person);
   t->set_reason((person.empty() ? std::string("operator") : person) + ": " + o.reason);
-  auto reply = (*session)->Call(std::move(req));
+  auto reply = session->Call(std::move(req));
   if (!reply.ok()) {
     std::fprintf(stderr, "kaizen improve: %s\n", reply.status().message().c_str());
     return kExitFailure;

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "runtime/base/ids.h"
 #include "runtime/bus/cluster_keys.h"
+#include "runtime/cli/commands.h"
 
 namespace kaizen::cli {
 
@@ -15,6 +17,35 @@ std::string OperatorName(const std::string& as) {
     if (const char* v = std::getenv(var); v && *v) return v;
   }
   return "";
+}
+
+std::unique_ptr<RuntimeSession> OpenDecisionSession(const std::string& command, const std::string& state_dir,
+                                                    const std::string& key_file, const std::string& reason,
+                                                    const std::string& reason_use, int* exit_code) {
+  auto dir = core::ResolveStateDir(state_dir);
+  if (!dir.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command.c_str(), dir.status().message().c_str());
+    *exit_code = kExitInvalid;
+    return nullptr;
+  }
+  if (reason.empty()) {
+    std::fprintf(stderr, "%s: say why with --reason \"...\"; %s\n", command.c_str(), reason_use.c_str());
+    *exit_code = kExitInvalid;
+    return nullptr;
+  }
+  if (!core::RuntimeAlive(core::StatePaths(*dir))) {
+    std::fprintf(stderr, "%s: no cluster is running for %s (start it with `kaizen up`)\n", command.c_str(),
+                 dir->c_str());
+    *exit_code = kExitNotRunning;
+    return nullptr;
+  }
+  auto session = RuntimeSession::Open(*dir, key_file);
+  if (!session.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command.c_str(), session.status().message().c_str());
+    *exit_code = kExitNotRunning;
+    return nullptr;
+  }
+  return std::move(*session);
 }
 
 Result<std::unique_ptr<RuntimeSession>> RuntimeSession::Open(const std::string& state_dir, const std::string& key_file,

@@ -15,6 +15,16 @@ namespace kaizen::cli {
 // else $KAIZEN_USER, $USER, $LOGNAME; "" when none is set.
 std::string OperatorName(const std::string& as = "");
 
+class RuntimeSession;
+
+// An operator's decision (`approve`, `promote`, `anchor set`, `improve`):
+// resolves the state dir, requires a reason (`reason_use` says where it
+// goes), requires a running cluster and connects. On failure prints
+// "<command>: why" to stderr, sets *exit_code and returns null.
+std::unique_ptr<RuntimeSession> OpenDecisionSession(const std::string& command, const std::string& state_dir,
+                                                    const std::string& key_file, const std::string& reason,
+                                                    const std::string& reason_use, int* exit_code);
+
 class RuntimeSession {
  public:
   // Finds the live runtime (runtime.json + lock) and registers as a CLI peer.

@@ -102,9 +102,13 @@ class Runtime {
   void PersistAgent(const AgentEntry& agent);
   std::string WelcomeSettings(const AgentEntry& agent) const;
   Status StartAgentProcess(const AgentEntry& agent, const config::RestartSpec& restart);
-  // Sends a command to an agent; `on_reply` gets its Ack or Error (or nothing if it never answers).
+  // Sends a command to an agent; `on_reply` gets its Ack or Error (or
+  // nothing if it never answers). With `settle_if_gone`, an agent that exits
+  // or is lost before answering settles it with an UNAVAILABLE Error (a
+  // replica of an arm: it loads its assignment when it comes back).
   void SendCommand(const std::string& agent_id, v1::Command::Kind kind, const std::string& argument,
-                   const std::string& reason, ReplyHandler on_reply = nullptr);
+                   const std::string& reason, ReplyHandler on_reply = nullptr, bool settle_if_gone = false);
+  void SettleRepliesOf(const std::string& agent_id, const std::string& why);
   bool TakeReply(const bus::Envelope& reply);  // true if it answered a pending runtime request
 
   // Tasks: the router (runtime_tasks.cc).
@@ -196,7 +200,12 @@ class Runtime {
   void ForgetIdlestClient();
   int64_t started_ms_ = 0;
   int64_t next_tick_ms_ = 0;
-  std::map<std::string, ReplyHandler> pending_replies_;
+  struct PendingReply {
+    std::string agent;
+    bool settle_if_gone = false;
+    ReplyHandler handler;
+  };
+  std::map<std::string, PendingReply> pending_replies_;  // by the command's message id
   std::unique_ptr<FloodGuard> flood_;  // by the request's message id
   HumanRequests human_;                // open label requests and attached people
 

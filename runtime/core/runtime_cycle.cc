@@ -111,7 +111,9 @@ class Runtime::CycleHostImpl final : public controller::CycleHost {
   bool Send(const std::string& to, const bus::Envelope& e) override { return rt_.broker_->Send(to, e); }
   // To an arm: every connected replica gets it (one that is down loads its
   // assignment when it comes back); the reply is the first Error, or an Ack
-  // once all have acked.
+  // once every replica has acked or gone away (a replica that exits or is
+  // lost before answering loads its assignment when it comes back, like one
+  // that was down).
   void Command(const std::string& to, v1::Command::Kind kind, const std::string& argument, const std::string& reason,
                controller::ReplyHandler on_reply) override {
     std::vector<std::string> targets;
@@ -137,13 +139,23 @@ class Runtime::CycleHostImpl final : public controller::CycleHost {
         each = [gathered](const bus::Envelope& reply) {
           if (gathered->answered) return;
           --gathered->waiting;
-          if (reply.has_error() || gathered->waiting == 0) {
+          const bool gone = reply.has_error() && reply.error().code() == v1::Error::UNAVAILABLE;
+          if (reply.has_error() && !gone) {
             gathered->answered = true;
             gathered->on_reply(reply);
+          } else if (gathered->waiting == 0) {
+            gathered->answered = true;
+            if (!gone) {
+              gathered->on_reply(reply);
+              return;
+            }
+            bus::Envelope ack;
+            ack.mutable_ack()->set_detail("done by the replicas that stayed");
+            gathered->on_reply(ack);
           }
         };
       }
-      rt_.SendCommand(replica, kind, argument, reason, std::move(each));
+      rt_.SendCommand(replica, kind, argument, reason, std::move(each), /*settle_if_gone=*/true);
     }
   }
   void Assign(const std::string& instance, const cycle::ModelRef& model) override {
@@ -343,7 +355,7 @@ void Runtime::OnInitialModel(const bus::Broker::Incoming& in) {
 // ---- commands to agents ----------------------------------------------------
 
 void Runtime::SendCommand(const std::string& agent_id, v1::Command::Kind kind, const std::string& argument,
-                          const std::string& reason, ReplyHandler on_reply) {
+                          const std::string& reason, ReplyHandler on_reply, bool settle_if_gone) {
   bus::Envelope e = bus::MakeEnvelope(kRuntimeId, agent_id);
   e.set_message_id(NewId());
   if (controller_->running()) e.set_cycle_id(controller_->cycle()->id);
@@ -361,16 +373,34 @@ void Runtime::SendCommand(const std::string& agent_id, v1::Command::Kind kind, c
     }
     return;
   }
-  if (on_reply) pending_replies_[e.message_id()] = std::move(on_reply);
+  if (on_reply) pending_replies_[e.message_id()] = {agent_id, settle_if_gone, std::move(on_reply)};
 }
 
 bool Runtime::TakeReply(const bus::Envelope& reply) {
   auto it = pending_replies_.find(reply.correlation_id());
   if (it == pending_replies_.end()) return false;
-  ReplyHandler h = std::move(it->second);
+  ReplyHandler h = std::move(it->second.handler);
   pending_replies_.erase(it);
   h(reply);
   return true;
+}
+
+void Runtime::SettleRepliesOf(const std::string& agent_id, const std::string& why) {
+  std::vector<ReplyHandler> settled;  // called after the map is done with: a handler may send again
+  for (auto it = pending_replies_.begin(); it != pending_replies_.end();) {
+    if (it->second.agent == agent_id && it->second.settle_if_gone) {
+      settled.push_back(std::move(it->second.handler));
+      it = pending_replies_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& h : settled) {
+    bus::Envelope err;
+    err.mutable_error()->set_code(v1::Error::UNAVAILABLE);
+    err.mutable_error()->set_message(agent_id + " went away before answering (" + why + ")");
+    h(err);
+  }
 }
 
 std::string Runtime::DatasetThatMade(const std::string& version) const {

@@ -117,6 +117,7 @@ void Runtime::WorkerLost(const std::string& instance, const std::string& detail)
 }
 
 void Runtime::InstanceGone(const std::string& instance) {
+  SettleRepliesOf(instance, "it left");
   size_t n = router_->InFlightOn(instance);
   if (n > 0) spdlog::warn("{} left with {} tasks in flight; sending them to another instance", instance, n);
   router_->Requeue(instance, MonoMs());
