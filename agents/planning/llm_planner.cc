@@ -7,6 +7,7 @@
 
 #include "agents/models/llm/json_reply.h"
 #include "runtime/base/text.h"
+#include "runtime/safety/prompt_change.h"
 
 namespace kaizen::agents {
 namespace {
@@ -28,15 +29,11 @@ std::string JoinList(const std::vector<std::string>& v) {
   return out;
 }
 
-std::string SharePercent(double share) { return fmt::format("{:.0f}%", share * 100); }
-
 // The LLM's "prompt_change": the share of the prompt its plan's candidate may
 // change, at most spec.planning.bounds.max_prompt_change.
 void ApplyPromptChange(const RulePlanner& rules, const json& proposed, v1::Plan* plan) {
   const PlanningSettings& settings = rules.planning();
-  const auto parts = safety::ModificationsOf(plan->strategy(), settings.training_backend);
-  if (std::find(parts.begin(), parts.end(), "instructions") == parts.end() &&
-      std::find(parts.begin(), parts.end(), "examples") == parts.end()) {
+  if (!safety::ChangesPrompt(plan->strategy(), settings.training_backend)) {
     plan->add_bound_actions("LLM planner's prompt_change ignored: " + plan->strategy() + " with training backend " +
                             settings.training_backend + " changes no prompt");
     return;
@@ -51,7 +48,7 @@ void ApplyPromptChange(const RulePlanner& rules, const json& proposed, v1::Plan*
     const double bound = *settings.bounds.max_prompt_change;
     plan->add_bound_actions(fmt::format("the planner LLM proposed changing {} of the prompt; cut to {} by "
                                         "spec.planning.bounds.max_prompt_change",
-                                        SharePercent(share), SharePercent(bound)));
+                                        safety::PercentText(share), safety::PercentText(bound)));
     plan->set_max_prompt_change(bound);
     return;
   }

@@ -85,10 +85,7 @@ void RulePlanner::Score(v1::Plan* plan) const {
 
 void RulePlanner::SetTrainingBounds(v1::Plan* plan) const {
   for (const auto& [knob, value] : planning_.training_parameters) (*plan->mutable_parameters())[knob] = value;
-  const auto parts = safety::ModificationsOf(plan->strategy(), planning_.training_backend);
-  const bool prompt = std::find(parts.begin(), parts.end(), "instructions") != parts.end() ||
-                      std::find(parts.begin(), parts.end(), "examples") != parts.end();
-  if (prompt && planning_.bounds.max_prompt_change) plan->set_max_prompt_change(*planning_.bounds.max_prompt_change);
+  if (safety::ChangesPrompt(plan->strategy(), planning_.training_backend) && planning_.bounds.max_prompt_change) plan->set_max_prompt_change(*planning_.bounds.max_prompt_change);
 }
 
 Status RulePlanner::ClampCalls(v1::Plan* plan, int64_t* calls, int64_t affordable, const std::string& budget) const {

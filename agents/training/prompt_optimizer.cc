@@ -174,11 +174,13 @@ Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const st
     }
   };
   // Within the bounds as it is, or with its last examples dropped; false
-  // (noted, counted) when neither.
-  auto fit = [&](PromptDraft& draft) -> bool {
+  // (noted, counted) when neither. *as_is: within without a change.
+  auto fit = [&](PromptDraft& draft, bool* as_is) -> bool {
+    *as_is = true;
     if (!hooks.out_of_bounds) return true;
     const std::string why = hooks.out_of_bounds(draft);
     if (why.empty()) return true;
+    *as_is = false;
     // The largest prefix of its examples that is within: examples come in
     // the order they were wanted (current ones, then failing labels first).
     const std::vector<Example> all = draft.examples;
@@ -209,10 +211,12 @@ Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const st
     draft.origin += fmt::format(" (fitted to the bounds: {} of {} examples)", keep, all.size());
     return true;
   };
-  auto consider = [&](PromptDraft draft) {
-    if (!fit(draft)) {
+  // Scores `draft` (fitted to the bounds); true when it was within them as it was.
+  auto consider = [&](PromptDraft draft) -> bool {
+    bool as_is = true;
+    if (!fit(draft, &as_is)) {
       ++done;
-      return;
+      return false;
     }
     Scored s = Score(draft, validation, o.concurrency, hooks, calls);
     report(s);
@@ -221,6 +225,7 @@ Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const st
       result.best = std::move(draft);
       improved = true;
     }
+    return as_is;
   };
 
   best = Score(baseline, validation, o.concurrency, hooks, calls);
@@ -232,9 +237,7 @@ Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const st
     // Scored on its own, so the gain of the labels alone is seen; later
     // candidates build on it even when it alone scores no better (unless it
     // is outside the bounds).
-    const bool in_bounds = !hooks.out_of_bounds || hooks.out_of_bounds(labeled).empty();
-    consider(labeled);
-    if (in_bounds) baseline = labeled;
+    if (consider(labeled)) baseline = labeled;
   }
 
   // Few-shot sets from the train rows, failing labels first.

@@ -1,6 +1,5 @@
 #include "runtime/controller/candidate_bounds.h"
 
-#include <cstdio>
 #include <map>
 #include <optional>
 
@@ -15,21 +14,15 @@ using json = nlohmann::json;
 
 constexpr double kEps = 1e-9;
 
-std::string Share(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
 }  // namespace
 
 Status CheckPlanBounds(const safety::ChangeBounds& bounds, const v1::Plan& plan, const std::string& training_backend) {
   if (Status s = safety::CheckStrategy(bounds, plan.strategy(), training_backend); !s.ok()) return s;
   if (plan.has_max_prompt_change() && bounds.max_prompt_change &&
       plan.max_prompt_change() > *bounds.max_prompt_change + kEps) {
-    return Status::FailedPrecondition("it may change " + Share(plan.max_prompt_change()) +
+    return Status::FailedPrecondition("it may change " + safety::NumberText(plan.max_prompt_change()) +
                                       " of the prompt, and spec.planning.bounds.max_prompt_change is " +
-                                      Share(*bounds.max_prompt_change));
+                                      safety::NumberText(*bounds.max_prompt_change));
   }
   const std::map<std::string, double> parameters(plan.parameters().begin(), plan.parameters().end());
   return safety::CheckParameters(bounds, parameters, "the plan");

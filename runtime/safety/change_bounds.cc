@@ -51,6 +51,11 @@ std::vector<std::string> ModificationsOf(const std::string& strategy, const std:
   return {"weights"};  // teacher_samples, human_demonstrations: a classifier retrained on new labels
 }
 
+bool ChangesPrompt(const std::string& strategy, const std::string& training_backend) {
+  const std::vector<std::string> parts = ModificationsOf(strategy, training_backend);
+  return Contains(parts, "instructions") || Contains(parts, "examples");
+}
+
 Status CheckStrategy(const ChangeBounds& bounds, const std::string& strategy, const std::string& training_backend) {
   if (!Contains(bounds.allowed_strategies, strategy)) {
     return Status::FailedPrecondition("strategy " + strategy + " is not in spec.planning.bounds.allowed_strategies (" +

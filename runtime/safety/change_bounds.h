@@ -47,6 +47,10 @@ struct ChangeBounds {
 // builtin or command): weights, instructions, examples.
 std::vector<std::string> ModificationsOf(const std::string& strategy, const std::string& training_backend);
 
+// Whether `strategy` with `training_backend` changes an LLM prompt (its
+// instructions or examples), which the prompt bounds then apply to.
+bool ChangesPrompt(const std::string& strategy, const std::string& training_backend);
+
 Status CheckStrategy(const ChangeBounds& bounds, const std::string& strategy, const std::string& training_backend);
 
 // OK when every knob of `parameters` that spec.planning.bounds.parameter_ranges

@@ -13,16 +13,15 @@ using json = nlohmann::json;
 constexpr std::size_t kMaxModelBytes = 64u << 20;  // as agents/models/llm/prompt_model.h
 constexpr double kShareEps = 1e-9;  // a share equal to its bound is within it
 
-// One decimal, so that a share just over a bound does not read as equal to it: "30.4%", "30%".
-std::string Percent(double share) {
+}  // namespace
+
+std::string PercentText(double share) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", share * 100);
   std::string s = buf;
   if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
   return s + "%";
 }
-
-}  // namespace
 
 std::string PromptTextOf(const json& m) {
   std::string text = m.value("system_prompt", "");
@@ -68,11 +67,11 @@ PromptChange MeasurePromptChange(const std::string& candidate, const PromptBase&
 
 std::string PromptChange::Describe(const ChangeBounds& bounds, const PromptBase& replaced,
                                    const std::optional<PromptBase>& anchor) const {
-  std::string s = "changes " + Percent(change) + " of " + replaced.version + "'s prompt";
-  if (bounds.max_prompt_change) s += " (max " + Percent(*bounds.max_prompt_change) + ")";
+  std::string s = "changes " + PercentText(change) + " of " + replaced.version + "'s prompt";
+  if (bounds.max_prompt_change) s += " (max " + PercentText(*bounds.max_prompt_change) + ")";
   if (drift && anchor) {
-    s += "; " + Percent(*drift) + " from the anchor " + anchor->version;
-    if (bounds.max_drift_from_anchor) s += " (max " + Percent(*bounds.max_drift_from_anchor) + ")";
+    s += "; " + PercentText(*drift) + " from the anchor " + anchor->version;
+    if (bounds.max_drift_from_anchor) s += " (max " + PercentText(*bounds.max_drift_from_anchor) + ")";
   }
   return s;
 }
@@ -81,14 +80,14 @@ Status CheckPromptChange(const ChangeBounds& bounds, const PromptChange& measure
                          const std::optional<PromptBase>& anchor) {
   std::string crossed;  // every bound crossed, so the reason names the drift even when the change is too big too
   if (bounds.max_prompt_change && measured.change > *bounds.max_prompt_change + kShareEps) {
-    crossed = "it changes " + Percent(measured.change) + " of " + replaced.version +
-              "'s prompt, and spec.planning.bounds.max_prompt_change is " + Percent(*bounds.max_prompt_change);
+    crossed = "it changes " + PercentText(measured.change) + " of " + replaced.version +
+              "'s prompt, and spec.planning.bounds.max_prompt_change is " + PercentText(*bounds.max_prompt_change);
   }
   if (bounds.max_drift_from_anchor && measured.drift && anchor &&
       *measured.drift > *bounds.max_drift_from_anchor + kShareEps) {
-    crossed += (crossed.empty() ? "" : "; and ") + std::string("its prompt is ") + Percent(*measured.drift) +
+    crossed += (crossed.empty() ? "" : "; and ") + std::string("its prompt is ") + PercentText(*measured.drift) +
                " away from the anchor " + anchor->version + "'s, and spec.planning.bounds.max_drift_from_anchor is " +
-               Percent(*bounds.max_drift_from_anchor) + " (`kaizen anchor set` moves the anchor)";
+               PercentText(*bounds.max_drift_from_anchor) + " (`kaizen anchor set` moves the anchor)";
   }
   return crossed.empty() ? Status::OK() : Status::FailedPrecondition(crossed);
 }

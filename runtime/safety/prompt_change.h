@@ -25,6 +25,10 @@
 
 namespace kaizen::safety {
 
+// A share as a person reads it: "30%", "30.4%" (one decimal, so a share
+// just over a bound does not read as equal to it).
+std::string PercentText(double share);
+
 // The measured text of a prompt model's JSON (its fields as the file holds them).
 std::string PromptTextOf(const nlohmann::json& prompt_model);
 

@@ -54,7 +54,7 @@ Significance ScorePlan(const v1::Plan& plan, const ApprovalLimits& limits, const
 
   double change = 0;
   std::string change_why;
-  if (Contains(parts, "instructions") || Contains(parts, "examples")) {
+  if (ChangesPrompt(plan.strategy(), training_backend)) {
     change = plan.has_max_prompt_change() ? std::clamp(plan.max_prompt_change(), 0.0, 1.0) : 1.0;
     change_why = plan.has_max_prompt_change() ? "the plan's max_prompt_change" : "the prompt may change entirely";
   } else if (Contains(parts, "weights")) {
