@@ -326,6 +326,10 @@ SchemaPtr TriggerSchema() {
                    "threshold is calibrated to it when the baseline is learnt.")
           .Default("min_shift", Double(0.0, 1.0, true), 0.1,
                    "cusum: the smallest rise of the thumbs-down rate worth detecting.")
+          .Default("baseline_margin_se", Double(0.0, 10.0), 2.0,
+                   "cusum: the baseline p0 is set this many standard errors above the down rate learnt from "
+                   "the ratings, so a low estimate does not multiply the false alarms; 0 trusts the estimate "
+                   "(quicker detection of small rises, false alarms above false_alarm_rate).")
           .Default("window", Int(10, 1000000), 200, "window: number of recent tasks considered.")
           .Default("threshold", Double(0.0, 1.0), 0.7, "window: trigger when accuracy over the window falls below.")
           .Default("warmup_tasks", Int(0, 10000000), 200,

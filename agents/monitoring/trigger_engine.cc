@@ -45,6 +45,7 @@ TriggerEngine::TriggerEngine(const Options& options, int64_t now_ms)
         co.warmup = p.warmup;
         co.false_alarm_rate = t.value("false_alarm_rate", 1e-6);  // the schema's default
         co.min_shift = t.value("min_shift", 0.1);
+        co.baseline_margin_se = t.value("baseline_margin_se", 2.0);
         p.cusum = std::make_unique<stats::BernoulliCusum>(co);
       }
     } else if (p.kind == "roi") {
@@ -130,13 +131,13 @@ std::optional<v1::Trigger> TriggerEngine::Evaluate(Policy& p, int64_t now_ms) {
         follow_up_.OnTrigger(static_cast<double>(p.onset_downs) / static_cast<double>(p.onset_n), p.onset_n,
                              watched_version_);
       } else {
-        follow_up_.OnTrigger(c.baseline(), c.options().warmup, watched_version_);
+        follow_up_.OnTrigger(c.rate(), c.options().warmup, watched_version_);
       }
       std::string reason = fmt::format(
           "thumbs-down rate of {} rose to {:.3f} over the last {} rated answers (baseline {:.3f}); CUSUM {:.2f} >= "
           "threshold {:.2f} (p0 {:.3f}, p1 {:.3f}, false-alarm rate {:g}/task)",
           watched_version_.empty() ? "the served model" : watched_version_, diagnosis_.recent_rate(),
-          diagnosis_.recent_samples(), c.baseline(), c.statistic(), c.threshold(), c.baseline(), c.alternative(),
+          diagnosis_.recent_samples(), c.rate(), c.statistic(), c.threshold(), c.baseline(), c.alternative(),
           c.options().false_alarm_rate);
       return Fire("performance", reason, c.statistic(), c.threshold(), now_ms, p.onset_seq, p.onset_task_index);
     }

@@ -174,7 +174,7 @@ TEST_CASE("triggers are a union chosen by policy and keys of another policy are 
   CHECK(Lines(r) == std::vector<std::string>{
                         "m.yaml:13:9: error: spec.monitoring.triggers[1].every_s: key \"every_s\" belongs to policy "
                         "\"schedule\", not \"performance\" (allowed keys for \"performance\": policy, detector, "
-                        "false_alarm_rate, min_shift, window, threshold, warmup_tasks)",
+                        "false_alarm_rate, min_shift, baseline_margin_se, window, threshold, warmup_tasks)",
                         "m.yaml:14:9: error: spec.monitoring.triggers[2].every_s: missing required key \"every_s\" "
                         "(expected integer in 1..31536000)",
                         "m.yaml:15:17: error: spec.monitoring.triggers[3].policy: expected one of \"schedule\", "
