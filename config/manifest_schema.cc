@@ -414,9 +414,12 @@ SchemaPtr PlanningSchema() {
       ObjectBuilder("What Kaizen may change about the serving agent, checked by planning before it plans and again by "
                     "the runtime on every trigger and plan (docs/safety.md).")
           .Default("allowed_strategies",
-                   ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}), 0, true),
+                   ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot",
+                                "tool_creation"}),
+                          0, true),
                    json::array({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}),
-                   "Strategies a plan may use at all; a plan with another is refused.")
+                   "Strategies a plan may use at all; a plan with another is refused. tool_creation (tools the "
+                   "agent writes and runs in a sandbox) is a new capability and allowed only when listed here.")
           .Default("prohibited_modifications",
                    ListOf(Enum({"weights", "instructions", "examples", "tools", "memory", "base_model"}), 0, true),
                    json::array(),
@@ -449,10 +452,14 @@ SchemaPtr PlanningSchema() {
       .Default("approval_timeout_policy", Enum({"reject", "approve", "wait"}), "reject",
                "What happens when the approval times out.")
       .Default("strategies",
-               ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}), 1, true),
+               ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot",
+                            "tool_creation"}),
+                      1, true),
                json::array({"teacher_samples"}),
                "Strategies the planner may choose from, in order of preference (the rule planner takes the first "
-               "of teacher_samples and human_demonstrations it finds).")
+               "of teacher_samples, human_demonstrations and tool_creation that applies; tool_creation applies to "
+               "an LLM worker when a category is failed on at least half of its recent ratings with 95% confidence, "
+               "and then buys the teacher's answers to those failures for the tool's tests).")
       .Default("selection_policy", Enum({"failures_first", "low_confidence_stratified", "random"}), "failures_first",
                "Which inputs datagen asks the teacher about first: failures_first (thumbs-down, then low confidence, "
                "round-robin across categories), low_confidence_stratified (lowest confidence first, across predicted "
@@ -502,7 +509,8 @@ SchemaPtr TrainingSchema() {
           .Default("max_validation_rows", Int(1, 1000000), 200,
                    "Validation rows each candidate is scored on, at most (each row is one call to the worker's "
                    "model).")
-          .Default("max_failures_shown", Int(1, 1000), 20, "Failures shown to the teacher in a rewrite request.")
+          .Default("max_failures_shown", Int(1, 1000), 20,
+                   "Failures shown to the teacher in a rewrite request, or a tool request (tool_creation).")
           .Build();
   auto slurm =
       ObjectBuilder("slurm backend: the batch job a training run is (docs/distributed.md). The state directory "

@@ -5,6 +5,8 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "agents/stats/proportion.h"
+
 namespace kaizen::agents {
 namespace {
 
@@ -64,6 +66,21 @@ std::vector<std::string> RulePlanner::FocusOf(const v1::Diagnosis& diagnosis, st
   return out;
 }
 
+std::string RulePlanner::PersistentFailure(const v1::Diagnosis& diagnosis) {
+  std::string worst;
+  double worst_low = 0;
+  for (const auto& c : diagnosis.categories()) {
+    if (c.value().empty() || c.samples() < kToolFailureSamples) continue;
+    const auto downs = static_cast<int64_t>(std::llround(c.recent() * static_cast<double>(c.samples())));
+    const double low = stats::WilsonInterval(downs, c.samples(), 0.95).low;
+    if (low >= kToolFailureRate && low > worst_low) {
+      worst_low = low;
+      worst = (c.dimension().empty() ? "domain" : c.dimension()) + "=" + c.value();
+    }
+  }
+  return worst;
+}
+
 void RulePlanner::Price(v1::Plan* plan, int64_t calls) const {
   const json teachers = Section(Section(settings_, "cluster"), "spec").value("teachers", json::array());
   const double cost_per_call =
@@ -117,12 +134,25 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   const std::vector<std::string>& strategies = planning_.strategies;
   // The first strategy of the list that this planner implements and the
   // bounds allow: the list's order is the preference.
-  std::string strategy, out_of_bounds;
+  std::string strategy, out_of_bounds, tool_category, passed_over;
   for (const auto& s : strategies) {
-    if (s != "teacher_samples" && s != "human_demonstrations") continue;
+    if (s != "teacher_samples" && s != "human_demonstrations" && s != "tool_creation") continue;
     if (Status b = safety::CheckStrategy(planning_.bounds, s, planning_.training_backend); !b.ok()) {
       out_of_bounds += (out_of_bounds.empty() ? "" : "; ") + b.message();
       continue;
+    }
+    if (s == "tool_creation") {
+      // Only for an LLM worker, and only where the diagnosis shows a category
+      // it keeps failing: a tool is a new capability, not a tune-up.
+      tool_category = planning_.training_backend == "prompt" ? PersistentFailure(request.trigger().diagnosis()) : "";
+      if (tool_category.empty()) {
+        passed_over = planning_.training_backend == "prompt"
+                          ? "tool_creation passed over: no category is failed on at least " +
+                                Percent(kToolFailureRate) + " of its answers (95% confidence, " +
+                                std::to_string(kToolFailureSamples) + "+ ratings)"
+                          : "tool_creation passed over: the worker is not an LLM (training.backend is not prompt)";
+        continue;
+      }
     }
     strategy = s;
     break;
@@ -132,8 +162,8 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   }
   if (strategy.empty()) {
     return Status::FailedPrecondition(
-        "no strategy available: the rule planner implements teacher_samples and human_demonstrations, and "
-        "spec.planning.strategies allows neither");
+        "no strategy available: the rule planner implements teacher_samples, human_demonstrations and "
+        "tool_creation, and spec.planning.strategies allows none of them" + (passed_over.empty() ? "" : " (" + passed_over + ")"));
   }
   if (strategy == "human_demonstrations") return HumanPlan(request);
 
@@ -162,8 +192,9 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   }
 
   v1::Plan plan;
-  plan.set_strategy("teacher_samples");
+  plan.set_strategy(strategy);  // teacher_samples, or tool_creation: both buy the teacher's answers first
   plan.set_teacher(teacher_name);
+  if (!passed_over.empty()) plan.add_bound_actions(passed_over);
 
   // Calls wanted: the budget on a first plan; on a replan more data than the
   // last attempt had, since its candidate was not good enough.
@@ -207,6 +238,7 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
 
   const v1::Trigger& trigger = request.trigger();
   std::vector<std::string> focus = FocusOf(trigger.diagnosis(), kMaxFocus);
+  if (!tool_category.empty()) focus = {tool_category};  // the tool is written for that category's failures
   if (focus.empty() && replan) {
     focus.assign(request.last_plan().focus().begin(), request.last_plan().focus().end());
   }
@@ -229,7 +261,10 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
     const std::string how = policy == "failures_first" ? "label recent failures first"
                             : policy == "random"       ? "label a random sample of recent inputs"
                                                        : "label the least confident answers first";
-    plan.set_rationale(fmt::format("Because {}{}{}, {} with {}.", why, rates, where, how, spend));
+    plan.set_rationale(fmt::format("Because {}{}{}, {} with {}{}.", why, rates, where, how, spend,
+                                   tool_category.empty() ? ""
+                                                         : "; the teacher then writes a tool for " + tool_category +
+                                                               ", tested in the sandbox"));
   } else {
     // A different policy from the last attempt's: the same inputs again would
     // likely give the same candidate.

@@ -62,6 +62,15 @@ class RulePlanner {
   // "domain=travel" for each category with a positive rise, largest first.
   static std::vector<std::string> FocusOf(const v1::Diagnosis& diagnosis, std::size_t max);
 
+  // tool_creation is planned for a category the worker keeps failing: one
+  // whose thumbs-down rate is at least kToolFailureRate with 95% confidence
+  // (the Wilson interval's lower end, so 10 downs of 10 ratings qualify and
+  // 12 of 20 do not), over at least kToolFailureSamples recent ratings. The
+  // worst such by that lower end ("domain=arithmetic"), or "" when none.
+  static constexpr double kToolFailureRate = 0.5;
+  static constexpr int64_t kToolFailureSamples = 10;
+  static std::string PersistentFailure(const v1::Diagnosis& diagnosis);
+
  private:
   Result<v1::Plan> HumanPlan(const v1::PlanRequest& request) const;
   // The training knobs into plan->parameters, and bounds.max_prompt_change

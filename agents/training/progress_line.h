@@ -15,16 +15,24 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace kaizen::agents {
+
+// A tool the trainer wrote and tested (tool_creation), for the tool repository.
+struct CreatedToolRecord {
+  std::string name, spec_sha256, uri, sha256, reason;
+  bool accepted = false;
+};
 
 struct ProgressUpdate {
   double fraction = 0;
   std::optional<double> loss;
   std::string message;
   std::map<std::string, double> values;  // other key=value pairs
+  std::vector<CreatedToolRecord> tools;  // never from a progress line: in-process trainers only
 };
 
 // A progress line, or nothing when the line is not one (or is malformed).

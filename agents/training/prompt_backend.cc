@@ -49,6 +49,8 @@ class PromptBackend : public Trainer {
     p.max_drift_from_anchor = job.max_drift_from_anchor;
     p.anchor_version = job.anchor_version;
     p.anchor_path = job.anchor_path;
+    p.strategy = job.strategy;
+    p.tools_dir = job.state_dir + "/artifacts/tools";
     p.spec = settings_.spec;
     p.prompt = settings_.prompt;
     std::ofstream(job.log_path, std::ios::app)
@@ -77,6 +79,7 @@ class PromptBackend : public Trainer {
       ProgressUpdate u;
       u.fraction = ev.fraction;
       u.message = ev.message;
+      u.tools = ev.tools;
       events.progress(u);
     }
     if (search_.valid() && search_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {

@@ -10,6 +10,8 @@
 #include "agents/models/jsonl_dataset.h"
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
+#include "agents/models/llm/prompt_tools.h"
+#include "agents/training/tool_training.h"
 #include "runtime/safety/prompt_change.h"
 
 namespace kaizen::agents {
@@ -99,6 +101,23 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     grader = std::move(*g);
   }
 
+  if (job.strategy == "tool_creation") {
+    ToolTrainingInputs in;
+    in.job = &job;
+    in.base = &*base;
+    in.train = &train->examples;
+    in.validation = &validation->examples;
+    in.worker = worker->get();
+    in.teacher = teacher.get();
+    in.teacher_name = teacher_name;
+    in.grader = grader.get();
+    in.concurrency = worker_cfg->max_concurrency;
+    in.max_validation_rows = job.prompt.value("max_validation_rows", 200);
+    in.progress = &progress;
+    in.note = note;
+    return RunToolTraining(in);
+  }
+
   PromptSearchOptions o;
   o.rewrites = job.prompt.value("rewrites", 2);
   o.few_shot_sets = job.prompt.value("few_shot_sets", 2);
@@ -110,9 +129,12 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
 
   const std::string tag = "training:" + job.cycle_id;
   PromptSearchHooks hooks;
+  // The incumbent's tools stay with every candidate prompt, and answer as they do when serving.
+  auto base_tools = llm::LoadPromptTools(*base);
+  if (!base_tools.ok()) return base_tools.status().WithContext("the tools of " + job.base_version);
   hooks.classify = [&](const PromptDraft& d, const std::string& text) -> Result<std::string> {
     if (progress.cancel.load()) return Status::Unavailable("training cancelled");
-    return llm::Answer(**worker, ToModel(*base, d), text, tag);
+    return llm::AnswerWithTools(**worker, ToModel(*base, d), *base_tools, text, tag);
   };
   if (grader) {
     hooks.grade = [&](const models::Example& row, const std::string& answer) -> Result<double> {

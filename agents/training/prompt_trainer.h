@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/training/progress_line.h"
 #include "agents/training/prompt_optimizer.h"
 #include "runtime/base/result.h"
 
@@ -39,6 +40,10 @@ struct PromptTrainJob {
   // or skipped; unset: not bounded.
   std::optional<double> max_prompt_change, max_drift_from_anchor;
   std::string anchor_version, anchor_path;
+  // "tool_creation": the teacher writes a tool for the failures instead
+  // (tool_creation.h); anything else: the prompt search.
+  std::string strategy;
+  std::string tools_dir;        // where tool artifacts are written (<state_dir>/artifacts/tools)
 };
 
 // Progress shared between the training thread and the agent.
@@ -46,6 +51,7 @@ struct PromptTrainProgress {
   struct Event {
     double fraction = 0;
     std::string message;
+    std::vector<CreatedToolRecord> tools;  // tools written and tested, for the repository
   };
   std::mutex mu;
   std::deque<Event> events;

@@ -43,6 +43,7 @@ struct TrainJob {
   // trainers that change a prompt stay within them, others ignore them.
   std::optional<double> max_prompt_change, max_drift_from_anchor;
   std::string anchor_version, anchor_path;  // the anchor's version and local file ("" when none)
+  std::string strategy;                     // the plan's (TrainRequest.strategy); "" = the backend's default
 };
 
 struct TrainEvents {

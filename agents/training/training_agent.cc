@@ -58,6 +58,7 @@ Status TrainingAgent::StartRun(const Envelope& request) {
   job.output_version = req.output_version();
   job.log_path = state_dir() + "/logs/train-" + req.output_version() + ".log";
   job.state_dir = state_dir();
+  job.strategy = req.strategy();
   if (req.has_max_prompt_change()) job.max_prompt_change = req.max_prompt_change();
   if (req.has_max_drift_from_anchor()) job.max_drift_from_anchor = req.max_drift_from_anchor();
   if (!req.anchor_uri().empty()) {
@@ -90,6 +91,15 @@ void TrainingAgent::OnProgress(const ProgressUpdate& u) {
   p->set_fraction(u.fraction);
   if (u.loss) p->set_loss(*u.loss);
   p->set_message(u.message);
+  for (const auto& t : u.tools) {
+    auto* r = p->add_tools();
+    r->set_name(t.name);
+    r->set_spec_sha256(t.spec_sha256);
+    r->set_uri(t.uri);
+    r->set_sha256(t.sha256);
+    r->set_accepted(t.accepted);
+    r->set_reason(t.reason);
+  }
   if (Status s = Send("runtime", std::move(e)); !s.ok()) spdlog::warn("progress not sent: {}", s.ToString());
   std::string detail = fmt::format("training {}: {:.0f}%", run_->version, u.fraction * 100);
   if (!u.message.empty()) detail += ", " + u.message;

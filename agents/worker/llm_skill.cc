@@ -25,9 +25,11 @@ LlmSkill::LlmSkill(std::unique_ptr<llm::ChatClient> client, int threads)
 
 LlmSkill::~LlmSkill() = default;
 
-void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model) {
+void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model, llm::PromptTools tools) {
+  auto shared_tools = std::make_shared<const llm::PromptTools>(std::move(tools));
   std::lock_guard<std::mutex> lock(mu_);
   model_ = std::move(model);
+  tools_ = std::move(shared_tools);
 }
 
 std::shared_ptr<const llm::PromptModel> LlmSkill::model() const {
@@ -36,14 +38,21 @@ std::shared_ptr<const llm::PromptModel> LlmSkill::model() const {
 }
 
 void LlmSkill::Submit(std::string input, std::function<void(LlmAnswer)> done) {
-  auto model = this->model();
-  auto job = [this, model, input = std::move(input), done = std::move(done)] {
+  std::shared_ptr<const llm::PromptModel> model;
+  std::shared_ptr<const llm::PromptTools> tools;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    model = model_;
+    tools = tools_;
+  }
+  auto job = [this, model, tools, input = std::move(input), done = std::move(done)] {
     LlmAnswer a;
     const auto t0 = std::chrono::steady_clock::now();
     if (!model) {
       a.status = Status::FailedPrecondition("no model loaded yet");
     } else {
-      auto reply = client_->Complete(llm::BuildMessages(*model, input), "serve", model->base_model);
+      static const llm::PromptTools kNoTools;
+      auto reply = llm::CompleteWithTools(*client_, *model, tools ? *tools : kNoTools, input, "serve", &a.tool_calls);
       if (!reply.ok()) {
         a.status = reply.status();
       } else if (model->task == llm::TaskKind::kLabel) {

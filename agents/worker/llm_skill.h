@@ -1,6 +1,7 @@
 // LlmSkill: the worker's `openai` skill backend. Serves each task by calling
 // an OpenAI-compatible endpoint with the current PromptModel version
-// (agents/models/llm/prompt_model.h). Calls run on a pool of
+// (agents/models/llm/prompt_model.h) and the tools it offers, run in the
+// sandbox (agents/models/llm/prompt_tools.h). Calls run on a pool of
 // openai.max_concurrency threads so that a slow LLM never blocks the agent's
 // poll loop (heartbeats, commands); the ChatClient's limits, retries and
 // usage accounting apply. Usage is tagged "serve".
@@ -16,6 +17,7 @@
 
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
+#include "agents/models/llm/prompt_tools.h"
 #include "agents/sdk/thread_pool.h"
 #include "runtime/base/result.h"
 
@@ -26,6 +28,7 @@ struct LlmAnswer {
   std::string output;     // the label (or free text); the raw reply when it is not a label of the set
   double confidence = 0;  // 1 for a label of the set or free text, 0 for a reply that is not a label
   int64_t latency_us = 0;
+  std::vector<models::llm::ToolCallTrace> tool_calls;  // the tools it called on the way
 };
 
 class LlmSkill {
@@ -36,8 +39,9 @@ class LlmSkill {
   LlmSkill(const LlmSkill&) = delete;
   LlmSkill& operator=(const LlmSkill&) = delete;
 
-  // Swaps the prompt between two calls; calls in flight finish with the old one.
-  void SetModel(std::shared_ptr<const models::llm::PromptModel> model);
+  // Swaps the prompt (and its tools, loaded by LoadPromptTools) between two
+  // calls; calls in flight finish with the old ones.
+  void SetModel(std::shared_ptr<const models::llm::PromptModel> model, models::llm::PromptTools tools = {});
   std::shared_ptr<const models::llm::PromptModel> model() const;
 
   // Answers on a pool thread; `done` runs on that thread.
@@ -49,8 +53,9 @@ class LlmSkill {
   LlmSkill(std::unique_ptr<models::llm::ChatClient> client, int threads);
 
   std::unique_ptr<models::llm::ChatClient> client_;
-  mutable std::mutex mu_;  // guards model_
+  mutable std::mutex mu_;  // guards model_ and tools_
   std::shared_ptr<const models::llm::PromptModel> model_;
+  std::shared_ptr<const models::llm::PromptTools> tools_;
   sdk::ThreadPool pool_;  // last: its threads stop before client_ goes
 };
 

@@ -187,10 +187,14 @@ Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri
   if (llm_) {
     auto prompt = models::llm::LoadPromptModel(*path);
     if (!prompt.ok()) return prompt.status().WithContext("loading model " + version + " from " + *path);
-    llm_->SetModel(std::make_shared<const models::llm::PromptModel>(std::move(*prompt)));
+    // A version whose tools cannot all be verified, or cannot run here, is not served.
+    auto tools = models::llm::LoadPromptTools(*prompt);
+    if (!tools.ok()) return tools.status().WithContext("loading model " + version + " from " + *path);
+    const std::size_t tool_count = tools->specs.size();
+    llm_->SetModel(std::make_shared<const models::llm::PromptModel>(std::move(*prompt)), std::move(*tools));
     SetModelVersion(version);
-    spdlog::info("serving prompt model {} ({} labels, {} examples) from {}", version, llm_->model()->labels.size(),
-                 llm_->model()->examples.size(), *path);
+    spdlog::info("serving prompt model {} ({} labels, {} examples, {} tools) from {}", version,
+                 llm_->model()->labels.size(), llm_->model()->examples.size(), tool_count, *path);
     return Status::OK();
   }
   auto model = models::TextClassifier::Load(*path);
@@ -358,6 +362,15 @@ void WorkerAgent::OnLlmTask(const sdk::Envelope& e) {
       r->set_confidence(a.confidence);
     } else {
       r->set_error(a.status.message());
+    }
+    for (const auto& t : a.tool_calls) {
+      auto* c = r->add_tool_calls();
+      c->set_name(t.name);
+      c->set_arguments(t.arguments);
+      c->set_ok(t.ok);
+      c->set_result(t.result);
+      c->set_error(t.error);
+      c->set_seconds(t.seconds);
     }
     std::lock_guard<std::mutex> lock(answers_mu_);
     answers_.emplace_back(e, std::move(reply));

@@ -133,6 +133,17 @@ struct AnchorOptions {
 };
 int RunAnchor(const AnchorOptions& o);
 
+// kaizen tools list | show NAME [--version N]: the tool repository (issue 19).
+struct ToolsOptions {
+  enum class Action { kList, kShow };
+  Action action = Action::kList;
+  std::string name;     // show: the tool
+  int64_t version = 0;  // show: 0 = the latest accepted, else that version
+  bool json = false;    // one JSON object per tool (list) or the whole artifact (show)
+  std::string state_dir;
+};
+int RunTools(const ToolsOptions& o);
+
 struct AgentOptions {
   std::string role, id, connect;
   std::string key_file, server_key;  // CURVE (set by the runtime when security.curve is on)

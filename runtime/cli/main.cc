@@ -154,6 +154,26 @@ int main(int argc, char** argv) {
     code = RunAnchor(anchor);
   });
 
+  ToolsOptions tools;
+  auto* tools_cmd = app.add_subcommand("tools", "The tools the agent wrote for itself, with their tests (docs/strategies.md)");
+  tools_cmd->require_subcommand(1);
+  auto* tools_list = tools_cmd->add_subcommand("list", "Every version of every tool: accepted or rejected, and why");
+  tools_list->add_option("--state-dir", tools.state_dir, "State directory of the cluster (running or not)");
+  tools_list->add_flag("--json", tools.json, "One JSON object per line");
+  tools_list->callback([&] {
+    tools.action = ToolsOptions::Action::kList;
+    code = RunTools(tools);
+  });
+  auto* tools_show = tools_cmd->add_subcommand("show", "A tool's code, schema, tests and their results, provenance");
+  tools_show->add_option("name", tools.name, "The tool's name (kaizen tools list shows them)")->required();
+  tools_show->add_option("--version", tools.version, "Which version (default: the latest accepted)");
+  tools_show->add_option("--state-dir", tools.state_dir, "State directory of the cluster (running or not)");
+  tools_show->add_flag("--json", tools.json, "The row and the artifact as one JSON object");
+  tools_show->callback([&] {
+    tools.action = ToolsOptions::Action::kShow;
+    code = RunTools(tools);
+  });
+
   AuditOptions audit;
   auto* audit_cmd = app.add_subcommand("audit", "The tamper-evident audit trail of every self-modification");
   audit_cmd->require_subcommand(1);

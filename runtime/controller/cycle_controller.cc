@@ -270,12 +270,42 @@ std::string CycleController::OnTrigger(const bus::Envelope& in, const std::strin
   return "";
 }
 
+void CycleController::RegisterTools(const bus::Envelope& e, const std::string& from) {
+  Decision d;
+  d.what = "tool";
+  d.cycle = *cycle_;  // unchanged: names the cycle in the journal and the audit trail
+  for (const v1::ToolRecord& t : e.train_progress().tools()) {
+    // A file that is not what training says it wrote is not registered.
+    if (Status bad = CheckArtifactHash("tool " + t.name(), t.uri(), t.sha256()); !bad.ok()) {
+      host_.DecisionFailed("tool", bad.message());
+      continue;
+    }
+    store::ToolRow row;
+    row.name = t.name();
+    row.spec_sha256 = t.spec_sha256();
+    row.uri = t.uri();
+    row.sha256 = t.sha256();
+    row.status = t.accepted() ? "accepted" : "rejected";
+    row.reason = t.reason();
+    row.cycle = cycle_->id;
+    row.created_ms = host_.NowMs();
+    d.tools.push_back(std::move(row));
+  }
+  if (d.tools.empty()) return;
+  d.events.push_back(AsEvent("train_progress", from, "training", e));
+  if (Status s = host_.Commit(d); !s.ok()) host_.DecisionFailed("tool", s.message());
+}
+
 void CycleController::OnStageReply(const bus::Envelope& e, const std::string& from) {
   if (!running()) return;
   const cycle::CycleRecord& now = *cycle_;
   if (e.body_case() == bus::Envelope::kTrainProgress) {
     if (now.stage != v1::CYCLE_STAGE_TRAINING) return;
-    host_.JournalEvent(AsEvent("train_progress", from, "training", e));
+    if (e.train_progress().tools_size() > 0) {
+      RegisterTools(e, from);
+    } else {
+      host_.JournalEvent(AsEvent("train_progress", from, "training", e));
+    }
     training_progress_ = e.train_progress().fraction();
     return;
   }

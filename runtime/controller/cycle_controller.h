@@ -115,6 +115,9 @@ class CycleController {
   void ReconcileRollout();
   void ReconcileRequest(const std::string& role);
   void OnCandidateLoaded(const std::string& cycle_id, int64_t epoch, const bus::Envelope& reply);
+  // Training reported tools it wrote and tested: each goes into the tool
+  // repository, accepted or rejected, in one audited decision ("tool").
+  void RegisterTools(const bus::Envelope& progress, const std::string& from);
   // The request for the running stage, to `target`.
   bus::Envelope StageRequest(const std::string& target) const;
   const ApprovalSettings& Approval(bool promotion) const;

@@ -33,6 +33,7 @@ struct Decision {
   std::optional<cycle::CycleRecord> cycle;   // the cycle's row after it
   std::vector<store::ModelRow> models;       // registry rows to write
   std::vector<store::DatasetRow> datasets;
+  std::vector<store::ToolRow> tools;         // tool repository versions (Store::AddTool: idempotent)
   std::vector<Event> events;                 // journal events, in order
   std::optional<cycle::ModelRef> anchor;     // `kaizen anchor set`: the drift anchor it moves to (audited)
 };

@@ -191,6 +191,7 @@ bus::Envelope CycleController::StageRequest(const std::string& target) const {
       r->set_dataset_id(c.dataset.value("id", ""));
       r->set_dataset_uri(c.dataset.value("uri", ""));
       r->set_output_version(c.candidate.version);
+      r->set_strategy(plan.strategy());
       // The prompt bounds the trainer stays within; the plan's share is at most the manifest's.
       if (plan.has_max_prompt_change()) {
         r->set_max_prompt_change(plan.max_prompt_change());

@@ -108,6 +108,19 @@ std::optional<audit::AuditEntry> AuditEntryOf(const Decision& d, int64_t now_ms)
     }
     body["datasets"] = datasets;
   }
+  if (!d.tools.empty()) {
+    json tools = json::array();
+    for (const auto& t : d.tools) {
+      tools.push_back({{"name", t.name},
+                       {"spec_sha256", t.spec_sha256},
+                       {"uri", t.uri},
+                       {"sha256", t.sha256},
+                       {"status", t.status},
+                       {"reason", t.reason}});
+      entry.artifacts.push_back({t.uri, t.sha256});
+    }
+    body["tools"] = tools;
+  }
   if (d.anchor) {
     // The runtime reads the anchor back from this entry at start (Runtime::LoadAnchor).
     body["anchor"] = d.anchor->ToJson();

@@ -577,6 +577,7 @@ json Runtime::Summary() const {
                       {"llm_usage", c.llm_usage},
                       {"incumbent", c.incumbent.version},
                       {"candidate", c.candidate.version},
+                      {"plan", {{"strategy", c.plan.is_object() ? c.plan.value("strategy", "") : ""}}},
                       {"evaluation",
                        {{"candidate_accuracy", c.evaluation.value("candidate_accuracy", 0.0)},
                         {"incumbent_accuracy", c.evaluation.value("incumbent_accuracy", 0.0)},
@@ -589,7 +590,8 @@ json Runtime::Summary() const {
       json metrics = json::parse((*m)->metrics_json, nullptr, false);
       if (metrics.is_object()) {
         json t = {{"backend", metrics.value("backend", "")}};
-        for (const char* k : {"baseline_score", "candidate_score", "best", "validation_rows", "wall_seconds", "cost"}) {
+        for (const char* k : {"baseline_score", "candidate_score", "best", "validation_rows", "wall_seconds", "cost",
+                              "strategy", "tool"}) {
           if (metrics.contains(k)) t[k] = metrics[k];
         }
         cycles.back()["training"] = t;

@@ -24,6 +24,9 @@ Status Runtime::CommitDecision(const controller::Decision& d) {
     write([&] { return store_->PutModel(m); }, "model " + m.version + " as " + store::ModelStatusName(m.status));
   }
   for (const auto& ds : d.datasets) write([&] { return store_->PutDataset(ds); }, "the dataset " + ds.id.substr(0, 12));
+  for (const auto& t : d.tools) {
+    write([&] { return store_->AddTool(t).status(); }, "the tool " + t.name + " (" + t.spec_sha256.substr(0, 12) + ")");
+  }
   if (d.cycle) {
     store::CycleRow row;
     row.id = d.cycle->id;

@@ -47,6 +47,7 @@ ChangeBounds ChangeBounds::FromPlanning(const nlohmann::json& planning_section) 
 
 std::vector<std::string> ModificationsOf(const std::string& strategy, const std::string& training_backend) {
   if (strategy == "few_shot") return {"examples"};
+  if (strategy == "tool_creation") return {"tools"};  // the prompt stays; a tool is offered beside it
   if (strategy == "prompt_optimization" || training_backend == "prompt") return {"instructions", "examples"};
   return {"weights"};  // teacher_samples, human_demonstrations: a classifier retrained on new labels
 }

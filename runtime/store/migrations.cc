@@ -5,6 +5,7 @@
 #include "runtime/store/schema_v1.h"
 #include "runtime/store/schema_v2.h"
 #include "runtime/store/schema_v3.h"
+#include "runtime/store/schema_v4.h"
 
 namespace kaizen::store {
 
@@ -13,6 +14,7 @@ const std::vector<Migration>& Migrations() {
       {1, "journal, agents, tasks, results, feedback, cycles, datasets, models", kSchemaV1},
       {2, "feedback idempotency keys", kSchemaV2},
       {3, "the audit trail", kSchemaV3},
+      {4, "the tool repository", kSchemaV4},
   };
   return list;
 }

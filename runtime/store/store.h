@@ -87,6 +87,19 @@ struct TaskRow {
   int64_t answered_ms = 0;
 };
 
+// A version of a tool in the tool repository (schema v4).
+struct ToolRow {
+  std::string name;
+  int64_t version = 0;            // 1, 2, ... per name; set by AddTool
+  std::string spec_sha256;        // the tool's content address
+  std::string uri;                // the artifact: file://.../tools/NAME-SHA12.json
+  std::string sha256;             // of the artifact file
+  std::string status;             // "accepted" or "rejected"
+  std::string reason;             // its tests' summary: "passed 5 of 5 tests", "failed 1 of 5 tests; ..."
+  std::string cycle;              // the cycle that wrote it
+  int64_t created_ms = 0;
+};
+
 struct CycleRow {
   std::string id;
   std::string stage;              // triggered, planning, ..., promoted, rolled_back, aborted
@@ -103,7 +116,7 @@ class Store {
   // A file with a newer schema than this binary knows is refused.
   static Result<std::unique_ptr<Store>> Open(const std::string& path, Mode mode = Mode::kReadWrite);
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   ~Store();
   Store(const Store&) = delete;
@@ -160,6 +173,15 @@ class Store {
   Status PutCycle(const CycleRow& row);
   Result<std::optional<CycleRow>> GetCycle(const std::string& id) const;
   Result<std::vector<CycleRow>> ListCycles() const;
+
+  // The tool repository. AddTool gives the row the next version of its name
+  // and returns it; a tool whose spec_sha256 is already stored under that
+  // name is not added again: the stored row comes back (so a retried
+  // registration is idempotent).
+  Result<ToolRow> AddTool(ToolRow row);
+  Result<std::vector<ToolRow>> ListTools() const;  // by name, then version
+  // Version 0: the latest accepted version of that name.
+  Result<std::optional<ToolRow>> GetTool(const std::string& name, int64_t version = 0) const;
 
   // The audit trail (schema v3; runtime/audit/audit_chain.h). AppendAudit
   // chains `entry` after the last one (sets seq, prev_hash, hash) and

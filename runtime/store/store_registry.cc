@@ -54,6 +54,10 @@ auto ModelFrom(const std::string& path) {
 }
 DatasetRow DatasetFrom(const Statement& s) { return {s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Int(5)}; }
 CycleRow CycleFrom(const Statement& s) { return {s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)}; }
+ToolRow ToolFrom(const Statement& s) {
+  return {s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7), s.Int(8)};
+}
+constexpr const char* kToolColumns = "name, version, spec_sha256, uri, sha256, status, reason, cycle, created_ms";
 
 }  // namespace
 
@@ -171,6 +175,60 @@ Result<std::vector<CycleRow>> Store::ListCycles() const {
   return Collect<CycleRow>(
       impl_->Cached("SELECT id, stage, state_json, created_ms, updated_ms FROM cycles ORDER BY created_ms, rowid"),
       NoBinds, CycleFrom);
+}
+
+// --- tools: versions per name; the same spec is the same version ---
+
+Result<ToolRow> Store::AddTool(ToolRow r) {
+  if (Status s = impl_->RequireWritable("AddTool"); !s.ok()) return s;
+  if (r.status != "accepted" && r.status != "rejected") {
+    return Status::InvalidArgument("tool " + r.name + ": status must be accepted or rejected, not '" + r.status + "'");
+  }
+  auto same = First(Collect<ToolRow>(
+      impl_->Cached(std::string("SELECT ") + kToolColumns + " FROM tools WHERE name = ?1 AND spec_sha256 = ?2"),
+      [&r](Statement& st) { st.BindText(1, r.name).BindText(2, r.spec_sha256); }, ToolFrom));
+  if (!same.ok()) return same.status();
+  if (*same) return **same;
+  auto last = impl_->Cached("SELECT COALESCE(MAX(version), 0) FROM tools WHERE name = ?1");
+  if (!last.ok()) return last.status();
+  {
+    ScopedReset scope(**last);
+    (*last)->BindText(1, r.name);
+    if (!(*last)->Step()) return (*last)->status().ok() ? Status::Internal("no row from MAX(version)") : (*last)->status();
+    r.version = (*last)->Int(0) + 1;
+  }
+  auto st = impl_->Cached(std::string("INSERT INTO tools(") + kToolColumns + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+  if (!st.ok()) return st.status();
+  (*st)
+      ->Reset()
+      .BindText(1, r.name)
+      .BindInt(2, r.version)
+      .BindText(3, r.spec_sha256)
+      .BindText(4, r.uri)
+      .BindText(5, r.sha256)
+      .BindText(6, r.status)
+      .BindText(7, r.reason)
+      .BindText(8, r.cycle)
+      .BindInt(9, r.created_ms);
+  if (Status s = (*st)->Run(); !s.ok()) return s;
+  return r;
+}
+
+Result<std::vector<ToolRow>> Store::ListTools() const {
+  return Collect<ToolRow>(impl_->Cached(std::string("SELECT ") + kToolColumns + " FROM tools ORDER BY name, version"),
+                          NoBinds, ToolFrom);
+}
+
+Result<std::optional<ToolRow>> Store::GetTool(const std::string& name, int64_t version) const {
+  if (version > 0) {
+    return First(Collect<ToolRow>(
+        impl_->Cached(std::string("SELECT ") + kToolColumns + " FROM tools WHERE name = ?1 AND version = ?2"),
+        [&](Statement& st) { st.BindText(1, name).BindInt(2, version); }, ToolFrom));
+  }
+  return First(Collect<ToolRow>(impl_->Cached(std::string("SELECT ") + kToolColumns +
+                                              " FROM tools WHERE name = ?1 AND status = 'accepted' "
+                                              "ORDER BY version DESC LIMIT 1"),
+                                BindKey(name), ToolFrom));
 }
 
 }  // namespace kaizen::store

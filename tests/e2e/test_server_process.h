@@ -21,9 +21,13 @@ namespace kaizen::testing {
 class TestServerProcess {
  public:
   // knowledge: "MODEL=FILE.jsonl" for the server's --knowledge.
-  TestServerProcess(const std::string& dir, const std::string& knowledge) {
+  TestServerProcess(const std::string& dir, const std::string& knowledge)
+      : TestServerProcess(dir, std::vector<std::string>{knowledge}) {}
+  // One --knowledge option per entry.
+  TestServerProcess(const std::string& dir, const std::vector<std::string>& knowledge) {
     port_file_ = dir + "/server.port";
-    std::vector<std::string> args = {KAIZEN_OPENAI_TEST_SERVER, "--port-file", port_file_, "--knowledge", knowledge};
+    std::vector<std::string> args = {KAIZEN_OPENAI_TEST_SERVER, "--port-file", port_file_};
+    for (const auto& k : knowledge) args.insert(args.end(), {"--knowledge", k});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

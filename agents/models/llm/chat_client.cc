@@ -68,6 +68,37 @@ struct CurlHandle {
   }
 };
 
+// A message as the API takes it: an assistant's tool calls and a tool
+// message's call id only where they are set (content null beside calls).
+json MessageJson(const ChatMessage& m) {
+  json out = {{"role", m.role}, {"content", m.content}};
+  if (!m.tool_calls.empty()) {
+    json calls = json::array();
+    for (const auto& c : m.tool_calls) {
+      calls.push_back({{"id", c.id}, {"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+    }
+    out["tool_calls"] = std::move(calls);
+    if (m.content.empty()) out["content"] = nullptr;
+  }
+  if (!m.tool_call_id.empty()) out["tool_call_id"] = m.tool_call_id;
+  return out;
+}
+
+// choices[0].message's tool calls; a malformed call throws, as a reply that
+// is not chat-completion JSON.
+std::vector<ToolCallRequest> ToolCallsOf(const json& message) {
+  std::vector<ToolCallRequest> calls;
+  if (message.contains("tool_calls") && message["tool_calls"].is_array()) {
+    for (const auto& c : message["tool_calls"]) {
+      const json& f = c.at("function");
+      const json args = f.value("arguments", json(""));
+      calls.push_back(
+          {c.value("id", ""), f.at("name").get<std::string>(), args.is_string() ? args.get<std::string>() : args.dump()});
+    }
+  }
+  return calls;
+}
+
 }  // namespace
 
 class ChatClient::Limits : public RequestLimits {
@@ -180,15 +211,16 @@ std::map<std::string, Usage> ChatClient::UsageByTag() const {
 }
 
 Result<ChatReply> ChatClient::Complete(const std::vector<ChatMessage>& messages, const std::string& tag,
-                                       const std::string& model) {
+                                       const std::string& model, const json& tools) {
   const auto start = Clock::now();
   json body;
   body["model"] = model.empty() ? config_.model : model;
   json msgs = json::array();
   bool has_system = std::any_of(messages.begin(), messages.end(), [](const ChatMessage& m) { return m.role == "system"; });
   if (!has_system && !config_.system_prompt.empty()) msgs.push_back({{"role", "system"}, {"content", config_.system_prompt}});
-  for (const auto& m : messages) msgs.push_back({{"role", m.role}, {"content", m.content}});
+  for (const auto& m : messages) msgs.push_back(MessageJson(m));
   body["messages"] = std::move(msgs);
+  if (tools.is_array() && !tools.empty()) body["tools"] = tools;
   body["temperature"] = config_.temperature;
   body["max_tokens"] = config_.max_tokens;
   if (config_.json_response) body["response_format"] = {{"type", "json_object"}};
@@ -255,7 +287,10 @@ Result<ChatReply> ChatClient::Complete(const std::vector<ChatMessage>& messages,
         auto j = json::parse(r.body);
         const auto& choice = j.at("choices").at(0);
         ChatReply reply;
-        const auto& content = choice.at("message").at("content");
+        const auto& message = choice.at("message");
+        reply.tool_calls = ToolCallsOf(message);
+        // Content may be absent only beside tool calls (at() throws otherwise).
+        const json content = reply.tool_calls.empty() ? message.at("content") : message.value("content", json());
         reply.text = content.is_string() ? content.get<std::string>() : "";
         reply.finish_reason = choice.value("finish_reason", "");
         if (j.contains("usage") && j["usage"].is_object()) {

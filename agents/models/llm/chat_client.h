@@ -3,7 +3,8 @@
 //
 // Contract:
 //  - POST {base_url}/chat/completions with {"model", "messages", "temperature",
-//    "max_tokens"} (and "response_format": {"type":"json_object"} when asked).
+//    "max_tokens"} (and "response_format": {"type":"json_object"} when asked,
+//    "tools" when the call offers any).
 //    base_url is the API root including "/v1", e.g. "http://127.0.0.1:8000/v1".
 //  - The API key is read ONCE, at Create(), from the environment variable NAMED
 //    by `api_key_env` and sent as "Authorization: Bearer ...". It is held only in
@@ -49,9 +50,19 @@
 
 namespace kaizen::models::llm {
 
+// A function call the model asked for (OpenAI's tool_calls): `arguments` is
+// the JSON text as the model wrote it, which may not parse.
+struct ToolCallRequest {
+  std::string id;
+  std::string name;
+  std::string arguments;
+};
+
 struct ChatMessage {
-  std::string role;     // "system", "user" or "assistant"
+  std::string role;     // "system", "user", "assistant" or "tool"
   std::string content;
+  std::vector<ToolCallRequest> tool_calls = {};  // assistant: the calls it asked for
+  std::string tool_call_id = {};                 // tool: the call this message answers
 };
 
 struct ChatClientConfig {
@@ -85,7 +96,8 @@ struct ChatClientConfig {
 Result<ChatClientConfig> ChatConfigFromJson(const nlohmann::json& block, const std::string& where);
 
 struct ChatReply {
-  std::string text;                  // choices[0].message.content
+  std::string text;                  // choices[0].message.content ("" when null)
+  std::vector<ToolCallRequest> tool_calls;  // choices[0].message.tool_calls
   std::string finish_reason;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
@@ -122,9 +134,12 @@ class ChatClient {
   // never the key), Corruption (the reply was not chat-completion JSON after
   // every retry). `tag` attributes the call's usage (see above). `model`, when
   // not empty, replaces config().model for this call (a PromptModel's base_model).
+  // `tools`, when a non-empty array, is sent as the request's "tools" (entries
+  // {"type": "function", "function": {name, description, parameters}}); the
+  // model may then answer with tool_calls instead of content.
   // No error message ever contains the API key (it is masked if a server echoes it).
   Result<ChatReply> Complete(const std::vector<ChatMessage>& messages, const std::string& tag = "",
-                             const std::string& model = "");
+                             const std::string& model = "", const nlohmann::json& tools = nullptr);
 
   Usage TotalUsage() const;
   Usage UsageFor(const std::string& tag) const;       // zero when never used

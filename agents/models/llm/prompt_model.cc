@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr const char* kFormat = "kaizen-prompt-model";
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: tools
 
 // Lower case, with spaces and hyphens as underscores: "Transfer Money" == "transfer_money".
 std::string Canonical(const std::string& s) {
@@ -37,9 +37,16 @@ Result<TaskKind> ParseTaskKind(const std::string& name) {
 json PromptModel::ToJson() const {
   json ex = json::array();
   for (const auto& e : examples) ex.push_back({{"input", e.text}, {"output", e.label}});
-  return {{"format", kFormat},          {"format_version", kFormatVersion}, {"base_model", base_model},
-          {"task", TaskKindName(task)}, {"system_prompt", system_prompt},   {"labels", labels},
-          {"examples", ex},             {"origin", origin}};
+  json out = {{"format", kFormat},          {"format_version", tools.empty() ? 1 : 2}, {"base_model", base_model},
+              {"task", TaskKindName(task)}, {"system_prompt", system_prompt},          {"labels", labels},
+              {"examples", ex},             {"origin", origin}};
+  if (!tools.empty()) {
+    json list = json::array();
+    for (const auto& t : tools) list.push_back({{"name", t.name}, {"uri", t.uri}, {"sha256", t.sha256}});
+    out["tools"] = std::move(list);
+    out["max_tool_rounds"] = max_tool_rounds;
+  }
+  return out;
 }
 
 Result<PromptModel> PromptModel::FromJson(const json& j) {
@@ -63,6 +70,18 @@ Result<PromptModel> PromptModel::FromJson(const json& j) {
       m.examples.push_back({e.at("input").get<std::string>(), e.at("output").get<std::string>()});
     }
     m.origin = j.value("origin", "");
+    for (const auto& t : j.value("tools", json::array())) {
+      ToolRef ref{t.at("name").get<std::string>(), t.at("uri").get<std::string>(), t.at("sha256").get<std::string>()};
+      if (ref.name.empty() || ref.uri.empty() || ref.sha256.empty()) {
+        return Status::Corruption("prompt model: a tool needs a name, a uri and a sha256");
+      }
+      m.tools.push_back(std::move(ref));
+    }
+    m.max_tool_rounds = j.value("max_tool_rounds", m.max_tool_rounds);
+    if (m.max_tool_rounds < 1 || m.max_tool_rounds > 10) {
+      return Status::Corruption("prompt model: max_tool_rounds " + std::to_string(m.max_tool_rounds) +
+                                " is not in 1..10");
+    }
   } catch (const json::exception& e) {
     return Status::Corruption(std::string("prompt model: a field has the wrong type: ") + e.what());
   }

@@ -11,7 +11,11 @@
 //    "system_prompt": "...",
 //    "labels": ["a", "b"],                 // task label: the answers allowed
 //    "examples": [{"input": "...", "output": "..."}],   // few-shot, in order
-//    "origin": "..."}                      // how this version was made (free text)
+//    "origin": "...",                      // how this version was made (free text)
+//    "tools": [{"name", "uri", "sha256"}], // format_version 2: tools of the tool
+//    "max_tool_rounds": 3}                 //   repository (agents/tools) offered to the LLM
+// A version without tools is written as format_version 1, byte for byte as
+// before, so existing files and their hashes do not change.
 // Unknown keys are ignored (newer writers); a missing or wrong "format" or a
 // newer format_version is Corruption.
 //
@@ -49,6 +53,14 @@ enum class TaskKind { kLabel, kText };
 const char* TaskKindName(TaskKind kind);                 // "label" / "text"
 Result<TaskKind> ParseTaskKind(const std::string& name);
 
+// A tool this version offers the LLM: an accepted tool of the tool
+// repository, its artifact verified by hash before it is used.
+struct ToolRef {
+  std::string name;
+  std::string uri;
+  std::string sha256;
+};
+
 struct PromptModel {
   std::string base_model;
   TaskKind task = TaskKind::kLabel;
@@ -56,6 +68,8 @@ struct PromptModel {
   std::vector<std::string> labels;
   std::vector<Example> examples;  // text = input, label = output (a label or a free-text answer)
   std::string origin;
+  std::vector<ToolRef> tools;
+  int max_tool_rounds = 3;  // rounds of tool calls one answer may take; the last offers no tools
 
   nlohmann::json ToJson() const;
   static Result<PromptModel> FromJson(const nlohmann::json& j);  // Corruption names the bad field

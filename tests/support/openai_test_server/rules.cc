@@ -5,6 +5,9 @@
 #include <cmath>
 #include <sstream>
 
+#include "tests/support/openai_test_server/rule_text.h"
+#include "tests/support/openai_test_server/tool_rules.h"
+
 namespace kaizen::testing {
 namespace {
 
@@ -19,38 +22,12 @@ const std::set<std::string>& StopWords() {
   return kStop;
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> Words(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
-double Cosine(const std::set<std::string>& a, const std::set<std::string>& b) {
-  if (a.empty() || b.empty()) return 0;
-  std::size_t shared = 0;
-  for (const auto& w : a) shared += b.count(w);
-  return shared / std::sqrt(static_cast<double>(a.size()) * static_cast<double>(b.size()));
-}
+// Shared with tool_rules.cc.
+using text::Cosine;
+using text::Lines;
+using text::Lower;
+using text::Trim;
+using text::Words;
 
 std::string ContentOf(const json& m) {
   const auto& c = m.contains("content") ? m["content"] : json();
@@ -141,6 +118,10 @@ RuleReply Classify(const Parsed& p, const std::vector<std::string>& listed, cons
     std::string head = Trim(line.substr(0, colon));
     if (head == "Labels" || head == "Answer with JSON") continue;
     consider(head, ContentWords(line.substr(colon + 1)));
+  }
+  // (e) Lessons "When the input mentions w1, w2, the answer is LABEL." (a critic's), like keyword lines.
+  for (const auto& line : Lines(p.system)) {
+    if (auto lesson = ParseLessonLine(line)) consider(lesson->label, ContentWords(lesson->words));
   }
   // 3. Few-shot examples.
   for (const auto& [u, a] : p.shots) consider(ExampleLabel(a), ContentWords(u));
@@ -355,9 +336,27 @@ Knowledge Knowledge::From(const std::vector<models::Example>& examples) {
   return k;
 }
 
-RuleReply Answer(const json& request, const Knowledge* knowledge) {
+namespace {
+
+// Rules for agent strategies (tool_rules.cc), ahead of the others: a tool's
+// result, a critic, a tool writer, a call of one of the request's tools.
+std::optional<RuleReply> AgentRule(const json& request, const Parsed& p, const nlohmann::ordered_json* tools) {
+  const json messages = request.value("messages", json::array());
+  const std::string model = request.value("model", "");
+  if (auto r = ToolResult(messages)) return r;
+  if (auto r = Critic(p.system, p.input, model)) return r;
+  if (auto r = ToolWriter(p.system, p.input, model)) return r;
+  if (tools) return ToolCall(request, *tools, p.input);
+  if (request.contains("tools")) return ToolCall(request, nlohmann::ordered_json(request["tools"]), p.input);
+  return std::nullopt;
+}
+
+}  // namespace
+
+RuleReply Answer(const json& request, const Knowledge* knowledge, const nlohmann::ordered_json* tools) {
   const json messages = request.value("messages", json::array());
   Parsed p = Parse(messages);
+  if (auto r = AgentRule(request, p, tools)) return *r;
   // Which rule: a constitution judge, a judge, a rewrite request, a plan, a classification, or free text.
   if (Lower(p.system).find("judge") != std::string::npos && p.input.find("Requirement:") != std::string::npos) {
     return ConstitutionJudge(p.input);
@@ -399,6 +398,15 @@ int64_t PromptTokens(const json& messages) {
 
 int64_t CompletionTokens(const std::string& content) {
   return std::max<int64_t>(1, static_cast<int64_t>(Words(content).size()));
+}
+
+int64_t CompletionTokens(const RuleReply& reply) {
+  if (reply.tool_calls.empty()) return CompletionTokens(reply.content);
+  int64_t n = 0;
+  for (const auto& call : reply.tool_calls) {
+    n += static_cast<int64_t>(Words(call["function"].value("arguments", "")).size());
+  }
+  return std::max<int64_t>(1, n);
 }
 
 }  // namespace kaizen::testing

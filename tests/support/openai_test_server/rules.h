@@ -28,16 +28,27 @@ struct Knowledge {
 
 struct RuleReply {
   std::string content;
-  std::string rule;  // "classify", "rewrite", "constitution-judge", "judge", "plan" or "text"
+  // "tool-result", "critic", "tool-writer", "tool-call", "classify", "rewrite",
+  // "constitution-judge", "judge", "plan" or "text"
+  std::string rule;
+  // Non-empty: the reply is these OpenAI tool calls ([{"id", "type", "function":
+  // {"name", "arguments"}}]) and `content` is unused (null in the response).
+  nlohmann::json tool_calls = nlohmann::json::array();
 };
 
 // The reply to a chat-completions request body ({"model", "messages", ...}).
-// `knowledge` is the knowledge of the request's model, or null.
-RuleReply Answer(const nlohmann::json& request, const Knowledge* knowledge);
+// `knowledge` is the knowledge of the request's model, or null. `tools`: the
+// request's "tools" parsed with their key order kept (nlohmann::json sorts
+// keys, and tool arguments are built in the order of the properties); null:
+// the request's own "tools", with its properties alphabetical.
+RuleReply Answer(const nlohmann::json& request, const Knowledge* knowledge,
+                 const nlohmann::ordered_json* tools = nullptr);
 
 // Token counts as the server reports them: whitespace-separated words, plus 3
 // per message for the prompt; at least 1 for the completion.
 int64_t PromptTokens(const nlohmann::json& messages);
 int64_t CompletionTokens(const std::string& content);
+// A tool call counts the words of its arguments text (at least 1).
+int64_t CompletionTokens(const RuleReply& reply);
 
 }  // namespace kaizen::testing

@@ -28,6 +28,35 @@ void Error(httplib::Response& res, int status, const std::string& type, const st
                   "application/json");
 }
 
+std::string FinishReason(const RuleReply& reply) { return reply.tool_calls.empty() ? "stop" : "tool_calls"; }
+
+// A streamed reply (stream: true), as OpenAI sends it: server-sent events of
+// chat.completion.chunk objects. The first chunk carries the role and either
+// the whole content or the whole tool call (delta.tool_calls with index 0);
+// the last has an empty delta and the finish reason; with include_usage a
+// chunk with no choices and the usage follows; then "data: [DONE]".
+std::string StreamBody(const std::string& model, const RuleReply& reply, bool empty_choices, const json& usage) {
+  auto chunk = [&](const json& choices) {
+    json c{{"id", "chatcmpl-test"}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model},
+           {"choices", empty_choices ? json::array() : choices}};
+    return "data: " + c.dump() + "\n\n";
+  };
+  json delta{{"role", "assistant"}, {"content", reply.content}};
+  if (!reply.tool_calls.empty()) {
+    json calls = reply.tool_calls;
+    for (std::size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
+    delta = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", calls}};
+  }
+  std::string body = chunk(json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}));
+  body += chunk(json::array({{{"index", 0}, {"delta", json::object()}, {"finish_reason", FinishReason(reply)}}}));
+  if (!usage.is_null()) {
+    json last{{"id", "chatcmpl-test"}, {"object", "chat.completion.chunk"}, {"created", 0}, {"model", model},
+              {"choices", json::array()}, {"usage", usage}};
+    body += "data: " + last.dump() + "\n\n";
+  }
+  return body + "data: [DONE]\n\n";
+}
+
 }  // namespace
 
 struct OpenAiTestServer::State {
@@ -207,22 +236,33 @@ void OpenAiTestServer::Routes() {
     }
     const std::string model = request.value("model", "");
     auto it = options_.knowledge.find(model);
-    RuleReply reply = testing::Answer(request, it == options_.knowledge.end() ? nullptr : &it->second);
-    const int64_t pt = PromptTokens(request["messages"]), ct = CompletionTokens(reply.content);
+    // The tools again with their key order: tool arguments follow the order of the properties.
+    const auto ordered = nlohmann::ordered_json::parse(req.body);
+    const nlohmann::ordered_json* tools = ordered.contains("tools") ? &ordered["tools"] : nullptr;
+    RuleReply reply = testing::Answer(request, it == options_.knowledge.end() ? nullptr : &it->second, tools);
+    const int64_t pt = PromptTokens(request["messages"]), ct = CompletionTokens(reply);
     {
       std::lock_guard<std::mutex> lock(st.mu);
       ++st.by_outcome["ok"];
       ++st.by_rule[reply.rule];
       ++st.by_model[model];
     }
+    const json usage{{"prompt_tokens", pt}, {"completion_tokens", ct}, {"total_tokens", pt + ct}};
+    if (request.value("stream", false)) {
+      const bool include_usage = request.contains("stream_options") && request["stream_options"].is_object() &&
+                                 request["stream_options"].value("include_usage", false);
+      res.set_content(StreamBody(model, reply, fault.kind == "empty-choices", include_usage ? usage : json()),
+                      "text/event-stream");
+      return;
+    }
+    json message{{"role", "assistant"}, {"content", reply.content}};
+    if (!reply.tool_calls.empty()) message = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", reply.tool_calls}};
     json out{{"id", "chatcmpl-test"},
              {"object", "chat.completion"},
              {"created", 0},
              {"model", model},
-             {"choices", json::array({{{"index", 0},
-                                       {"message", {{"role", "assistant"}, {"content", reply.content}}},
-                                       {"finish_reason", "stop"}}})},
-             {"usage", {{"prompt_tokens", pt}, {"completion_tokens", ct}, {"total_tokens", pt + ct}}}};
+             {"choices", json::array({{{"index", 0}, {"message", message}, {"finish_reason", FinishReason(reply)}}})},
+             {"usage", usage}};
     if (fault.kind == "empty-choices") out["choices"] = json::array();
     res.set_content(out.dump(), "application/json");
   });

@@ -50,11 +50,12 @@ TEST_CASE("store migrations: a fresh file migrates to the current version with e
   REQUIRE(MigrateTo(db, Store::kSchemaVersion).ok());
   CHECK(*SchemaVersion(db) == Store::kSchemaVersion);
   for (const char* t :
-       {"journal", "agents", "tasks", "results", "feedback", "cycles", "cycle_transitions", "datasets", "models"}) {
+       {"journal", "agents", "tasks", "results", "feedback", "cycles", "cycle_transitions", "datasets", "models", "audit",
+        "tools"}) {
     INFO(t);
     CHECK(HasObject(db, "table", t));
   }
-  for (const char* i : {"journal_kind", "journal_agent", "journal_cycle", "journal_ts"}) {
+  for (const char* i : {"journal_kind", "journal_agent", "journal_cycle", "journal_ts", "tools_by_spec"}) {
     INFO(i);
     CHECK(HasObject(db, "index", i));
   }

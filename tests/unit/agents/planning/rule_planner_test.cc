@@ -1,6 +1,8 @@
 #include "agents/planning/rule_planner.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 namespace kaizen::agents {
 namespace {
@@ -247,6 +249,148 @@ TEST_CASE("bounds: a human plan's labels are moved into the teacher_calls range 
   CHECK(Has(*plan, "teacher calls cut 50 -> 30 by spec.planning.bounds.parameter_ranges.teacher_calls"));
   CHECK(plan->parameters().at("teacher_calls") == 30);
   CHECK_FALSE(plan->needs_approval());
+}
+
+}  // namespace kaizen::agents
+
+namespace kaizen::agents {
+namespace {
+
+// An LLM worker (training backend prompt) whose planner may write tools.
+json ToolSettings() {
+  json s = Settings();
+  s["strategies"] = {"tool_creation", "teacher_samples"};
+  s["bounds"]["allowed_strategies"] = {"teacher_samples", "tool_creation"};
+  s["cluster"]["spec"]["training"] = {{"backend", "prompt"}};
+  return s;
+}
+
+// Request() with one more category: arithmetic, failed at `recent` over `samples` ratings.
+v1::PlanRequest ToolRequest(double recent, int64_t samples = 40) {
+  v1::PlanRequest r = Request();
+  auto* c = r.mutable_trigger()->mutable_diagnosis()->add_categories();
+  c->set_dimension("domain");
+  c->set_value("arithmetic");
+  c->set_baseline(0.2);
+  c->set_recent(recent);
+  c->set_samples(samples);
+  return r;
+}
+
+bool ToolHas(const v1::Plan& p, const std::string& part) {
+  for (const auto& a : p.bound_actions()) {
+    if (a.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("tool creation: a category the LLM worker keeps failing gets a tool", "[planning][tools]") {
+  auto plan = RulePlanner(ToolSettings()).MakePlan(ToolRequest(0.9));
+  INFO(plan.status().ToString());
+  REQUIRE(plan.ok());
+  CHECK(plan->strategy() == "tool_creation");
+  CHECK(plan->teacher() == "oracle");
+  REQUIRE(plan->focus_size() == 1);
+  CHECK(plan->focus(0) == "domain=arithmetic");
+  INFO(plan->rationale());
+  CHECK(plan->rationale().find("the teacher then writes a tool for domain=arithmetic, tested in the sandbox") !=
+        std::string::npos);
+  CHECK_FALSE(ToolHas(*plan, "passed over"));
+  CHECK(plan->teacher_calls() == 2000);
+  CHECK_FALSE(plan->has_max_prompt_change());  // a tool beside the prompt, not a prompt change
+  CHECK(RulePlanner::PersistentFailure(ToolRequest(0.9).trigger().diagnosis()) == "domain=arithmetic");
+}
+
+TEST_CASE("tool creation: the worst persistent failure is the focus", "[planning][tools]") {
+  v1::PlanRequest r = ToolRequest(0.6);
+  auto* c = r.mutable_trigger()->mutable_diagnosis()->add_categories();
+  c->set_dimension("predicted_label");
+  c->set_value("convert");
+  c->set_recent(0.8);
+  c->set_samples(25);
+  auto* few = r.mutable_trigger()->mutable_diagnosis()->add_categories();
+  few->set_value("units");  // no dimension: a domain
+  few->set_recent(1.0);
+  few->set_samples(9);  // too few ratings to say
+  CHECK(RulePlanner::PersistentFailure(r.trigger().diagnosis()) == "predicted_label=convert");
+  few->set_samples(10);  // 10 downs of 10: at least 72% with 95% confidence
+  CHECK(RulePlanner::PersistentFailure(r.trigger().diagnosis()) == "domain=units");
+  auto plan = RulePlanner(ToolSettings()).MakePlan(r);
+  REQUIRE(plan.ok());
+  CHECK(plan->strategy() == "tool_creation");
+  REQUIRE(plan->focus_size() == 1);
+  CHECK(plan->focus(0) == "domain=units");
+}
+
+TEST_CASE("tool creation: passed over below the failure rate or with too few ratings", "[planning][tools]") {
+  // 12 downs of 20 is 60%, but not 50% with 95% confidence (the Wilson interval starts at 39%).
+  for (const auto& r : {ToolRequest(0.3), ToolRequest(0.6, 20), ToolRequest(1.0, 9)}) {
+    auto plan = RulePlanner(ToolSettings()).MakePlan(r);
+    INFO(plan.status().ToString());
+    REQUIRE(plan.ok());
+    CHECK(plan->strategy() == "teacher_samples");
+    CHECK(ToolHas(*plan, "tool_creation passed over: no category is failed on at least 50% of its answers (95% "
+                         "confidence, 10+ ratings)"));
+    CHECK(plan->rationale().find("writes a tool") == std::string::npos);
+    // The largest rises, as for any teacher_samples plan (not the one category a tool would get).
+    const std::vector<std::string> rises = RulePlanner::FocusOf(r.trigger().diagnosis(), RulePlanner::kMaxFocus);
+    CHECK(std::vector<std::string>(plan->focus().begin(), plan->focus().end()) == rises);
+    CHECK(rises.size() == 3);
+  }
+}
+
+TEST_CASE("tool creation: passed over for a worker that is not an LLM", "[planning][tools]") {
+  json s = ToolSettings();
+  s["cluster"]["spec"]["training"] = {{"backend", "builtin"}};
+  auto plan = RulePlanner(s).MakePlan(ToolRequest(0.9));
+  REQUIRE(plan.ok());
+  CHECK(plan->strategy() == "teacher_samples");
+  CHECK(ToolHas(*plan, "tool_creation passed over: the worker is not an LLM"));
+}
+
+TEST_CASE("tool creation: only when the bounds allow it", "[planning][tools][bounds]") {
+  SECTION("not in allowed_strategies: skipped for the next strategy") {
+    json s = ToolSettings();
+    s["bounds"]["allowed_strategies"] = {"teacher_samples"};
+    auto plan = RulePlanner(s).MakePlan(ToolRequest(0.9));
+    REQUIRE(plan.ok());
+    CHECK(plan->strategy() == "teacher_samples");
+  }
+  SECTION("the default allowed_strategies leave it out") {
+    json s = ToolSettings();
+    s["bounds"].erase("allowed_strategies");
+    auto plan = RulePlanner(s).MakePlan(ToolRequest(0.9));
+    REQUIRE(plan.ok());
+    CHECK(plan->strategy() == "teacher_samples");
+  }
+  SECTION("the only strategy, not allowed: refused naming the bound") {
+    json s = ToolSettings();
+    s["strategies"] = {"tool_creation"};
+    s["bounds"]["allowed_strategies"] = {"teacher_samples"};
+    auto plan = RulePlanner(s).MakePlan(ToolRequest(0.9));
+    REQUIRE_FALSE(plan.ok());
+    CHECK(plan.status().code() == Status::Code::kFailedPrecondition);
+    CHECK(plan.status().message().find("no strategy within the bounds: strategy tool_creation is not in "
+                                       "spec.planning.bounds.allowed_strategies") == 0);
+  }
+  SECTION("tools a prohibited modification: refused") {
+    json s = ToolSettings();
+    s["strategies"] = {"tool_creation"};
+    s["bounds"]["prohibited_modifications"] = {"tools"};
+    auto plan = RulePlanner(s).MakePlan(ToolRequest(0.9));
+    REQUIRE_FALSE(plan.ok());
+    CHECK(plan.status().message().find("changes the tools") != std::string::npos);
+  }
+  SECTION("the only strategy, allowed but no persistent failure: no plan, saying why") {
+    json s = ToolSettings();
+    s["strategies"] = {"tool_creation"};
+    auto plan = RulePlanner(s).MakePlan(ToolRequest(0.3));
+    REQUIRE_FALSE(plan.ok());
+    CHECK(plan.status().message().find("no strategy available") == 0);
+    CHECK(plan.status().message().find("tool_creation passed over: no category is failed") != std::string::npos);
+  }
 }
 
 }  // namespace kaizen::agents
