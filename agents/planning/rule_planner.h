@@ -64,11 +64,13 @@ class RulePlanner {
 
   // tool_creation is planned for a category the worker keeps failing: one
   // whose thumbs-down rate is at least kToolFailureRate with 95% confidence
-  // (the Wilson interval's lower end, so 10 downs of 10 ratings qualify and
+  // (the Wilson interval's lower end, so 5 downs of 5 ratings qualify and
   // 12 of 20 do not), over at least kToolFailureSamples recent ratings. The
   // worst such by that lower end ("domain=arithmetic"), or "" when none.
+  // The interval does the judging: a detector that fires quickly leaves only
+  // a few ratings of the new category at the trigger.
   static constexpr double kToolFailureRate = 0.5;
-  static constexpr int64_t kToolFailureSamples = 10;
+  static constexpr int64_t kToolFailureSamples = 5;
   static std::string PersistentFailure(const v1::Diagnosis& diagnosis);
 
  private:

@@ -69,7 +69,7 @@ struct SandboxLimits {
 struct SandboxRun {
   enum class Outcome {
     kOk,              // exit code 0
-    kFailed,          // nonzero exit; reason is stderr's last line
+    kFailed,          // nonzero exit; reason "exited with code N: <stderr's last line>"
     kTimedOut,        // wall or CPU time limit
     kMemory,          // MemoryError under the address-space limit
     kProcesses,       // could not start a process or thread under the process limit

@@ -10,8 +10,8 @@
 // Failure: a Status only when the sandbox itself could not run (see
 // RunPython). Whatever the tool does (an exception, a timeout, a socket, a
 // result that is not JSON) is a ToolCall with ok false and a reason a person
-// reads, e.g. "ZeroDivisionError: division by zero" or "timed out after 2.0 s
-// of CPU; killed by SIGXCPU".
+// reads, e.g. "exited with code 1: ZeroDivisionError: division by zero" or
+// "timed out after 2.0 s of CPU; killed by SIGXCPU".
 #pragma once
 
 #include <string>

@@ -154,7 +154,7 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     note(fmt::format("progress {:.4f} score={:.4f} best={:.4f} {}", fraction, values.value("score", 0.0),
                      values.value("best", 0.0), message));
     std::lock_guard<std::mutex> lock(progress.mu);
-    progress.events.push_back({fraction, message});
+    progress.events.push_back({fraction, message, {}});
   };
 
   // The bounds measure the prompt as the file would hold it (runtime/safety/prompt_change.h).

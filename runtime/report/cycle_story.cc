@@ -262,6 +262,14 @@ Result<json> LoadCycleStory(const store::Store& store, const std::string& cycle_
         const auto& p = e.train_progress();
         attempt()["training"]["progress"].push_back(
             {{"ts_ms", ts}, {"fraction", p.fraction()}, {"loss", p.loss()}, {"message", p.message()}});
+        // Tools the trainer wrote (tool_creation), accepted or rejected by their tests.
+        for (const auto& t : p.tools()) {
+          attempt()["training"]["tools"].push_back({{"name", t.name()},
+                                                    {"accepted", t.accepted()},
+                                                    {"reason", t.reason()},
+                                                    {"uri", t.uri()},
+                                                    {"sha256", t.sha256()}});
+        }
         break;
       }
       case v1::Envelope::kModelReady: {

@@ -38,7 +38,12 @@ std::string ToolsManifest(int port, const std::string& teacher_model, int total,
         "path: " + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/shop-questions.jsonl"},
        {"state_dir: .kaizen/llm-tools\n", ""},
        {"model: oracle ", "model: " + teacher_model + " "},
-       {"rate_per_s: 20\n", "rate_per_s: 40\n"},
+       // Each tool call is a fresh sandbox and python3 (~35 ms of CPU): 25 tasks/s leaves a 2-core
+       // machine room for the test beside this one.
+       {"rate_per_s: 20\n", "rate_per_s: 25\n"},
+       {"drift_at_task: 400", "drift_at_task: 300"},
+       {"steps: [0.1, 0.5]", "steps: [0.5]"},
+       {"min_samples_per_step: 50", "min_samples_per_step: 40"},
        {"total_tasks: 2000", "total_tasks: " + std::to_string(total)},
        {"tasks_after_cycle: 500", "tasks_after_cycle: " + std::to_string(after_cycle)}});
 }
@@ -104,7 +109,7 @@ void CheckNoTaskLost(const json& s) {
 TEST_CASE("an LLM worker that fails arithmetic gets a tool it calls in the sandbox, and is promoted",
           "[e2e][llm][tools]") {
   TestCluster cluster("llm-tools");
-  json s = RunToolsScenario(cluster, "oracle", 1200, 250);
+  json s = RunToolsScenario(cluster, "oracle", 1000, 200);
   INFO(s.dump(2));
   REQUIRE(s["cycles"].size() >= 1);
   const json& c = s["cycles"][0];
@@ -127,17 +132,20 @@ TEST_CASE("an LLM worker that fails arithmetic gets a tool it calls in the sandb
   auto show = Kaizen("tools show calculate --state-dir " + cluster.state_dir());
   CHECK(show.exit_code == 0);
   CHECK(show.out.find("def calculate(") != std::string::npos);
+  auto story = Kaizen("describe cycle " + c["id"].get<std::string>() + " --state-dir " + cluster.state_dir());
+  CHECK(story.exit_code == 0);
+  CHECK(story.out.find("calculate: accepted, passed") != std::string::npos);
 
   const auto [answers, with_calls] = AnswersWithToolCalls(cluster.state_dir(), c["candidate"].get<std::string>());
   INFO(answers << " answers of the promoted version, " << with_calls << " with a tool call that returned");
-  CHECK(answers > 100);
+  CHECK(answers > 80);
   CHECK(with_calls > answers / 2);  // after the drift nearly every question is arithmetic
 }
 
 TEST_CASE("a created tool that fails its tests is recorded as rejected and never reaches evaluation",
           "[e2e][llm][tools]") {
   TestCluster cluster("llm-tools-sloppy");
-  json s = RunToolsScenario(cluster, "sloppy-oracle", 800, 100);
+  json s = RunToolsScenario(cluster, "sloppy-oracle", 600, 100);
   INFO(s.dump(2));
   REQUIRE(s["cycles"].size() >= 1);
   const json& c = s["cycles"][0];
@@ -150,4 +158,7 @@ TEST_CASE("a created tool that fails its tests is recorded as rejected and never
   REQUIRE(tools.size() >= 1);
   CHECK(tools[0]["status"] == "rejected");
   CHECK(tools[0]["reason"].get<std::string>().find("failed") == 0);
+  auto story = Kaizen("describe cycle " + c["id"].get<std::string>() + " --state-dir " + cluster.state_dir());
+  CHECK(story.exit_code == 0);
+  CHECK(story.out.find("calculate: rejected, failed") != std::string::npos);
 }

@@ -313,7 +313,7 @@ TEST_CASE("tool creation: the worst persistent failure is the focus", "[planning
   auto* few = r.mutable_trigger()->mutable_diagnosis()->add_categories();
   few->set_value("units");  // no dimension: a domain
   few->set_recent(1.0);
-  few->set_samples(9);  // too few ratings to say
+  few->set_samples(4);  // too few ratings to say
   CHECK(RulePlanner::PersistentFailure(r.trigger().diagnosis()) == "predicted_label=convert");
   few->set_samples(10);  // 10 downs of 10: at least 72% with 95% confidence
   CHECK(RulePlanner::PersistentFailure(r.trigger().diagnosis()) == "domain=units");
@@ -326,13 +326,13 @@ TEST_CASE("tool creation: the worst persistent failure is the focus", "[planning
 
 TEST_CASE("tool creation: passed over below the failure rate or with too few ratings", "[planning][tools]") {
   // 12 downs of 20 is 60%, but not 50% with 95% confidence (the Wilson interval starts at 39%).
-  for (const auto& r : {ToolRequest(0.3), ToolRequest(0.6, 20), ToolRequest(1.0, 9)}) {
+  for (const auto& r : {ToolRequest(0.3), ToolRequest(0.6, 20), ToolRequest(1.0, 4)}) {
     auto plan = RulePlanner(ToolSettings()).MakePlan(r);
     INFO(plan.status().ToString());
     REQUIRE(plan.ok());
     CHECK(plan->strategy() == "teacher_samples");
     CHECK(ToolHas(*plan, "tool_creation passed over: no category is failed on at least 50% of its answers (95% "
-                         "confidence, 10+ ratings)"));
+                         "confidence, 5+ ratings)"));
     CHECK(plan->rationale().find("writes a tool") == std::string::npos);
     // The largest rises, as for any teacher_samples plan (not the one category a tool would get).
     const std::vector<std::string> rises = RulePlanner::FocusOf(r.trigger().diagnosis(), RulePlanner::kMaxFocus);
