@@ -18,8 +18,8 @@ inline std::vector<std::pair<std::string, std::string>> LlmIntentReducedEdits(in
           // A slow shared CI machine serves an LLM worker slower than the demo's rate.
           {"rate_per_s: 100\n", "rate_per_s: 50\n"},
           {"total_tasks: 6000", "total_tasks: 2500"},
-          {"drift_at_task: 2000", "drift_at_task: 1000"},
-          {"tasks_after_cycle: 2000", "tasks_after_cycle: 600"},
+          {"drift_at_task: 2000", "drift_at_task: 800"},
+          {"tasks_after_cycle: 2000", "tasks_after_cycle: 400"},
           {"min_samples_per_step: 150", "min_samples_per_step: 100"},
           {"max_validation_rows: 200", "max_validation_rows: 150"}};
 }
