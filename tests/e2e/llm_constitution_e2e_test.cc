@@ -74,8 +74,8 @@ std::string ShortManifest(int port, const std::string& constitution) {
   auto edits = kaizen::testing::LlmIntentReducedEdits(port);
   edits.push_back({"max_replans: 1", "max_replans: 0"});
   edits.push_back({"total_tasks: 2500", "total_tasks: 1600"});
-  edits.push_back({"drift_at_task: 1000", "drift_at_task: 500"});
-  edits.push_back({"tasks_after_cycle: 600", "tasks_after_cycle: 50"});
+  edits.push_back({"drift_at_task: 800", "drift_at_task: 500"});
+  edits.push_back({"tasks_after_cycle: 400", "tasks_after_cycle: 50"});
   edits.push_back({"max_validation_rows: 150", "max_validation_rows: 80"});
   // Fewer teacher labels: collecting them from traffic is most of the cycle.
   edits.push_back({"teacher_budget: {max_calls: 1000", "teacher_budget: {max_calls: 400"});
