@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "agents/models/llm/json_reply.h"
 #include "runtime/base/text.h"
 
 namespace kaizen::memory {
@@ -16,34 +17,6 @@ using json = nlohmann::json;
 constexpr std::size_t kLessonQuoteBytes = 200;
 
 std::string LessonQuote(const std::string& s) { return "\"" + Abbreviate(s, kLessonQuoteBytes) + "\""; }
-
-// The first balanced {...} in `s` that parses as a JSON object: a reply may
-// wrap it in prose or a code fence. Braces inside strings do not count.
-std::optional<json> LessonsFirstJsonObject(const std::string& s) {
-  for (auto open = s.find('{'); open != std::string::npos; open = s.find('{', open + 1)) {
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (std::size_t i = open; i < s.size(); ++i) {
-      const char c = s[i];
-      if (in_string) {
-        if (escaped) escaped = false;
-        else if (c == '\\') escaped = true;
-        else if (c == '"') in_string = false;
-        continue;
-      }
-      if (c == '"') {
-        in_string = true;
-      } else if (c == '{') {
-        ++depth;
-      } else if (c == '}' && --depth == 0) {
-        json j = json::parse(s.substr(open, i - open + 1), nullptr, /*allow_exceptions=*/false);
-        if (j.is_object()) return j;
-        break;
-      }
-    }
-  }
-  return std::nullopt;
-}
 
 // Task ids cited by a critic's lesson: strings (trimmed, non-empty) or
 // integers, each once, in order.
@@ -144,7 +117,7 @@ int CountTokens(std::string_view text) {
 Result<CriticLessons> ParseCriticReply(const std::string& content, const std::string& category,
                                        const LessonBounds& bounds, int64_t created_ms,
                                        const std::vector<std::string>& known_task_ids) {
-  auto reply = LessonsFirstJsonObject(content);
+  auto reply = models::llm::FirstJsonObject(content);
   if (!reply) return Status::InvalidArgument("critic reply has no JSON object: " + LessonQuote(content));
   auto list = reply->find("lessons");
   if (list == reply->end() || !list->is_array()) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "runtime/base/artifact_uri.h"
 #include "runtime/base/sha256.h"
 
 namespace kaizen::sdk {
@@ -31,12 +32,11 @@ Result<Artifact> StoreArtifactFile(const std::string& state_dir, const std::stri
 }
 
 Result<std::string> PathFromUri(const std::string& uri) {
-  const std::string scheme = "file://";
-  if (uri.rfind(scheme, 0) == 0) return uri.substr(scheme.size());
-  if (uri.find("://") != std::string::npos) {
+  std::optional<std::string> path = LocalPathOfUri(uri);
+  if (!path) {
     return Status::InvalidArgument("artifact URI '" + uri + "' is not a file:// URI; only local artifacts are supported");
   }
-  return uri;
+  return std::move(*path);
 }
 
 Status VerifyArtifact(const std::string& uri, const std::string& sha256) {

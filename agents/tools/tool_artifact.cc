@@ -2,20 +2,13 @@
 
 #include <filesystem>
 
+#include "runtime/base/artifact_uri.h"
 #include "runtime/base/atomic_file.h"
 #include "runtime/base/sha256.h"
 
 namespace kaizen::tools {
-namespace {
 
 using json = nlohmann::json;
-
-std::string ArtifactPathOf(const std::string& uri_or_path) {
-  const std::string scheme = "file://";
-  return uri_or_path.rfind(scheme, 0) == 0 ? uri_or_path.substr(scheme.size()) : uri_or_path;
-}
-
-}  // namespace
 
 ToolArtifact MakeToolArtifact(ToolSpec spec, const ToolTestReport& report, json provenance) {
   ToolArtifact a;
@@ -43,7 +36,9 @@ Result<WrittenToolArtifact> WriteToolArtifact(const std::string& dir, const Tool
 }
 
 Result<ToolArtifact> ReadToolArtifact(const std::string& uri_or_path) {
-  const std::string path = ArtifactPathOf(uri_or_path);
+  const std::optional<std::string> local = LocalPathOfUri(uri_or_path);
+  if (!local) return Status::InvalidArgument("tool artifact " + uri_or_path + " is not a file:// URI or a path");
+  const std::string& path = *local;
   auto text = ReadWholeFile(path, kMaxToolArtifactBytes);
   if (!text.ok()) return text.status().WithContext("reading tool artifact " + path);
   json doc;

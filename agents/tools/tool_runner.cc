@@ -1,9 +1,11 @@
 #include "agents/tools/tool_runner.h"
 
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
+#include <optional>
 
 #include "agents/tools/sandbox_outcome.h"
+#include "runtime/base/text.h"
 
 namespace kaizen::tools {
 namespace {
@@ -30,24 +32,11 @@ std::string HarnessProgram(const ToolSpec& spec) {
          "__kaizen_sys.stdout.write('\\n" + std::string("\\x1ekaizen-tool-result:") + "' + __kaizen_text + '\\n')\n";
 }
 
-double ToolNumber(const json& v, bool* ok) {
-  *ok = true;
+// A number, or a string that is one (surrounding space ignored).
+std::optional<double> ToolNumber(const json& v) {
   if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    char* end = nullptr;
-    const double d = std::strtod(s.c_str(), &end);
-    while (end && *end == ' ') ++end;
-    if (!s.empty() && end && *end == '\0') return d;
-  }
-  *ok = false;
-  return 0;
-}
-
-std::string ToolTrim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+  if (v.is_string()) return ParseDecimal(Trim(v.get<std::string>()));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -82,12 +71,11 @@ Result<ToolCall> CallTool(const ToolSpec& spec, const json& arguments, const San
 }
 
 bool SameToolValue(const json& got, const json& expected) {
-  bool got_number = false, expected_number = false;
-  const double g = ToolNumber(got, &got_number), e = ToolNumber(expected, &expected_number);
-  if (got_number && expected_number && (got.is_number() || expected.is_number())) {
-    return std::fabs(g - e) <= std::max(1e-9, 1e-6 * std::fabs(e));
+  const std::optional<double> g = ToolNumber(got), e = ToolNumber(expected);
+  if (g && e && (got.is_number() || expected.is_number())) {
+    return std::fabs(*g - *e) <= std::max(1e-9, 1e-6 * std::fabs(*e));
   }
-  if (got.is_string() && expected.is_string()) return ToolTrim(got.get<std::string>()) == ToolTrim(expected.get<std::string>());
+  if (got.is_string() && expected.is_string()) return Trim(got.get<std::string>()) == Trim(expected.get<std::string>());
   if (got.is_array() && expected.is_array()) {
     if (got.size() != expected.size()) return false;
     for (size_t i = 0; i < got.size(); ++i) {

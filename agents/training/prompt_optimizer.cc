@@ -126,6 +126,11 @@ std::string InstructionsFromReply(const std::string& reply) {
   return Trim(s);
 }
 
+CandidateScore ScoreDraft(const PromptDraft& draft, const std::vector<Example>& rows, int concurrency,
+                          const PromptSearchHooks& hooks, std::atomic<int>& calls) {
+  return Score(draft, rows, concurrency, hooks, calls).score;
+}
+
 Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline_in, const std::vector<Example>& train,
                                         const std::vector<Example>& validation_in, const PromptSearchOptions& o,
                                         const PromptSearchHooks& hooks) {

@@ -16,6 +16,7 @@
 // never used as examples.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -90,6 +91,12 @@ struct PromptSearchResult {
 Result<PromptSearchResult> SearchPrompt(const PromptDraft& baseline, const std::vector<models::Example>& train,
                                         const std::vector<models::Example>& validation,
                                         const PromptSearchOptions& options, const PromptSearchHooks& hooks);
+
+// Scores one draft on `rows` as the search scores each candidate: up to
+// `concurrency` hooks.classify calls in flight, graded by hooks.grade (or
+// the label, case and surrounding space ignored); `calls` counts the calls.
+CandidateScore ScoreDraft(const PromptDraft& draft, const std::vector<models::Example>& rows, int concurrency,
+                          const PromptSearchHooks& hooks, std::atomic<int>& calls);
 
 // A failure shown to the teacher.
 struct PromptFailure {

@@ -101,6 +101,15 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     grader = std::move(*g);
   }
 
+  // Free text is graded as evaluation grades it (the judge, else exact match); labels by the search's default.
+  PromptSearchHooks hooks;
+  if (grader) {
+    hooks.grade = [&](const models::Example& row, const std::string& answer) -> Result<double> {
+      auto ok = grader->GradeAll({row.text}, {row.label}, {answer});
+      return ok.at(0) ? 1.0 : 0.0;
+    };
+  }
+
   if (job.strategy == "tool_creation") {
     ToolTrainingInputs in;
     in.job = &job;
@@ -111,6 +120,7 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     in.teacher = teacher.get();
     in.teacher_name = teacher_name;
     in.grader = grader.get();
+    in.grade = hooks.grade;
     in.concurrency = worker_cfg->max_concurrency;
     in.max_validation_rows = job.prompt.value("max_validation_rows", 200);
     in.progress = &progress;
@@ -128,7 +138,6 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
   o.seed = std::hash<std::string>{}(job.cycle_id + "/" + job.version);
 
   const std::string tag = "training:" + job.cycle_id;
-  PromptSearchHooks hooks;
   // The incumbent's tools stay with every candidate prompt, and answer as they do when serving.
   auto base_tools = llm::LoadPromptTools(*base);
   if (!base_tools.ok()) return base_tools.status().WithContext("the tools of " + job.base_version);
@@ -136,12 +145,6 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     if (progress.cancel.load()) return Status::Unavailable("training cancelled");
     return llm::AnswerWithTools(**worker, ToModel(*base, d), *base_tools, text, tag);
   };
-  if (grader) {
-    hooks.grade = [&](const models::Example& row, const std::string& answer) -> Result<double> {
-      auto ok = grader->GradeAll({row.text}, {row.label}, {answer});
-      return ok.at(0) ? 1.0 : 0.0;
-    };
-  }
   if (teacher) {
     hooks.rewrite = [&](const std::string& request) -> Result<std::string> {
       if (progress.cancel.load()) return Status::Unavailable("training cancelled");

@@ -18,14 +18,18 @@ std::string FailureLine(const models::Example& e) {
   return "- \"" + text + "\" -> " + e.label + "\n";
 }
 
+// The failures shown to the teacher: the first max_failures_shown.
+std::size_t ShownFailures(const ToolCreationJob& job) {
+  return std::min<std::size_t>(job.failures.size(), static_cast<std::size_t>(std::max(0, job.max_failures_shown)));
+}
+
 }  // namespace
 
 std::string ToolWriterRequest(const ToolCreationJob& job) {
   std::string out;
   if (!job.category.empty()) out += "Category: " + job.category + "\n";
   out += "Failures:\n";
-  const std::size_t shown = std::min<std::size_t>(job.failures.size(), static_cast<std::size_t>(job.max_failures_shown));
-  for (std::size_t i = 0; i < shown; ++i) out += FailureLine(job.failures[i]);
+  for (std::size_t i = 0; i < ShownFailures(job); ++i) out += FailureLine(job.failures[i]);
   return out;
 }
 
@@ -40,8 +44,9 @@ Result<CreatedTool> CreateTool(models::llm::ChatClient& teacher, const ToolCreat
   json provenance = job.provenance.is_object() ? job.provenance : json::object();
   provenance["category"] = job.category;
   json failures = json::array();
-  const std::size_t shown = std::min<std::size_t>(job.failures.size(), static_cast<std::size_t>(job.max_failures_shown));
-  for (std::size_t i = 0; i < shown; ++i) failures.push_back({{"input", job.failures[i].text}, {"answer", job.failures[i].label}});
+  for (std::size_t i = 0; i < ShownFailures(job); ++i) {
+    failures.push_back({{"input", job.failures[i].text}, {"answer", job.failures[i].label}});
+  }
   provenance["failures"] = std::move(failures);
   CreatedTool created;
   created.artifact = tools::MakeToolArtifact(std::move(*spec), *report, std::move(provenance));

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -15,48 +14,24 @@ namespace {
 using json = nlohmann::json;
 namespace llm = models::llm;
 
-struct ToolScore {
-  double score = 0;
-  int correct = 0, rows = 0, errors = 0, tool_calls = 0;
-};
-
-// `model` with `tools` on `rows`, `threads` calls at a time.
-ToolScore ScoreWithTools(const ToolTrainingInputs& in, const llm::PromptModel& model, const llm::PromptTools& tools,
-                         const std::vector<models::Example>& rows, const std::string& tag) {
-  std::vector<std::string> answers(rows.size());
-  std::vector<int> calls(rows.size(), 0);
-  std::atomic<int> errors{0};
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < rows.size(); i = next++) {
-      if (in.progress && in.progress->cancel.load()) return;
-      std::vector<llm::ToolCallTrace> trace;
-      auto a = llm::AnswerWithTools(*in.worker, model, tools, rows[i].text, tag, nullptr, &trace);
-      calls[i] = static_cast<int>(trace.size());
-      if (a.ok()) {
-        answers[i] = *a;
-      } else {
-        ++errors;
-      }
-    }
+// `model` with `tools` on `rows`, scored as the prompt search scores a
+// candidate (ScoreDraft); `tool_calls` counts the calls its answers made.
+CandidateScore ScoreWithTools(const ToolTrainingInputs& in, const llm::PromptModel& model,
+                              const llm::PromptTools& tools, const std::vector<models::Example>& rows,
+                              const std::string& tag, std::atomic<int>& tool_calls) {
+  PromptSearchHooks hooks;
+  hooks.classify = [&](const PromptDraft&, const std::string& text) -> Result<std::string> {
+    if (in.progress && in.progress->cancel.load()) return Status::Unavailable("training cancelled");
+    std::vector<llm::ToolCallTrace> trace;
+    auto answer = llm::AnswerWithTools(*in.worker, model, tools, text, tag, nullptr, &trace);
+    tool_calls += static_cast<int>(trace.size());
+    return answer;
   };
-  std::vector<std::thread> pool;
-  const int n = std::max(1, std::min<int>(in.concurrency, static_cast<int>(rows.size())));
-  for (int t = 0; t < n; ++t) pool.emplace_back(work);
-  for (auto& t : pool) t.join();
-  ToolScore s;
-  s.rows = static_cast<int>(rows.size());
-  s.errors = errors.load();
-  std::vector<std::string> inputs, refs;
-  for (const auto& r : rows) inputs.push_back(r.text), refs.push_back(r.label);
-  const std::vector<bool> right = in.grader ? in.grader->GradeAll(inputs, refs, answers) : std::vector<bool>{};
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const bool ok = in.grader ? right.at(i) : answers[i] == rows[i].label;
-    s.correct += ok ? 1 : 0;
-    s.tool_calls += calls[i];
-  }
-  s.score = s.rows > 0 ? static_cast<double>(s.correct) / s.rows : 0;
-  return s;
+  hooks.grade = in.grade;
+  PromptDraft draft;
+  draft.origin = model.origin;
+  std::atomic<int> calls{0};
+  return ScoreDraft(draft, rows, in.concurrency, hooks, calls);
 }
 
 void ReportTool(const ToolTrainingInputs& in, const CreatedTool& t) {
@@ -115,11 +90,12 @@ Result<json> RunToolTraining(const ToolTrainingInputs& in) {
 
   std::vector<models::Example> rows = *in.validation;
   if (static_cast<int>(rows.size()) > in.max_validation_rows) rows.resize(static_cast<std::size_t>(in.max_validation_rows));
-  const ToolScore before = ScoreWithTools(in, *in.base, *base_tools, rows, tag);
-  const ToolScore after = ScoreWithTools(in, candidate, *candidate_tools, rows, tag);
+  std::atomic<int> base_calls{0}, candidate_calls{0};
+  const CandidateScore before = ScoreWithTools(in, *in.base, *base_tools, rows, tag, base_calls);
+  const CandidateScore after = ScoreWithTools(in, candidate, *candidate_tools, rows, tag, candidate_calls);
   if (in.progress && in.progress->cancel.load()) return Status::Unavailable("training cancelled");
   in.note(fmt::format("validation: incumbent {:.3f}, with the tool {:.3f} ({} tool calls on {} rows)", before.score,
-                      after.score, after.tool_calls, after.rows));
+                      after.score, candidate_calls.load(), after.rows));
   candidate.origin += fmt::format(" (validation {:.3f}, baseline {:.3f})", after.score, before.score);
   if (Status s = llm::SavePromptModel(job.output_path, candidate); !s.ok()) return s;
 
@@ -138,7 +114,7 @@ Result<json> RunToolTraining(const ToolTrainingInputs& in) {
                 {"uri", created->written.uri},
                 {"sha256", created->written.sha256},
                 {"tests", created->artifact.reason},
-                {"calls_on_validation", after.tool_calls}}},
+                {"calls_on_validation", candidate_calls.load()}}},
               {"worker_calls", wu.calls},
               {"teacher_calls", tu.calls},
               {"teacher", in.teacher_name},

@@ -35,7 +35,9 @@ struct ToolTrainingInputs {
   models::llm::ChatClient* worker = nullptr;
   models::llm::ChatClient* teacher = nullptr;  // null: tool_creation cannot run
   std::string teacher_name;
-  Grader* grader = nullptr;                    // free-text tasks; null: exact match
+  Grader* grader = nullptr;                    // free-text tasks (its usage goes in the metrics); null: labels
+  // How a validation answer is graded (PromptSearchHooks::grade); unset: the label, case and space ignored.
+  std::function<Result<double>(const models::Example& row, const std::string& answer)> grade;
   int concurrency = 4;
   int max_validation_rows = 200;
   PromptTrainProgress* progress = nullptr;

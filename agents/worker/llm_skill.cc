@@ -51,8 +51,7 @@ void LlmSkill::Submit(std::string input, std::function<void(LlmAnswer)> done) {
     if (!model) {
       a.status = Status::FailedPrecondition("no model loaded yet");
     } else {
-      static const llm::PromptTools kNoTools;
-      auto reply = llm::CompleteWithTools(*client_, *model, tools ? *tools : kNoTools, input, "serve", &a.tool_calls);
+      auto reply = llm::CompleteWithTools(*client_, *model, *tools, input, "serve", &a.tool_calls);
       if (!reply.ok()) {
         a.status = reply.status();
       } else if (model->task == llm::TaskKind::kLabel) {

@@ -55,7 +55,7 @@ class LlmSkill {
   std::unique_ptr<models::llm::ChatClient> client_;
   mutable std::mutex mu_;  // guards model_ and tools_
   std::shared_ptr<const models::llm::PromptModel> model_;
-  std::shared_ptr<const models::llm::PromptTools> tools_;
+  std::shared_ptr<const models::llm::PromptTools> tools_ = std::make_shared<const models::llm::PromptTools>();
   sdk::ThreadPool pool_;  // last: its threads stop before client_ goes
 };
 

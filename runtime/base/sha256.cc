@@ -7,6 +7,8 @@
 #include <fstream>
 #include <vector>
 
+#include "runtime/base/artifact_uri.h"
+
 namespace kaizen {
 namespace {
 
@@ -144,12 +146,11 @@ Result<std::string> Sha256File(const std::string& path) {
 
 Status CheckArtifactHash(const std::string& what, const std::string& uri, const std::string& sha256) {
   if (uri.empty()) return Status::InvalidArgument(what + " has no uri");
-  const std::string scheme = "file://";
-  if (uri.rfind(scheme, 0) != 0 && uri.find("://") != std::string::npos) {
+  const std::optional<std::string> path = LocalPathOfUri(uri);
+  if (!path) {
     return Status::InvalidArgument(what + " at '" + uri + "' is not a file:// URI; only local artifacts are supported");
   }
-  const std::string path = uri.rfind(scheme, 0) == 0 ? uri.substr(scheme.size()) : uri;
-  auto sha = Sha256File(path);
+  auto sha = Sha256File(*path);
   if (!sha.ok()) return sha.status().WithContext(what);
   if (*sha != sha256) return Status::Corruption(what + " at " + uri + " hashes to " + *sha + ", not " + sha256);
   return Status::OK();

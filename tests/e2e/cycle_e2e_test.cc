@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "tests/integration/cluster_harness.h"
@@ -40,10 +39,7 @@ json RunScenario(TestCluster& cluster, const std::string& name, double teacher_n
 std::vector<json> E2eAuditEntries(const std::string& state_dir) {
   auto out = Kaizen("audit export --state-dir " + state_dir);
   REQUIRE(out.exit_code == 0);
-  std::vector<json> entries;
-  std::istringstream lines(out.out);
-  for (std::string line; std::getline(lines, line);) entries.push_back(json::parse(line));
-  return entries;
+  return kaizen::testing::JsonLines(out.out);
 }
 
 // Sets entry `seq`'s body to `body` as someone with the file would: the

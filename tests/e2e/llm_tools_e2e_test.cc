@@ -12,7 +12,6 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "envelope.pb.h"
@@ -66,10 +65,7 @@ json RunToolsScenario(TestCluster& cluster, const std::string& teacher_model, in
 std::vector<json> ToolVersions(const std::string& state_dir) {
   auto out = Kaizen("tools list --json --state-dir " + state_dir);
   REQUIRE(out.exit_code == 0);
-  std::vector<json> rows;
-  std::istringstream lines(out.out);
-  for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
-  return rows;
+  return kaizen::testing::JsonLines(out.out);
 }
 
 // Answers of `version` in the journal, and how many of them called a tool that returned a value.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -113,6 +114,13 @@ std::string ScenarioManifest(const std::string& name, double teacher_noise, int 
          "    tasks_after_cycle: 1500\n"
          "    max_tasks: 30000\n"
          "    seed: 11\n";
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 std::string EditedManifest(const std::string& relative_path,

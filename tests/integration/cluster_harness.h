@@ -71,6 +71,9 @@ class TestCluster {
 // The manifest used by tests: the demo's data, fast heartbeats.
 std::string TestManifest(const std::string& name, const std::string& spec_extra);
 
+// One JSON value per line of `text` (a command's `--json` / `export` output).
+std::vector<nlohmann::json> JsonLines(const std::string& text);
+
 // A shipped manifest (`relative_path` under the source tree) with every
 // occurrence of each `from` replaced by its `to`, in order. *missing gets the
 // first `from` the file no longer has ("" when all were found): a test must

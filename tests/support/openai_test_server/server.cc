@@ -237,7 +237,9 @@ void OpenAiTestServer::Routes() {
     const std::string model = request.value("model", "");
     auto it = options_.knowledge.find(model);
     // The tools again with their key order: tool arguments follow the order of the properties.
-    const auto ordered = nlohmann::ordered_json::parse(req.body);
+    // Only requests that offer tools pay for the second parse.
+    nlohmann::ordered_json ordered;
+    if (request.contains("tools")) ordered = nlohmann::ordered_json::parse(req.body);
     const nlohmann::ordered_json* tools = ordered.contains("tools") ? &ordered["tools"] : nullptr;
     RuleReply reply = testing::Answer(request, it == options_.knowledge.end() ? nullptr : &it->second, tools);
     const int64_t pt = PromptTokens(request["messages"]), ct = CompletionTokens(reply);
