@@ -415,9 +415,10 @@ SchemaPtr PlanningSchema() {
                     "the runtime on every trigger and plan (docs/safety.md).")
           .Default("allowed_strategies",
                    ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot",
-                                "tool_creation"}),
+                                "dynamic_examples", "reflection", "tool_creation"}),
                           0, true),
-                   json::array({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"}),
+                   json::array({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot",
+                                "dynamic_examples", "reflection"}),
                    "Strategies a plan may use at all; a plan with another is refused. tool_creation (tools the "
                    "agent writes and runs in a sandbox) is a new capability and allowed only when listed here.")
           .Default("prohibited_modifications",
@@ -453,13 +454,18 @@ SchemaPtr PlanningSchema() {
                "What happens when the approval times out.")
       .Default("strategies",
                ListOf(Enum({"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot",
-                            "tool_creation"}),
+                            "dynamic_examples", "reflection", "tool_creation"}),
                       1, true),
                json::array({"teacher_samples"}),
                "Strategies the planner may choose from, in order of preference (the rule planner takes the first "
-               "of teacher_samples, human_demonstrations and tool_creation that applies; tool_creation applies to "
-               "an LLM worker when a category is failed on at least half of its recent ratings with 95% confidence, "
-               "and then buys the teacher's answers to those failures for the tool's tests).")
+               "of teacher_samples, human_demonstrations, dynamic_examples, reflection and tool_creation that "
+               "applies; the last three apply to an LLM worker (training backend prompt) only, and tool_creation "
+               "only when a category is failed on at least half of its recent ratings with 95% confidence. Each "
+               "of them first buys the teacher's answers to the failures: the pool of dynamic_examples, what the "
+               "critic of reflection reads, the tests of tool_creation; docs/strategies.md).")
+      .Optional("critic", OpenAiSchema(),
+                "reflection: the model that writes lessons from the failures (an OpenAI-compatible endpoint).",
+                "the teacher (training.prompt.teacher, else the first openai teacher)")
       .Default("selection_policy", Enum({"failures_first", "low_confidence_stratified", "random"}), "failures_first",
                "Which inputs datagen asks the teacher about first: failures_first (thumbs-down, then low confidence, "
                "round-robin across categories), low_confidence_stratified (lowest confidence first, across predicted "
@@ -510,7 +516,16 @@ SchemaPtr TrainingSchema() {
                    "Validation rows each candidate is scored on, at most (each row is one call to the worker's "
                    "model).")
           .Default("max_failures_shown", Int(1, 1000), 20,
-                   "Failures shown to the teacher in a rewrite request, or a tool request (tool_creation).")
+                   "Failures shown to the teacher in a rewrite request, a tool request (tool_creation), or to the "
+                   "critic per category (reflection).")
+          .Default("retrieved_examples", Int(1, 100), 8,
+                   "dynamic_examples: examples retrieved per input, at most (k); candidates with k and k/2 are "
+                   "scored. Reported as the shots parameter.")
+          .Default("lessons_per_input", Int(1, 50), 4, "reflection: lessons put in the prompt per input, at most.")
+          .Default("max_lessons", Int(1, 10000), 20, "reflection: lessons in the memory, at most (the least cited go first).")
+          .Default("max_memory_tokens", Int(1, 1000000), 400,
+                   "reflection: words of all lessons together, at most (the least cited go first).")
+          .Default("max_lesson_tokens", Int(1, 1000), 60, "reflection: words of one lesson, at most (a longer one is refused).")
           .Build();
   auto slurm =
       ObjectBuilder("slurm backend: the batch job a training run is (docs/distributed.md). The state directory "

@@ -38,6 +38,7 @@ Result<std::vector<DatasetRow>> ReadDatasetJsonl(const std::string& path, std::s
     }
     r.teacher = j.value("teacher", std::string());
     r.selected_by = j.value("selected_by", std::string());
+    if (j.contains("worker_answer") && j["worker_answer"].is_string()) r.worker_answer = j["worker_answer"].get<std::string>();
     rows.push_back(std::move(r));
   }
   if (in.bad()) return Status::IOError("reading dataset " + path + " failed");

@@ -38,6 +38,7 @@ Status WriteDatasetJsonl(const std::string& path, const std::vector<DatasetRow>&
     nlohmann::json j = {{"text", r.text},       {"label", r.label},     {"split", r.split},
                         {"task_id", r.task_id}, {"tags", r.tags},       {"teacher", r.teacher},
                         {"selected_by", r.selected_by}};
+    if (!r.worker_answer.empty()) j["worker_answer"] = r.worker_answer;
     // Replacement keeps one bad byte in an input from failing the whole dataset.
     out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   }

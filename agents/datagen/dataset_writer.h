@@ -1,7 +1,7 @@
 // Dataset rows, their train/validation split and the JSONL artifact format:
 // one object per line,
 //   {"text", "label", "split": "train"|"validation", "task_id", "tags",
-//    "teacher", "selected_by"}
+//    "teacher", "selected_by", "worker_answer"}   // worker_answer: when known
 // which LoadJsonlExamples reads directly (text, label, split).
 #pragma once
 
@@ -23,6 +23,7 @@ struct DatasetRow {
   std::map<std::string, std::string> tags;
   std::string teacher;  // the teacher's name, or "human:<who>"
   std::string selected_by;
+  std::string worker_answer;  // what the worker answered, when known: a row it got wrong is a failure to learn from
 };
 
 // A stable 64-bit seed from a string (FNV-1a), e.g. from a cycle id.

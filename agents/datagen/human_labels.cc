@@ -78,6 +78,7 @@ std::vector<DatasetRow> HumanLabelBatch::Rows() const {
     r.tags = s.candidate.tags;
     r.teacher = "human:" + given.person;
     r.selected_by = s.selected_by;
+    r.worker_answer = s.candidate.predicted;
     out.push_back(std::move(r));
   }
   return out;

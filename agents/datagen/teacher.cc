@@ -288,6 +288,7 @@ LabeledSelection LabelSelection(const std::vector<SelectedCandidate>& selected, 
     r.task_id = s.candidate.task_id;
     r.tags = s.candidate.tags;
     r.selected_by = s.selected_by;
+    r.worker_answer = s.candidate.predicted;
     if (!s.candidate.correction.empty()) {
       const std::string who = s.candidate.correction_source.empty() ? "unknown" : s.candidate.correction_source;
       r.teacher = IsDeferral(s.candidate) ? who : "human:" + who;  // deferral:<teacher>, or a person

@@ -48,7 +48,7 @@ class ClassifierPredictor : public ModelPredictor {
 // A prompt model is scored as the worker serves it: with its tools, in the sandbox.
 class PromptPredictor : public ModelPredictor {
  public:
-  PromptPredictor(llm::PromptModel m, llm::PromptTools tools, std::unique_ptr<llm::ChatClient> c)
+  PromptPredictor(llm::PromptModel m, llm::PromptAssets tools, std::unique_ptr<llm::ChatClient> c)
       : model_(std::move(m)), tools_(std::move(tools)), client_(std::move(c)) {}
   std::vector<std::string> PredictAll(const std::vector<std::string>& inputs, std::atomic<int64_t>* done) override {
     std::vector<std::string> out(inputs.size());
@@ -64,7 +64,7 @@ class PromptPredictor : public ModelPredictor {
 
  private:
   llm::PromptModel model_;
-  llm::PromptTools tools_;
+  llm::PromptAssets tools_;
   std::unique_ptr<llm::ChatClient> client_;
 };
 
@@ -101,7 +101,7 @@ Result<std::unique_ptr<ModelPredictor>> LoadModelPredictor(const std::string& wh
   }
   auto config = llm::ChatConfigFromJson(block, "spec.worker.skill.openai");
   if (!config.ok()) return config.status();
-  auto tools = llm::LoadPromptTools(*prompt);
+  auto tools = llm::LoadPromptAssets(*prompt);
   if (!tools.ok()) return tools.status().WithContext("the " + what + " model's tools");
   auto client = llm::ChatClient::Create(*config);
   if (!client.ok()) return client.status();

@@ -136,9 +136,18 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   // bounds allow: the list's order is the preference.
   std::string strategy, out_of_bounds, tool_category, passed_over;
   for (const auto& s : strategies) {
-    if (s != "teacher_samples" && s != "human_demonstrations" && s != "tool_creation") continue;
+    if (s != "teacher_samples" && s != "human_demonstrations" && s != "tool_creation" && s != "dynamic_examples" &&
+        s != "reflection") {
+      continue;
+    }
     if (Status b = safety::CheckStrategy(planning_.bounds, s, planning_.training_backend); !b.ok()) {
       out_of_bounds += (out_of_bounds.empty() ? "" : "; ") + b.message();
+      continue;
+    }
+    if ((s == "dynamic_examples" || s == "reflection") && planning_.training_backend != "prompt") {
+      // Retrieved examples and lessons go into an LLM's prompt; a classifier has none.
+      passed_over += std::string(passed_over.empty() ? "" : "; ") + s +
+                     " passed over: the worker is not an LLM (training.backend is not prompt)";
       continue;
     }
     if (s == "tool_creation") {
@@ -146,11 +155,12 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
       // it keeps failing: a tool is a new capability, not a tune-up.
       tool_category = planning_.training_backend == "prompt" ? PersistentFailure(request.trigger().diagnosis()) : "";
       if (tool_category.empty()) {
-        passed_over = planning_.training_backend == "prompt"
+        passed_over += std::string(passed_over.empty() ? "" : "; ") +
+                       (planning_.training_backend == "prompt"
                           ? "tool_creation passed over: no category is failed on at least " +
                                 Percent(kToolFailureRate) + " of its answers (95% confidence, " +
                                 std::to_string(kToolFailureSamples) + "+ ratings)"
-                          : "tool_creation passed over: the worker is not an LLM (training.backend is not prompt)";
+                          : "tool_creation passed over: the worker is not an LLM (training.backend is not prompt)");
         continue;
       }
     }
@@ -162,8 +172,8 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   }
   if (strategy.empty()) {
     return Status::FailedPrecondition(
-        "no strategy available: the rule planner implements teacher_samples, human_demonstrations and "
-        "tool_creation, and spec.planning.strategies allows none of them" + (passed_over.empty() ? "" : " (" + passed_over + ")"));
+        "no strategy available: the rule planner implements teacher_samples, human_demonstrations, "
+        "dynamic_examples, reflection and tool_creation, and spec.planning.strategies allows none of them" + (passed_over.empty() ? "" : " (" + passed_over + ")"));
   }
   if (strategy == "human_demonstrations") return HumanPlan(request);
 
@@ -192,7 +202,8 @@ Result<v1::Plan> RulePlanner::MakePlan(const v1::PlanRequest& request) const {
   }
 
   v1::Plan plan;
-  plan.set_strategy(strategy);  // teacher_samples, or tool_creation: both buy the teacher's answers first
+  // teacher_samples, dynamic_examples, reflection, tool_creation: all buy the teacher's answers first.
+  plan.set_strategy(strategy);
   plan.set_teacher(teacher_name);
   if (!passed_over.empty()) plan.add_bound_actions(passed_over);
 

@@ -4,8 +4,10 @@
 // every rule is unit-tested; the agent only moves messages.
 //
 // Rules (docs/cycle-agents-data.md):
-//   - strategy: the first of spec.planning.strategies it implements;
-//     teacher_samples from the first teacher of spec.teachers, or
+//   - strategy: the first of spec.planning.strategies it implements and
+//     that applies; teacher_samples from the first teacher of spec.teachers;
+//     dynamic_examples and reflection (an LLM worker only) and tool_creation
+//     (PersistentFailure) buy the teacher's answers the same way; or
 //     human_demonstrations: planning.human_labels labels asked of people
 //     (human_plan.cc), needing approval above auto_approve.max_teacher_calls;
 //   - calls wanted: teacher_budget.max_calls on attempt 1, twice the last

@@ -51,6 +51,7 @@ class PromptBackend : public Trainer {
     p.anchor_path = job.anchor_path;
     p.strategy = job.strategy;
     p.tools_dir = job.state_dir + "/artifacts/tools";
+    p.memory_dir = job.state_dir + "/artifacts/memory";
     p.spec = settings_.spec;
     p.prompt = settings_.prompt;
     std::ofstream(job.log_path, std::ios::app)

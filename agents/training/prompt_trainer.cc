@@ -11,6 +11,9 @@
 #include "agents/models/llm/chat_client.h"
 #include "agents/models/llm/prompt_model.h"
 #include "agents/models/llm/prompt_tools.h"
+#include "agents/datagen/carried_labels.h"
+#include "agents/training/example_training.h"
+#include "agents/training/reflection_training.h"
 #include "agents/training/tool_training.h"
 #include "runtime/safety/prompt_change.h"
 
@@ -110,12 +113,15 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     };
   }
 
-  if (job.strategy == "tool_creation") {
-    ToolTrainingInputs in;
+  if (job.strategy == "tool_creation" || job.strategy == "dynamic_examples" || job.strategy == "reflection") {
+    auto rows = ReadDatasetJsonl(job.dataset_path);
+    if (!rows.ok()) return rows.status().WithContext("reading the dataset");
+    StrategyTrainingInputs in;
     in.job = &job;
     in.base = &*base;
     in.train = &train->examples;
     in.validation = &validation->examples;
+    in.rows = &*rows;
     in.worker = worker->get();
     in.teacher = teacher.get();
     in.teacher_name = teacher_name;
@@ -125,6 +131,8 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
     in.max_validation_rows = job.prompt.value("max_validation_rows", 200);
     in.progress = &progress;
     in.note = note;
+    if (job.strategy == "dynamic_examples") return RunExampleTraining(in);
+    if (job.strategy == "reflection") return RunReflectionTraining(in);
     return RunToolTraining(in);
   }
 
@@ -139,7 +147,7 @@ Result<json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& p
 
   const std::string tag = "training:" + job.cycle_id;
   // The incumbent's tools stay with every candidate prompt, and answer as they do when serving.
-  auto base_tools = llm::LoadPromptTools(*base);
+  auto base_tools = llm::LoadPromptAssets(*base);
   if (!base_tools.ok()) return base_tools.status().WithContext("the tools of " + job.base_version);
   hooks.classify = [&](const PromptDraft& d, const std::string& text) -> Result<std::string> {
     if (progress.cancel.load()) return Status::Unavailable("training cancelled");

@@ -41,9 +41,12 @@ struct PromptTrainJob {
   std::optional<double> max_prompt_change, max_drift_from_anchor;
   std::string anchor_version, anchor_path;
   // "tool_creation": the teacher writes a tool for the failures instead
-  // (tool_creation.h); anything else: the prompt search.
+  // (tool_training.h); "dynamic_examples": examples retrieved per input
+  // (example_training.h); "reflection": lessons a critic writes from the
+  // failures (reflection_training.h); anything else: the prompt search.
   std::string strategy;
   std::string tools_dir;        // where tool artifacts are written (<state_dir>/artifacts/tools)
+  std::string memory_dir;       // where example pools and lesson memories are written (<state_dir>/artifacts/memory)
 };
 
 // Progress shared between the training thread and the agent.

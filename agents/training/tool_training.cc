@@ -14,27 +14,7 @@ namespace {
 using json = nlohmann::json;
 namespace llm = models::llm;
 
-// `model` with `tools` on `rows`, scored as the prompt search scores a
-// candidate (ScoreDraft); `tool_calls` counts the calls its answers made.
-CandidateScore ScoreWithTools(const ToolTrainingInputs& in, const llm::PromptModel& model,
-                              const llm::PromptTools& tools, const std::vector<models::Example>& rows,
-                              const std::string& tag, std::atomic<int>& tool_calls) {
-  PromptSearchHooks hooks;
-  hooks.classify = [&](const PromptDraft&, const std::string& text) -> Result<std::string> {
-    if (in.progress && in.progress->cancel.load()) return Status::Unavailable("training cancelled");
-    std::vector<llm::ToolCallTrace> trace;
-    auto answer = llm::AnswerWithTools(*in.worker, model, tools, text, tag, nullptr, &trace);
-    tool_calls += static_cast<int>(trace.size());
-    return answer;
-  };
-  hooks.grade = in.grade;
-  PromptDraft draft;
-  draft.origin = model.origin;
-  std::atomic<int> calls{0};
-  return ScoreDraft(draft, rows, in.concurrency, hooks, calls);
-}
-
-void ReportTool(const ToolTrainingInputs& in, const CreatedTool& t) {
+void ReportTool(const StrategyTrainingInputs& in, const CreatedTool& t) {
   if (!in.progress) return;
   CreatedToolRecord r;
   r.name = t.artifact.spec.name;
@@ -50,7 +30,7 @@ void ReportTool(const ToolTrainingInputs& in, const CreatedTool& t) {
 
 }  // namespace
 
-Result<json> RunToolTraining(const ToolTrainingInputs& in) {
+Result<json> RunToolTraining(const StrategyTrainingInputs& in) {
   const auto started = std::chrono::steady_clock::now();
   const PromptTrainJob& job = *in.job;
   if (!in.teacher) {
@@ -83,45 +63,29 @@ Result<json> RunToolTraining(const ToolTrainingInputs& in) {
   std::erase_if(candidate.tools, [&](const llm::ToolRef& t) { return t.name == spec.name; });  // a new version replaces
   candidate.tools.push_back({spec.name, created->written.uri, created->written.sha256});
   candidate.origin = fmt::format("{}: tool {} ({})", job.version, spec.name, created->artifact.reason);
-  auto candidate_tools = llm::LoadPromptTools(candidate);
+  auto candidate_tools = llm::LoadPromptAssets(candidate);
   if (!candidate_tools.ok()) return candidate_tools.status().WithContext("the candidate's tools");
-  auto base_tools = llm::LoadPromptTools(*in.base);
+  auto base_tools = llm::LoadPromptAssets(*in.base);
   if (!base_tools.ok()) return base_tools.status().WithContext("the incumbent's tools");
 
-  std::vector<models::Example> rows = *in.validation;
-  if (static_cast<int>(rows.size()) > in.max_validation_rows) rows.resize(static_cast<std::size_t>(in.max_validation_rows));
-  std::atomic<int> base_calls{0}, candidate_calls{0};
-  const CandidateScore before = ScoreWithTools(in, *in.base, *base_tools, rows, tag, base_calls);
-  const CandidateScore after = ScoreWithTools(in, candidate, *candidate_tools, rows, tag, candidate_calls);
+  const std::vector<models::Example> rows = ScoredRows(in);
+  std::atomic<int> candidate_calls{0};
+  const CandidateScore before = ScoreModel(in, *in.base, *base_tools, rows, tag);
+  const CandidateScore after = ScoreModel(in, candidate, *candidate_tools, rows, tag, &candidate_calls);
   if (in.progress && in.progress->cancel.load()) return Status::Unavailable("training cancelled");
   in.note(fmt::format("validation: incumbent {:.3f}, with the tool {:.3f} ({} tool calls on {} rows)", before.score,
                       after.score, candidate_calls.load(), after.rows));
   candidate.origin += fmt::format(" (validation {:.3f}, baseline {:.3f})", after.score, before.score);
   if (Status s = llm::SavePromptModel(job.output_path, candidate); !s.ok()) return s;
 
-  const llm::Usage wu = in.worker->UsageFor(tag);
-  const llm::Usage tu = in.teacher->UsageFor(tag);
-  const llm::Usage gu = in.grader ? in.grader->usage() : llm::Usage{};
-  return json{{"backend", "prompt"},
-              {"strategy", "tool_creation"},
-              {"baseline_score", before.score},
-              {"candidate_score", after.score},
-              {"validation_rows", after.rows},
-              {"train_rows", in.train->size()},
-              {"best", candidate.origin},
-              {"tool",
-               {{"name", spec.name},
-                {"uri", created->written.uri},
-                {"sha256", created->written.sha256},
-                {"tests", created->artifact.reason},
-                {"calls_on_validation", candidate_calls.load()}}},
-              {"worker_calls", wu.calls},
-              {"teacher_calls", tu.calls},
-              {"teacher", in.teacher_name},
-              {"usage", {{"worker", wu.ToJson()}, {"teacher", tu.ToJson()}, {"judge", gu.ToJson()}}},
-              {"cost", wu.cost + tu.cost + gu.cost},
-              {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
-              {"parameters", {{"tools", candidate.tools.size()}}}};
+  json metrics = StrategyMetrics(in, "tool_creation", before, after, candidate.origin, started);
+  metrics["tool"] = {{"name", spec.name},
+                     {"uri", created->written.uri},
+                     {"sha256", created->written.sha256},
+                     {"tests", created->artifact.reason},
+                     {"calls_on_validation", candidate_calls.load()}};
+  metrics["parameters"] = {{"tools", candidate.tools.size()}};
+  return metrics;
 }
 
 }  // namespace kaizen::agents

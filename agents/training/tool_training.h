@@ -12,40 +12,16 @@
 // evaluation judges it.
 #pragma once
 
-#include <functional>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
 
-#include "agents/evaluation/model_predictor.h"
-#include "agents/models/example.h"
-#include "agents/models/llm/chat_client.h"
-#include "agents/models/llm/prompt_model.h"
-#include "agents/training/prompt_trainer.h"
+#include "agents/training/strategy_training.h"
 #include "runtime/base/result.h"
 
 namespace kaizen::agents {
 
-struct ToolTrainingInputs {
-  const PromptTrainJob* job = nullptr;
-  const models::llm::PromptModel* base = nullptr;
-  const std::vector<models::Example>* train = nullptr;
-  const std::vector<models::Example>* validation = nullptr;
-  models::llm::ChatClient* worker = nullptr;
-  models::llm::ChatClient* teacher = nullptr;  // null: tool_creation cannot run
-  std::string teacher_name;
-  Grader* grader = nullptr;                    // free-text tasks (its usage goes in the metrics); null: labels
-  // How a validation answer is graded (PromptSearchHooks::grade); unset: the label, case and space ignored.
-  std::function<Result<double>(const models::Example& row, const std::string& answer)> grade;
-  int concurrency = 4;
-  int max_validation_rows = 200;
-  PromptTrainProgress* progress = nullptr;
-  std::function<void(const std::string&)> note;  // the run's log
-};
 
 // Writes the candidate to job.output_path and returns the metrics (as
 // RunPromptTraining's, with "strategy": "tool_creation" and "tool").
-Result<nlohmann::json> RunToolTraining(const ToolTrainingInputs& in);
+Result<nlohmann::json> RunToolTraining(const StrategyTrainingInputs& in);
 
 }  // namespace kaizen::agents

@@ -25,8 +25,8 @@ LlmSkill::LlmSkill(std::unique_ptr<llm::ChatClient> client, int threads)
 
 LlmSkill::~LlmSkill() = default;
 
-void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model, llm::PromptTools tools) {
-  auto shared_tools = std::make_shared<const llm::PromptTools>(std::move(tools));
+void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model, llm::PromptAssets tools) {
+  auto shared_tools = std::make_shared<const llm::PromptAssets>(std::move(tools));
   std::lock_guard<std::mutex> lock(mu_);
   model_ = std::move(model);
   tools_ = std::move(shared_tools);
@@ -39,7 +39,7 @@ std::shared_ptr<const llm::PromptModel> LlmSkill::model() const {
 
 void LlmSkill::Submit(std::string input, std::function<void(LlmAnswer)> done) {
   std::shared_ptr<const llm::PromptModel> model;
-  std::shared_ptr<const llm::PromptTools> tools;
+  std::shared_ptr<const llm::PromptAssets> tools;
   {
     std::lock_guard<std::mutex> lock(mu_);
     model = model_;

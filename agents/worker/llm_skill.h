@@ -39,9 +39,9 @@ class LlmSkill {
   LlmSkill(const LlmSkill&) = delete;
   LlmSkill& operator=(const LlmSkill&) = delete;
 
-  // Swaps the prompt (and its tools, loaded by LoadPromptTools) between two
+  // Swaps the prompt (and its tools, loaded by LoadPromptAssets) between two
   // calls; calls in flight finish with the old ones.
-  void SetModel(std::shared_ptr<const models::llm::PromptModel> model, models::llm::PromptTools tools = {});
+  void SetModel(std::shared_ptr<const models::llm::PromptModel> model, models::llm::PromptAssets tools = {});
   std::shared_ptr<const models::llm::PromptModel> model() const;
 
   // Answers on a pool thread; `done` runs on that thread.
@@ -55,7 +55,7 @@ class LlmSkill {
   std::unique_ptr<models::llm::ChatClient> client_;
   mutable std::mutex mu_;  // guards model_ and tools_
   std::shared_ptr<const models::llm::PromptModel> model_;
-  std::shared_ptr<const models::llm::PromptTools> tools_ = std::make_shared<const models::llm::PromptTools>();
+  std::shared_ptr<const models::llm::PromptAssets> tools_ = std::make_shared<const models::llm::PromptAssets>();
   sdk::ThreadPool pool_;  // last: its threads stop before client_ goes
 };
 

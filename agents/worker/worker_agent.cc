@@ -188,7 +188,7 @@ Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri
     auto prompt = models::llm::LoadPromptModel(*path);
     if (!prompt.ok()) return prompt.status().WithContext("loading model " + version + " from " + *path);
     // A version whose tools cannot all be verified, or cannot run here, is not served.
-    auto tools = models::llm::LoadPromptTools(*prompt);
+    auto tools = models::llm::LoadPromptAssets(*prompt);
     if (!tools.ok()) return tools.status().WithContext("loading model " + version + " from " + *path);
     const std::size_t tool_count = tools->specs.size();
     llm_->SetModel(std::make_shared<const models::llm::PromptModel>(std::move(*prompt)), std::move(*tools));

@@ -139,10 +139,7 @@ void PrintStory(const json& st) {
     if (!tr["progress"].empty() || tr["model"].is_object()) {
       Heading("Training (attempt " + n + ")");
       if (tr["model"].is_object()) Field("model", S(tr["model"], "version") + " from " + S(tr["model"], "parent"));
-      for (const auto& t : tr.value("tools", json::array())) {
-        Field("tool", S(t, "name") + ": " + (t.value("accepted", false) ? "accepted" : "rejected") + ", " +
-                          S(t, "reason") + " (kaizen tools show " + S(t, "name") + ")");
-      }
+      for (const auto& [field, text] : report::TrainingChanges(tr)) Field(field, text);
       TrainingCurve(tr["progress"]);
     }
     const json& ev = a["evaluation"];

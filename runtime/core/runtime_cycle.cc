@@ -591,7 +591,7 @@ json Runtime::Summary() const {
       if (metrics.is_object()) {
         json t = {{"backend", metrics.value("backend", "")}};
         for (const char* k : {"baseline_score", "candidate_score", "best", "validation_rows", "wall_seconds", "cost",
-                              "strategy", "tool"}) {
+                              "strategy", "tool", "lessons", "example_pool"}) {
           if (metrics.contains(k)) t[k] = metrics[k];
         }
         cycles.back()["training"] = t;

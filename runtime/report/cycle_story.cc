@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include <spdlog/fmt/fmt.h>
+
 #include "runtime/report/journal_scan.h"
 
 namespace kaizen::report {
@@ -348,6 +350,35 @@ Result<json> LoadCycleStory(const store::Store& store, const std::string& cycle_
   story["attempts_detail"] = attempts;
   story["rollout"] = {{"steps", steps}, {"curve", curve}, {"decision", decision}};
   return story;
+}
+
+std::vector<std::pair<std::string, std::string>> TrainingChanges(const json& training) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!training.is_object()) return out;
+  auto str = [](const json& j, const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
+  auto num = [](const json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<int64_t>() : 0; };
+  const json metrics = training.contains("model") && training["model"].is_object()
+                           ? training["model"].value("metrics", json::object())
+                           : json::object();
+  if (!str(metrics, "strategy").empty()) out.emplace_back("strategy", str(metrics, "strategy"));
+  for (const auto& t : training.value("tools", json::array())) {
+    out.emplace_back("tool", str(t, "name") + ": " + (t.value("accepted", false) ? "accepted" : "rejected") + ", " +
+                                 str(t, "reason") + " (kaizen tools show " + str(t, "name") + ")");
+  }
+  if (metrics.contains("lessons") && metrics["lessons"].is_object()) {
+    const json& l = metrics["lessons"];
+    out.emplace_back("lessons", fmt::format("{} in memory ({} new, {} merged, {} dropped, {} refused) by critic {}",
+                                            num(l, "count"), num(l, "added"), num(l, "merged"), num(l, "dropped"),
+                                            num(l, "refused"), str(metrics, "critic")));
+    out.emplace_back("memory", str(l, "uri"));
+  }
+  if (metrics.contains("example_pool") && metrics["example_pool"].is_object()) {
+    const json& p = metrics["example_pool"];
+    out.emplace_back("examples", fmt::format("{} retrieved per input from a pool of {} ({} corrections)", num(p, "k"),
+                                             num(p, "examples"), num(p, "from_corrections")));
+    out.emplace_back("pool", str(p, "uri"));
+  }
+  return out;
 }
 
 }  // namespace kaizen::report

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,5 +34,11 @@ Result<nlohmann::json> ListCycleSummaries(const store::Store& store);
 //                             "incumbent_n","incumbent_rate","candidate_n","candidate_rate"}],"decision":{...}|null}
 // NotFound when there is no such cycle.
 Result<nlohmann::json> LoadCycleStory(const store::Store& store, const std::string& cycle_id);
+
+// What an attempt's training changed, as (field, text) lines for `kaizen
+// describe cycle` and the HTML report alike: the strategy, each tool written
+// (accepted or rejected), the lesson memory, the example pool. `training` is
+// an attempt's "training" object of LoadCycleStory.
+std::vector<std::pair<std::string, std::string>> TrainingChanges(const nlohmann::json& training);
 
 }  // namespace kaizen::report

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "runtime/base/clock.h"
+#include "runtime/report/cycle_story.h"
 #include "runtime/report/svg_chart.h"
 
 namespace kaizen::report {
@@ -337,10 +338,13 @@ std::string StorySection(const json& st) {
       o += "<h3>Data (attempt " + E(n) + ")</h3>\n" + KeyValues(kv);
     }
     const json& model = a["training"]["model"];
-    if (model.is_object()) {
-      o += "<h3>Training (attempt " + E(n) + ")</h3>\n" +
-           KeyValues({{"model", S(model, "version") + " from " + S(model, "parent")},
-                      {"progress events", std::to_string(a["training"]["progress"].size())}});
+    // A training that failed (a tool rejected by its tests) still shows what it wrote.
+    if (model.is_object() || !a["training"].value("tools", json::array()).empty()) {
+      std::vector<std::pair<std::string, std::string>> kv = {
+          {"model", model.is_object() ? S(model, "version") + " from " + S(model, "parent") : "none"},
+          {"progress events", std::to_string(a["training"]["progress"].size())}};
+      for (auto& line : TrainingChanges(a["training"])) kv.push_back(std::move(line));
+      o += "<h3>Training (attempt " + E(n) + ")</h3>\n" + KeyValues(kv);
       o += TrainingChart(a, S(st, "id"));
     }
     const json& ev = a["evaluation"];

@@ -48,6 +48,9 @@ ChangeBounds ChangeBounds::FromPlanning(const nlohmann::json& planning_section) 
 std::vector<std::string> ModificationsOf(const std::string& strategy, const std::string& training_backend) {
   if (strategy == "few_shot") return {"examples"};
   if (strategy == "tool_creation") return {"tools"};  // the prompt stays; a tool is offered beside it
+  // Both may add the labels the new data shows to the label list.
+  if (strategy == "dynamic_examples") return {"examples"};  // retrieved per input from a pool
+  if (strategy == "reflection") return {"memory"};          // lessons retrieved into the system prompt
   if (strategy == "prompt_optimization" || training_backend == "prompt") return {"instructions", "examples"};
   return {"weights"};  // teacher_samples, human_demonstrations: a classifier retrained on new labels
 }

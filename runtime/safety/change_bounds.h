@@ -6,8 +6,8 @@
 // message names the bound, its value and what would cross it.
 //
 // A strategy modifies parts of the serving agent: a classifier's weights, an
-// LLM prompt's instructions or examples (and, later, its tools, memory or
-// base model). prohibited_modifications forbids parts; allowed_strategies
+// LLM prompt's instructions or examples, its tools (tool_creation) or its
+// memory (reflection); no strategy changes the base model yet. prohibited_modifications forbids parts; allowed_strategies
 // lists strategies outright.
 #pragma once
 

@@ -30,6 +30,8 @@ TEST_CASE("an LLM worker improved through the gateway: streamed chat completions
   kaizen::testing::TestServerProcess server(fs::path(cluster.manifest_path()).parent_path().string(),
                                              "oracle=" + std::string(KAIZEN_SOURCE_DIR) + "/manifests/data/clinc150.jsonl");
   auto edits = kaizen::testing::LlmIntentReducedEdits(server.port());
+  // Label what failed within 10 s of the trigger rather than wait 30 s for the whole budget.
+  edits.push_back({"collect_timeout_s: 30", "collect_timeout_s: 10"});
   // The simulator's section is last: its keys, then the gateway's section.
   edits.push_back({"    seed: 7\n", "    seed: 7\n"
                                      "    via: gateway\n"

@@ -20,6 +20,8 @@ inline std::vector<std::pair<std::string, std::string>> LlmIntentReducedEdits(in
           {"total_tasks: 6000", "total_tasks: 2500"},
           {"drift_at_task: 2000", "drift_at_task: 800"},
           {"tasks_after_cycle: 2000", "tasks_after_cycle: 400"},
+          // One A/B step: at 50 tasks/s a 10% step needs 20 s to give the candidate 100 samples.
+          {"steps: [0.1, 0.5]", "steps: [0.5]"},
           {"min_samples_per_step: 150", "min_samples_per_step: 100"},
           {"max_validation_rows: 200", "max_validation_rows: 150"}};
 }

@@ -13,7 +13,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr const char* kFormat = "kaizen-prompt-model";
-constexpr int kFormatVersion = 2;  // 2: tools
+constexpr int kFormatVersion = 3;  // 2: tools; 3: example pool and lessons
 
 // Lower case, with spaces and hyphens as underscores: "Transfer Money" == "transfer_money".
 std::string Canonical(const std::string& s) {
@@ -37,8 +37,9 @@ Result<TaskKind> ParseTaskKind(const std::string& name) {
 json PromptModel::ToJson() const {
   json ex = json::array();
   for (const auto& e : examples) ex.push_back({{"input", e.text}, {"output", e.label}});
-  json out = {{"format", kFormat},          {"format_version", tools.empty() ? 1 : 2}, {"base_model", base_model},
-              {"task", TaskKindName(task)}, {"system_prompt", system_prompt},          {"labels", labels},
+  const int version = (example_pool || lessons) ? 3 : tools.empty() ? 1 : 2;
+  json out = {{"format", kFormat},          {"format_version", version},      {"base_model", base_model},
+              {"task", TaskKindName(task)}, {"system_prompt", system_prompt}, {"labels", labels},
               {"examples", ex},             {"origin", origin}};
   if (!tools.empty()) {
     json list = json::array();
@@ -46,6 +47,13 @@ json PromptModel::ToJson() const {
     out["tools"] = std::move(list);
     out["max_tool_rounds"] = max_tool_rounds;
   }
+  if (example_pool) {
+    out["example_pool"] = {{"uri", example_pool->uri},
+                           {"sha256", example_pool->sha256},
+                           {"k", example_pool->k},
+                           {"max_per_label", example_pool->max_per_label}};
+  }
+  if (lessons) out["lessons"] = {{"uri", lessons->uri}, {"sha256", lessons->sha256}, {"k", lessons->k}};
   return out;
 }
 
@@ -82,6 +90,24 @@ Result<PromptModel> PromptModel::FromJson(const json& j) {
       return Status::Corruption("prompt model: max_tool_rounds " + std::to_string(m.max_tool_rounds) +
                                 " is not in 1..10");
     }
+    if (j.contains("example_pool")) {
+      const json& p = j.at("example_pool");
+      ExamplePoolRef ref{p.at("uri").get<std::string>(), p.at("sha256").get<std::string>(), p.value("k", 8),
+                         p.value("max_per_label", 0)};
+      if (ref.uri.empty() || ref.sha256.empty() || ref.k < 1 || ref.k > 1000 || ref.max_per_label < 0) {
+        return Status::Corruption("prompt model: example_pool needs a uri, a sha256, k in 1..1000 and "
+                                  "max_per_label >= 0");
+      }
+      m.example_pool = std::move(ref);
+    }
+    if (j.contains("lessons")) {
+      const json& l = j.at("lessons");
+      LessonMemoryRef ref{l.at("uri").get<std::string>(), l.at("sha256").get<std::string>(), l.value("k", 4)};
+      if (ref.uri.empty() || ref.sha256.empty() || ref.k < 1 || ref.k > 100) {
+        return Status::Corruption("prompt model: lessons needs a uri, a sha256 and k in 1..100");
+      }
+      m.lessons = std::move(ref);
+    }
   } catch (const json::exception& e) {
     return Status::Corruption(std::string("prompt model: a field has the wrong type: ") + e.what());
   }
@@ -106,9 +132,15 @@ Result<PromptModel> LoadPromptModel(const std::string& path) {
   return m;
 }
 
-std::vector<ChatMessage> BuildMessages(const PromptModel& model, const std::string& input) {
+std::vector<ChatMessage> BuildMessages(const PromptModel& model, const std::string& input,
+                                       const PromptContext& context) {
   std::vector<ChatMessage> out;
   std::string system = model.system_prompt;
+  if (!context.lessons.empty()) {
+    if (!system.empty()) system += "\n\n";
+    system += "Lessons from earlier mistakes:";
+    for (const auto& l : context.lessons) system += "\n- " + l;
+  }
   if (model.task == TaskKind::kLabel && !model.labels.empty()) {
     if (!system.empty()) system += "\n\n";
     system += "Labels: ";
@@ -116,9 +148,11 @@ std::vector<ChatMessage> BuildMessages(const PromptModel& model, const std::stri
     system += "\nAnswer with JSON: {\"label\": \"<one of the labels>\"}";
   }
   if (!system.empty()) out.push_back({"system", system});
-  for (const auto& e : model.examples) {
-    out.push_back({"user", e.text});
-    out.push_back({"assistant", model.task == TaskKind::kLabel ? LabelJson(e.label) : e.label});
+  for (const auto* shots : {&model.examples, &context.examples}) {
+    for (const auto& e : *shots) {
+      out.push_back({"user", e.text});
+      out.push_back({"assistant", model.task == TaskKind::kLabel ? LabelJson(e.label) : e.label});
+    }
   }
   out.push_back({"user", input});
   return out;

@@ -10,7 +10,7 @@ using json = nlohmann::json;
 
 // Runs one call the model asked for; what goes back to the model is the
 // result's JSON text or "error: ...".
-std::string RunRequestedCall(const PromptTools& tools, const ToolCallRequest& call, ToolCallTrace* t) {
+std::string RunRequestedCall(const PromptAssets& tools, const ToolCallRequest& call, ToolCallTrace* t) {
   t->name = call.name;
   t->arguments = call.arguments;
   const tools::ToolSpec* spec = nullptr;
@@ -43,8 +43,8 @@ std::string RunRequestedCall(const PromptTools& tools, const ToolCallRequest& ca
 
 }  // namespace
 
-Result<PromptTools> LoadPromptTools(const PromptModel& model, const tools::SandboxLimits& limits) {
-  PromptTools out;
+Result<PromptAssets> LoadPromptAssets(const PromptModel& model, const tools::SandboxLimits& limits) {
+  PromptAssets out;
   out.limits = limits;
   for (const ToolRef& ref : model.tools) {
     auto spec = tools::LoadAcceptedTool(ref.name, ref.uri, ref.sha256);
@@ -52,7 +52,10 @@ Result<PromptTools> LoadPromptTools(const PromptModel& model, const tools::Sandb
     out.chat_tools.push_back(spec->ChatTool());
     out.specs.push_back(std::move(*spec));
   }
-  if (!out.empty()) {
+  auto retrieval = PromptRetrieval::Load(model);
+  if (!retrieval.ok()) return retrieval.status();
+  out.retrieval = std::move(*retrieval);
+  if (out.has_tools()) {
     if (Status s = tools::SandboxAvailable(); !s.ok()) {
       return s.WithContext("this model offers tools, which run only in the sandbox");
     }
@@ -60,14 +63,14 @@ Result<PromptTools> LoadPromptTools(const PromptModel& model, const tools::Sandb
   return out;
 }
 
-Result<ChatReply> CompleteWithTools(ChatClient& client, const PromptModel& model, const PromptTools& tools,
+Result<ChatReply> CompleteWithTools(ChatClient& client, const PromptModel& model, const PromptAssets& tools,
                                     const std::string& input, const std::string& tag,
                                     std::vector<ToolCallTrace>* trace) {
-  std::vector<ChatMessage> messages = BuildMessages(model, input);
+  std::vector<ChatMessage> messages = BuildMessages(model, input, tools.retrieval.For(input));
   ChatReply total;
-  const int rounds = tools.empty() ? 1 : model.max_tool_rounds;
+  const int rounds = tools.has_tools() ? model.max_tool_rounds : 1;
   for (int round = 1; round <= rounds; ++round) {
-    const bool offer = !tools.empty() && round < rounds;
+    const bool offer = tools.has_tools() && round < rounds;
     auto r = client.Complete(messages, tag, model.base_model, offer ? tools.chat_tools : json(nullptr));
     if (!r.ok()) return r.status();
     total.prompt_tokens += r->prompt_tokens;
@@ -94,7 +97,7 @@ Result<ChatReply> CompleteWithTools(ChatClient& client, const PromptModel& model
   return Status::Internal("the tool rounds ended without a reply");  // not reached: the last round offers no tools
 }
 
-Result<std::string> AnswerWithTools(ChatClient& client, const PromptModel& model, const PromptTools& tools,
+Result<std::string> AnswerWithTools(ChatClient& client, const PromptModel& model, const PromptAssets& tools,
                                     const std::string& input, const std::string& tag, ChatReply* reply,
                                     std::vector<ToolCallTrace>* trace) {
   auto r = CompleteWithTools(client, model, tools, input, tag, trace);

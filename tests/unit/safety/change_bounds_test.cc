@@ -10,7 +10,8 @@ TEST_CASE("change bounds: an empty section reads the schema's defaults: every st
           "[safety]") {
   const ChangeBounds b = ChangeBounds::FromPlanning(nlohmann::json::object());
   CHECK(b.allowed_strategies ==
-        std::vector<std::string>{"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot"});
+        std::vector<std::string>{"teacher_samples", "human_demonstrations", "prompt_optimization", "few_shot",
+                                 "dynamic_examples", "reflection"});
   CHECK(b.prohibited_modifications.empty());
   CHECK(b.max_cycles_per_day == 0);
   const ChangeBounds set = ChangeBounds::FromPlanning(
@@ -26,6 +27,9 @@ TEST_CASE("change bounds: what each strategy changes depends on how training run
   CHECK(ModificationsOf("teacher_samples", "prompt") == std::vector<std::string>{"instructions", "examples"});
   CHECK(ModificationsOf("prompt_optimization", "prompt") == std::vector<std::string>{"instructions", "examples"});
   CHECK(ModificationsOf("few_shot", "prompt") == std::vector<std::string>{"examples"});
+  CHECK(ModificationsOf("dynamic_examples", "prompt") == std::vector<std::string>{"examples"});
+  CHECK(ModificationsOf("reflection", "prompt") == std::vector<std::string>{"memory"});
+  CHECK(ModificationsOf("tool_creation", "prompt") == std::vector<std::string>{"tools"});
 }
 
 TEST_CASE("change bounds: a strategy not allowed, or one that changes a prohibited part, is refused by name",
@@ -44,6 +48,11 @@ TEST_CASE("change bounds: a strategy not allowed, or one that changes a prohibit
   CHECK(s.message().find("changes the instructions, which spec.planning.bounds.prohibited_modifications forbids") !=
         std::string::npos);
   CHECK(CheckStrategy(b, "teacher_samples", "builtin").ok());  // a classifier has no instructions
+  b.prohibited_modifications = {"memory"};
+  CHECK(CheckStrategy(b, "dynamic_examples", "prompt").ok());
+  CHECK(CheckStrategy(b, "reflection", "prompt").message() ==
+        "strategy reflection (training backend prompt) changes the memory, which "
+        "spec.planning.bounds.prohibited_modifications forbids");
 }
 
 TEST_CASE("change bounds: max_cycles_per_day counts the cycles started in the last 24 hours", "[safety]") {

@@ -119,14 +119,14 @@ struct PtServed {
   kaizen::testing::OpenAiTestServer server{kaizen::testing::OpenAiTestServerOptions{}};
   std::unique_ptr<pt_llm::ChatClient> client;
   pt_llm::PromptModel model = PtTextModel();
-  pt_llm::PromptTools tools;
+  pt_llm::PromptAssets tools;
 
   explicit PtServed(const std::vector<pt_tools::ToolSpec>& specs, int max_tool_rounds = 3) {
     REQUIRE(server.Start().ok());
     client = PtClient(server);
     for (const auto& s : specs) model.tools.push_back(PtRef(s.name, PtWriteTool(dir.File("tools"), s)));
     model.max_tool_rounds = max_tool_rounds;
-    auto loaded = pt_llm::LoadPromptTools(model);
+    auto loaded = pt_llm::LoadPromptAssets(model);
     INFO(loaded.status().ToString());
     REQUIRE(loaded.ok());
     tools = std::move(*loaded);
@@ -216,27 +216,27 @@ TEST_CASE("prompt model: bad tool entries and max_tool_rounds out of 1..10 are C
     CHECK(r->max_tool_rounds == rounds);
   }
   j = good;
-  j["format_version"] = 3;
-  CHECK(corrupt(j).find("format_version 3 is not supported") != std::string::npos);
+  j["format_version"] = 4;
+  CHECK(corrupt(j).find("format_version 4 is not supported") != std::string::npos);
 }
 
-TEST_CASE("LoadPromptTools: an accepted artifact loads but a wrong hash or a rejected tool or another name does not") {
+TEST_CASE("LoadPromptAssets: an accepted artifact loads but a wrong hash or a rejected tool or another name does not") {
   kaizen::models::testing::ScratchDir dir;
   const pt_tools::ToolSpec spec = PtCalculate();
   const pt_tools::WrittenToolArtifact w = PtWriteTool(dir.File("tools"), spec);
   pt_llm::PromptModel m = PtTextModel();
 
   SECTION("no tools: nothing to load") {
-    auto none = pt_llm::LoadPromptTools(m);
+    auto none = pt_llm::LoadPromptAssets(m);
     REQUIRE(none.ok());
-    CHECK(none->empty());
+    CHECK_FALSE(none->has_tools());
     CHECK(none->chat_tools == pt_json::array());
   }
   SECTION("accepted: the spec and its chat tool entry") {
     m.tools = {PtRef("calculate", w)};
     pt_tools::SandboxLimits limits;
     limits.wall_timeout_ms = 4321;
-    auto loaded = pt_llm::LoadPromptTools(m, limits);
+    auto loaded = pt_llm::LoadPromptAssets(m, limits);
     INFO(loaded.status().ToString());
     REQUIRE(loaded.ok());
     REQUIRE(loaded->specs.size() == 1);
@@ -248,7 +248,7 @@ TEST_CASE("LoadPromptTools: an accepted artifact loads but a wrong hash or a rej
   }
   SECTION("a wrong sha256 is refused naming the tool") {
     m.tools = {{"calculate", w.uri, std::string(64, '0')}};
-    auto r = pt_llm::LoadPromptTools(m);
+    auto r = pt_llm::LoadPromptAssets(m);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("tool calculate") != std::string::npos);
   }
@@ -259,21 +259,21 @@ TEST_CASE("LoadPromptTools: an accepted artifact loads but a wrong hash or a rej
                                                 pt_tools::MakeToolArtifact(spec, report, pt_json::object()));
     REQUIRE(rejected.ok());
     m.tools = {PtRef("calculate", *rejected)};
-    auto r = pt_llm::LoadPromptTools(m);
+    auto r = pt_llm::LoadPromptAssets(m);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("tool calculate was rejected by its tests") == 0);
     CHECK(r.status().message().find("returned 85 instead of 84") != std::string::npos);
   }
   SECTION("a name that is not the artifact's tool is refused") {
     m.tools = {PtRef("calculator", w)};
-    auto r = pt_llm::LoadPromptTools(m);
+    auto r = pt_llm::LoadPromptAssets(m);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("tool calculator") == 0);
     CHECK(r.status().message().find("holds the tool calculate") != std::string::npos);
   }
   SECTION("a missing artifact is refused naming the tool") {
     m.tools = {{"calculate", "file://" + dir.File("nowhere.json"), w.sha256}};
-    auto r = pt_llm::LoadPromptTools(m);
+    auto r = pt_llm::LoadPromptAssets(m);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("calculate") != std::string::npos);
   }
@@ -371,7 +371,7 @@ TEST_CASE("tools: without tools the exchange is one plain request") {
   REQUIRE(server.Start().ok());
   auto client = PtClient(server);
   const pt_llm::PromptModel m = PtTextModel();
-  auto tools = pt_llm::LoadPromptTools(m);
+  auto tools = pt_llm::LoadPromptAssets(m);
   REQUIRE(tools.ok());
   std::vector<pt_llm::ToolCallTrace> trace;
   pt_llm::ChatReply reply;

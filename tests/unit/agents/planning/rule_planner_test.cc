@@ -393,4 +393,40 @@ TEST_CASE("tool creation: only when the bounds allow it", "[planning][tools][bou
   }
 }
 
+TEST_CASE("dynamic_examples and reflection: planned for an LLM worker, buying the teacher's answers first",
+          "[planning][memory]") {
+  for (const char* strategy : {"dynamic_examples", "reflection"}) {
+    INFO(strategy);
+    json s = Settings();
+    s["strategies"] = {strategy, "teacher_samples"};
+    s["cluster"]["spec"]["training"] = {{"backend", "prompt"}};
+    auto plan = RulePlanner(s).MakePlan(Request());
+    REQUIRE(plan.ok());
+    CHECK(plan->strategy() == strategy);
+    CHECK(plan->teacher() == "oracle");
+    CHECK(plan->teacher_calls() > 0);
+    CHECK_FALSE(ToolHas(*plan, "passed over"));
+  }
+}
+
+TEST_CASE("dynamic_examples and reflection: passed over for a classifier, refused when their part is prohibited",
+          "[planning][memory][bounds]") {
+  json s = Settings();
+  s["strategies"] = {"reflection", "dynamic_examples", "teacher_samples"};
+  s["cluster"]["spec"]["training"] = {{"backend", "builtin"}};
+  auto plan = RulePlanner(s).MakePlan(Request());
+  REQUIRE(plan.ok());
+  CHECK(plan->strategy() == "teacher_samples");
+  CHECK(ToolHas(*plan, "reflection passed over: the worker is not an LLM (training.backend is not prompt); "
+                       "dynamic_examples passed over: the worker is not an LLM"));
+
+  s["cluster"]["spec"]["training"] = {{"backend", "prompt"}};
+  s["strategies"] = {"reflection"};
+  s["bounds"]["prohibited_modifications"] = {"memory"};
+  auto refused = RulePlanner(s).MakePlan(Request());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message().find("strategy reflection (training backend prompt) changes the memory") !=
+        std::string::npos);
+}
+
 }  // namespace kaizen::agents
