@@ -84,10 +84,15 @@ void CheckBounds(const nlohmann::json& spec, const CheckContext& ctx) {
   // Knobs the manifest sets, against their ranges.
   const std::string skill_backend = Text(KeyAt(spec, {"worker", "skill", "backend"}));
   const bool prompt = backend == "prompt";
+  bool dynamic_examples = false;  // its k (retrieved_examples) is reported as shots
+  if (const json* strategies = KeyAt(*planning, {"strategies"}); strategies && strategies->is_array()) {
+    for (const json& s : *strategies) dynamic_examples = dynamic_examples || (s.is_string() && s == "dynamic_examples");
+  }
   const std::vector<Knob> knobs = {
       {"epochs", {"training", "epochs"}, !prompt},
       {"replay_fraction", {"training", "replay_fraction"}, !prompt},
       {"shots", {"training", "prompt", "shots"}, prompt},
+      {"shots", {"training", "prompt", "retrieved_examples"}, prompt && dynamic_examples},
       {"rewrites", {"training", "prompt", "rewrites"}, prompt},
       {"temperature", {"worker", "skill", "openai", "temperature"}, skill_backend == "openai"},
   };

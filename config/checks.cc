@@ -362,6 +362,23 @@ void CheckRules(const json& doc, const CheckContext& ctx) {
       !v.HasErrorsUnder("spec.planning.openai"))
     Err(ctx, "spec.planning.openai", "missing required key \"openai\" (required with backend: openai)");
 
+  // reflection's critic: spec.planning.critic, else an openai teacher; without
+  // either, every reflection plan would fail at training.
+  if (const json* strategies = At(*spec, {"planning", "strategies"});
+      strategies && strategies->is_array() && Str(At(*spec, {"training", "backend"})) == "prompt" &&
+      !At(*spec, {"planning", "critic"}) && !v.HasErrorsUnder("spec.planning.strategies") &&
+      !v.HasErrorsUnder("spec.teachers")) {
+    bool reflection = false, openai_teacher = false;
+    for (const json& s : *strategies) reflection = reflection || (s.is_string() && s.get<std::string>() == "reflection");
+    if (const json* teachers = At(*spec, {"teachers"}); teachers && teachers->is_array()) {
+      for (const json& t : *teachers) openai_teacher = openai_teacher || Str(At(t, {"backend"})) == "openai";
+    }
+    if (reflection && !openai_teacher)
+      Err(ctx, "spec.planning.strategies",
+          "reflection needs a critic to write its lessons: set spec.planning.critic (an OpenAI-compatible endpoint) "
+          "or add a teacher with backend openai to spec.teachers");
+  }
+
   if (Str(At(*spec, {"training", "backend"})) == "command" && !At(*spec, {"training", "command"}) &&
       !v.HasErrorsUnder("spec.training.command"))
     Err(ctx, "spec.training.command", "missing required key \"command\" (required with backend: command)");

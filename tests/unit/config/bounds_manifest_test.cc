@@ -122,3 +122,38 @@ TEST_CASE("bounds at validate: a teacher budget below teacher_calls.min is an er
   INFO(Dump(ok));
   CHECK(ok.ok());
 }
+
+TEST_CASE("bounds at validate: dynamic_examples retrieves k examples per input, bounded as shots",
+          "[config][bounds][memory]") {
+  const std::string manifest = Minimal("  training:\n"                       // 8
+                                       "    backend: prompt\n"               // 9
+                                       "    prompt: {retrieved_examples: 12}\n"  // 10
+                                       "  planning:\n"                       // 11
+                                       "    strategies: [STRATEGY]\n"        // 12
+                                       "    bounds:\n"
+                                       "      parameter_ranges: {shots: {max: 8}}\n");
+  auto with = [&](const std::string& strategy) {
+    std::string m = manifest;
+    m.replace(m.find("STRATEGY"), 8, strategy);
+    return LoadManifestString(m, "m.yaml");
+  };
+  CHECK(ErrorAt(with("dynamic_examples"), "spec.training.prompt.retrieved_examples") ==
+        "m.yaml:10:34: error: spec.training.prompt.retrieved_examples: expected a value within "
+        "spec.planning.bounds.parameter_ranges.shots (at most 8), found 12");
+  const LoadResult other = with("teacher_samples");  // k is not used
+  INFO(Dump(other));
+  CHECK(other.ok());
+}
+
+TEST_CASE("reflection at validate: a critic or an openai teacher is needed to write the lessons", "[config][memory]") {
+  const std::string base = Minimal("  training: {backend: prompt}\n"
+                                   "  planning:\n"
+                                   "    strategies: [reflection]\n");  // 10
+  CHECK(ErrorAt(LoadManifestString(base, "m.yaml"), "spec.planning.strategies") ==
+        "m.yaml:10:17: error: spec.planning.strategies: reflection needs a critic to write its lessons: set "
+        "spec.planning.critic (an OpenAI-compatible endpoint) or add a teacher with backend openai to spec.teachers");
+  const LoadResult critic = LoadManifestString(
+      base + "    critic: {base_url: \"http://127.0.0.1:9/v1\", model: critic}\n", "m.yaml");
+  INFO(Dump(critic));
+  CHECK(critic.ok());
+}
