@@ -16,6 +16,11 @@ Result<WrittenArtifact> WriteJsonArtifact(const std::string& dir, const std::str
   if (ec) return Status::IOError("cannot create the artifact directory " + dir + ": " + ec.message());
   // Replacement keeps one bad byte in a stored input from failing the whole artifact.
   const std::string text = doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // Refused here rather than by every worker that would load it.
+  if (text.size() > kMaxMemoryArtifactBytes) {
+    return Status::InvalidArgument(stem + " would be " + std::to_string(text.size() >> 20) + " MiB, more than the " +
+                                   std::to_string(kMaxMemoryArtifactBytes >> 20) + " MiB a version may load");
+  }
   WrittenArtifact w;
   w.sha256 = Sha256Hex(text);
   w.path = (std::filesystem::path(dir) / (stem + "-" + w.sha256.substr(0, 12) + ".json")).string();

@@ -35,12 +35,24 @@ struct WrittenArtifact {
 };
 
 // Writes `doc` (pretty-printed, newline-terminated) to DIR/STEM-SHA12.json,
-// creating DIR if missing.
+// creating DIR if missing; InvalidArgument when it would be larger than
+// kMaxMemoryArtifactBytes, which ReadVerifiedJson would refuse.
 Result<WrittenArtifact> WriteJsonArtifact(const std::string& dir, const std::string& stem, const nlohmann::json& doc);
 
 // The JSON of the artifact at `uri` (file:// or a path) whose bytes hash to
 // `sha256`. Errors name `what` ("the lessons of v3").
 Result<nlohmann::json> ReadVerifiedJson(const std::string& what, const std::string& uri, const std::string& sha256);
+
+// ReadVerifiedJson, then File::FromJson (ExamplePoolFile, LessonMemory);
+// errors name `what` and the URI.
+template <typename File>
+Result<File> ReadPinnedArtifact(const std::string& what, const std::string& uri, const std::string& sha256) {
+  auto j = ReadVerifiedJson(what, uri, sha256);
+  if (!j.ok()) return j.status();
+  auto file = File::FromJson(*j);
+  if (!file.ok()) return file.status().WithContext(what + " at " + uri);
+  return file;
+}
 
 struct ExamplePoolFile {
   std::vector<models::Example> examples;  // text = input, label = output

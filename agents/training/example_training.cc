@@ -29,11 +29,9 @@ Result<json> RunExampleTraining(const StrategyTrainingInputs& in) {
   // they stay in the prompt), then this cycle's train rows; corrections win.
   std::vector<models::Example> datasets, corrections;
   if (base.example_pool) {
-    auto j = memory::ReadVerifiedJson("the example pool of " + job.base_version, base.example_pool->uri,
-                                      base.example_pool->sha256);
-    if (!j.ok()) return j.status();
-    auto file = memory::ExamplePoolFile::FromJson(*j);
-    if (!file.ok()) return file.status().WithContext("the example pool of " + job.base_version);
+    auto file = memory::ReadPinnedArtifact<memory::ExamplePoolFile>(
+        "the example pool of " + job.base_version, base.example_pool->uri, base.example_pool->sha256);
+    if (!file.ok()) return file.status();
     datasets = std::move(file->examples);
   }
   if (!bounded) datasets.insert(datasets.end(), base.examples.begin(), base.examples.end());
@@ -97,7 +95,7 @@ Result<json> RunExampleTraining(const StrategyTrainingInputs& in) {
     if (in.progress) {
       std::lock_guard<std::mutex> lock(in.progress->mu);
       in.progress->events.push_back({0.2 + 0.8 * static_cast<double>(candidates.size()) / static_cast<double>(ks.size()),
-                                     fmt::format("k={} scored {:.3f}", each, s.score), {}});
+                                     fmt::format("k={} scored {:.3f}", each, s.score), {}, nullptr});
     }
     if (!best || s.score > best_score.score) best = std::move(m), best_score = s;
   }

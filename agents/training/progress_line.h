@@ -33,6 +33,9 @@ struct ProgressUpdate {
   std::string message;
   std::map<std::string, double> values;  // other key=value pairs
   std::vector<CreatedToolRecord> tools;  // never from a progress line: in-process trainers only
+  // In-process trainers only: what a run that failed spent on LLM calls,
+  // {who: Usage JSON}; null otherwise (a run that succeeds reports its usage in its metrics).
+  nlohmann::json llm_usage;
 };
 
 // A progress line, or nothing when the line is not one (or is malformed).

@@ -71,6 +71,10 @@ class PromptBackend : public Trainer {
 
   State Poll(const TrainEvents& events) override {
     if (!failure_.ok()) return State::kFailed;
+    // Whether it ended is asked before the events are taken, so that what a
+    // run put on the queue before it ended (a failure's usage) is never left behind.
+    const bool ended =
+        search_.valid() && search_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
     std::deque<PromptTrainProgress::Event> happened;
     {
       std::lock_guard<std::mutex> lock(shared_->progress.mu);
@@ -81,9 +85,10 @@ class PromptBackend : public Trainer {
       u.fraction = ev.fraction;
       u.message = ev.message;
       u.tools = ev.tools;
+      u.llm_usage = ev.llm_usage;
       events.progress(u);
     }
-    if (search_.valid() && search_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    if (ended) {
       search_.get();
       std::lock_guard<std::mutex> lock(shared_->mu);
       Result<json>& r = *shared_->result;

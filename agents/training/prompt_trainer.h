@@ -55,6 +55,7 @@ struct PromptTrainProgress {
     double fraction = 0;
     std::string message;
     std::vector<CreatedToolRecord> tools;  // tools written and tested, for the repository
+    nlohmann::json llm_usage;              // a run that failed: its calls, {who: Usage JSON}
   };
   std::mutex mu;
   std::deque<Event> events;
@@ -68,7 +69,8 @@ struct PromptTrainProgress {
 //  "cost", "notes": [...]}
 // InvalidArgument for a job that cannot run (no openai worker, no validation
 // rows, a base model that is not a PromptModel); Unavailable when
-// progress.cancel was set. Free-text tasks are graded like evaluation grades
+// progress.cancel was set. A run that fails after its clients exist puts
+// what they spent on the progress queue (Event::llm_usage) before returning. Free-text tasks are graded like evaluation grades
 // them (Grader: spec.evaluation.judge, else exact match).
 Result<nlohmann::json> RunPromptTraining(const PromptTrainJob& job, PromptTrainProgress& progress);
 

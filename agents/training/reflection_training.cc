@@ -44,18 +44,6 @@ std::string Quoted(const std::string& s) {
   return "\"" + out + "\"";
 }
 
-// The critic: spec.planning.critic, else null (the teacher is used).
-Result<std::unique_ptr<llm::ChatClient>> CriticClient(const json& spec) {
-  const json planning = spec.value("planning", json::object());
-  if (!planning.contains("critic")) return std::unique_ptr<llm::ChatClient>();
-  auto cfg = llm::ChatConfigFromJson(planning["critic"], "spec.planning.critic");
-  if (!cfg.ok()) return cfg.status();
-  cfg->max_tokens = std::max(cfg->max_tokens, 1024);  // lessons, not one label
-  auto c = llm::ChatClient::Create(*cfg);
-  if (!c.ok()) return c.status().WithContext("spec.planning.critic");
-  return std::move(*c);
-}
-
 }  // namespace
 
 std::string CriticRequest(const std::string& category, const std::vector<DatasetRow>& failures, int max_shown) {
@@ -63,7 +51,7 @@ std::string CriticRequest(const std::string& category, const std::vector<Dataset
   int shown = 0;
   for (const DatasetRow& r : failures) {
     if (shown++ >= max_shown) break;
-    out += "- [" + r.task_id + "] " + Quoted(r.text) + " -> " + r.label;
+    out += "- " + (r.task_id.empty() ? "" : "[" + r.task_id + "] ") + Quoted(r.text) + " -> " + r.label;
     if (!r.worker_answer.empty()) out += " (it answered " + r.worker_answer + ")";
     out += "\n";
   }
@@ -76,10 +64,8 @@ Result<json> RunReflectionTraining(const StrategyTrainingInputs& in) {
   const llm::PromptModel& base = *in.base;
   const std::string tag = "training:" + job.cycle_id;
 
-  auto own_critic = CriticClient(job.spec);
-  if (!own_critic.ok()) return own_critic.status();
-  llm::ChatClient* critic = own_critic->get() ? own_critic->get() : in.teacher;
-  const std::string critic_name = own_critic->get() ? "spec.planning.critic" : in.teacher_name;
+  llm::ChatClient* critic = in.critic;
+  const std::string& critic_name = in.critic_name;
   if (!critic) {
     return Status::InvalidArgument("reflection needs a critic: spec.planning.critic, or a teacher with backend openai "
                                    "(training.prompt.teacher, else the first openai entry of spec.teachers)");
@@ -143,10 +129,9 @@ Result<json> RunReflectionTraining(const StrategyTrainingInputs& in) {
 
   memory::LessonMemory existing;
   if (base.lessons) {
-    auto j = memory::ReadVerifiedJson("the lessons of " + job.base_version, base.lessons->uri, base.lessons->sha256);
-    if (!j.ok()) return j.status();
-    auto m = memory::LessonMemory::FromJson(*j);
-    if (!m.ok()) return m.status().WithContext("the lessons of " + job.base_version);
+    auto m = memory::ReadPinnedArtifact<memory::LessonMemory>("the lessons of " + job.base_version, base.lessons->uri,
+                                                             base.lessons->sha256);
+    if (!m.ok()) return m.status();
     existing = std::move(*m);
   }
   memory::MergeResult merged = memory::MergeLessons(existing.lessons, incoming, bounds);
@@ -186,8 +171,7 @@ Result<json> RunReflectionTraining(const StrategyTrainingInputs& in) {
   candidate.origin += fmt::format(" (validation {:.3f}, baseline {:.3f})", after.score, before.score);
   if (Status s = llm::SavePromptModel(job.output_path, candidate); !s.ok()) return s;
 
-  json metrics = StrategyMetrics(in, "reflection", before, after, candidate.origin, started,
-                                 own_critic->get(), critic_name);
+  json metrics = StrategyMetrics(in, "reflection", before, after, candidate.origin, started, critic, critic_name);
   metrics["lessons"] = {{"uri", written->uri},       {"sha256", written->sha256}, {"count", next.lessons.size()},
                         {"added", merged.added},     {"merged", merged.merged},   {"dropped", merged.dropped},
                         {"refused", refused.size()}, {"categories", categories}, {"labels_added", labels_added}};

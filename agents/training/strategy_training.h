@@ -30,10 +30,14 @@ struct StrategyTrainingInputs {
   const models::llm::PromptModel* base = nullptr;
   const std::vector<models::Example>* train = nullptr;
   const std::vector<models::Example>* validation = nullptr;
-  const std::vector<DatasetRow>* rows = nullptr;  // the dataset as written (task ids, teacher, worker answer)
+  // The dataset as written (task ids, teacher, worker answer); read for the strategies, null for the search.
+  const std::vector<DatasetRow>* rows = nullptr;
   models::llm::ChatClient* worker = nullptr;
   models::llm::ChatClient* teacher = nullptr;  // null: no teacher (tool_creation cannot run)
   std::string teacher_name;
+  // reflection's critic: spec.planning.critic, else the teacher (then the same client); and its name.
+  models::llm::ChatClient* critic = nullptr;
+  std::string critic_name;
   Grader* grader = nullptr;                    // free-text tasks (its usage goes in the metrics); null: labels
   // How a validation answer is graded (PromptSearchHooks::grade); unset: the label, case and space ignored.
   std::function<Result<double>(const models::Example& row, const std::string& answer)> grade;

@@ -25,7 +25,7 @@ void ReportTool(const StrategyTrainingInputs& in, const CreatedTool& t) {
   r.reason = t.artifact.reason;
   std::lock_guard<std::mutex> lock(in.progress->mu);
   in.progress->events.push_back({0.5, "tool " + r.name + " " + (r.accepted ? "accepted" : "rejected") + ": " + r.reason,
-                                 {r}});
+                                 {r}, nullptr});
 }
 
 }  // namespace

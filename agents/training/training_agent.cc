@@ -100,6 +100,11 @@ void TrainingAgent::OnProgress(const ProgressUpdate& u) {
     r->set_accepted(t.accepted);
     r->set_reason(t.reason);
   }
+  if (u.llm_usage.is_object()) {  // a run that failed: what it spent, sent before its Error
+    models::llm::Usage total;
+    for (const auto& [who, each] : u.llm_usage.items()) total += models::llm::UsageFromJson(each);
+    *p->mutable_llm_usage() = models::llm::UsageMessage(total);
+  }
   if (Status s = Send("runtime", std::move(e)); !s.ok()) spdlog::warn("progress not sent: {}", s.ToString());
   std::string detail = fmt::format("training {}: {:.0f}%", run_->version, u.fraction * 100);
   if (!u.message.empty()) detail += ", " + u.message;

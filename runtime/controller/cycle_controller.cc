@@ -307,6 +307,7 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
       host_.JournalEvent(AsEvent("train_progress", from, "training", e));
     }
     training_progress_ = e.train_progress().fraction();
+    if (e.train_progress().has_llm_usage()) failed_training_usage_ = e.train_progress().llm_usage();
     return;
   }
   if (e.correlation_id().empty() || e.correlation_id() != now.request.id) {
@@ -319,6 +320,10 @@ void CycleController::OnStageReply(const bus::Envelope& e, const std::string& fr
   Status s;
   switch (e.body_case()) {
     case bus::Envelope::kError:
+      if (c.stage == v1::CYCLE_STAGE_TRAINING && failed_training_usage_) {
+        c.AddLlmUsage(stage, *failed_training_usage_);
+        p.effects.push_back([this] { failed_training_usage_.reset(); });
+      }
       s = Finish(p, v1::CYCLE_STAGE_ABORTED, stage + " failed in " + from + ": " + e.error().message());
       break;
     case bus::Envelope::kPlan: {

@@ -130,6 +130,9 @@ class CycleController {
   std::vector<std::string> cycle_ids_;
   std::vector<int64_t> started_ms_;  // when every cycle started, this runtime's and earlier ones' (max_cycles_per_day)
   double training_progress_ = 0;
+  // The LLM calls a failed training reported (TrainProgress.llm_usage), added
+  // to the cycle's usage by the decision its Error leads to.
+  std::optional<v1::LlmUsage> failed_training_usage_;
   // The cycle and worker epoch a RELOAD of the candidate went to (its ack awaited):
   // one per worker process and cycle.
   std::pair<std::string, int64_t> reload_sent_;

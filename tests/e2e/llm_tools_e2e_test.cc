@@ -157,4 +157,8 @@ TEST_CASE("a created tool that fails its tests is recorded as rejected and never
   auto story = Kaizen("describe cycle " + c["id"].get<std::string>() + " --state-dir " + cluster.state_dir());
   CHECK(story.exit_code == 0);
   CHECK(story.out.find("calculate: rejected, failed") != std::string::npos);
+  // The teacher was paid to write the rejected tool: the cycle's LLM usage says so.
+  REQUIRE(c["llm_usage"].contains("training"));
+  CHECK(c["llm_usage"]["training"]["calls"].get<int64_t>() >= 1);
+  CHECK(c["llm_usage"]["training"]["cost"].get<double>() > 0);
 }

@@ -8,19 +8,15 @@ Result<PromptRetrieval> PromptRetrieval::Load(const PromptModel& model) {
   std::vector<Example> pool;
   std::vector<memory::Lesson> lessons;
   if (model.example_pool) {
-    const std::string what = "the example pool";
-    auto j = memory::ReadVerifiedJson(what, model.example_pool->uri, model.example_pool->sha256);
-    if (!j.ok()) return j.status();
-    auto file = memory::ExamplePoolFile::FromJson(*j);
-    if (!file.ok()) return file.status().WithContext(what + " at " + model.example_pool->uri);
+    auto file = memory::ReadPinnedArtifact<memory::ExamplePoolFile>("the example pool", model.example_pool->uri,
+                                                                   model.example_pool->sha256);
+    if (!file.ok()) return file.status();
     pool = std::move(file->examples);
   }
   if (model.lessons) {
-    const std::string what = "the lesson memory";
-    auto j = memory::ReadVerifiedJson(what, model.lessons->uri, model.lessons->sha256);
-    if (!j.ok()) return j.status();
-    auto file = memory::LessonMemory::FromJson(*j);
-    if (!file.ok()) return file.status().WithContext(what + " at " + model.lessons->uri);
+    auto file = memory::ReadPinnedArtifact<memory::LessonMemory>("the lesson memory", model.lessons->uri,
+                                                                model.lessons->sha256);
+    if (!file.ok()) return file.status();
     lessons = std::move(file->lessons);
   }
   return FromParts(std::move(pool), model.example_pool ? model.example_pool->k : 0,

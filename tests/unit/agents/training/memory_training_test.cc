@@ -201,6 +201,12 @@ TEST_CASE("reflection with a critic whose lessons cite no task fails with the re
   CHECK_THAT(m.status().message(), Catch::Contains("the critic spec.planning.critic gave no usable lesson (2 refused") &&
                                        Catch::Contains("cites no task"));
   CHECK_FALSE(std::filesystem::exists(f.job.output_path));
+  // What the failed run spent goes on the progress queue for the cycle's LLM usage.
+  REQUIRE_FALSE(progress.events.empty());
+  const json& spent = progress.events.back().llm_usage;
+  INFO(spent.dump());
+  CHECK(spent["critic"]["calls"] == 2);
+  CHECK(spent["worker"]["calls"] == 0);
 }
 
 TEST_CASE("the critic reads each failure with its task id, the right answer and what the worker said",
