@@ -45,15 +45,15 @@ class ClassifierPredictor : public ModelPredictor {
   models::TextClassifier model_;
 };
 
-// A prompt model is scored as the worker serves it: with its tools, in the sandbox.
+// A prompt model is scored as the worker serves it: with its tools, in the sandbox, and its retrieval.
 class PromptPredictor : public ModelPredictor {
  public:
-  PromptPredictor(llm::PromptModel m, llm::PromptAssets tools, std::unique_ptr<llm::ChatClient> c)
-      : model_(std::move(m)), tools_(std::move(tools)), client_(std::move(c)) {}
+  PromptPredictor(llm::PromptModel m, llm::PromptAssets assets, std::unique_ptr<llm::ChatClient> c)
+      : model_(std::move(m)), assets_(std::move(assets)), client_(std::move(c)) {}
   std::vector<std::string> PredictAll(const std::vector<std::string>& inputs, std::atomic<int64_t>* done) override {
     std::vector<std::string> out(inputs.size());
     ParallelFor(inputs.size(), client_->config().max_concurrency, [&](std::size_t i) {
-      auto a = llm::AnswerWithTools(*client_, model_, tools_, inputs[i], "evaluation");
+      auto a = llm::AnswerWithTools(*client_, model_, assets_, inputs[i], "evaluation");
       if (a.ok()) out[i] = *a;
       if (done) ++*done;
     });
@@ -64,7 +64,7 @@ class PromptPredictor : public ModelPredictor {
 
  private:
   llm::PromptModel model_;
-  llm::PromptAssets tools_;
+  llm::PromptAssets assets_;
   std::unique_ptr<llm::ChatClient> client_;
 };
 
@@ -101,11 +101,11 @@ Result<std::unique_ptr<ModelPredictor>> LoadModelPredictor(const std::string& wh
   }
   auto config = llm::ChatConfigFromJson(block, "spec.worker.skill.openai");
   if (!config.ok()) return config.status();
-  auto tools = llm::LoadPromptAssets(*prompt);
-  if (!tools.ok()) return tools.status().WithContext("the " + what + " model's tools");
+  auto assets = llm::LoadPromptAssets(*prompt);
+  if (!assets.ok()) return assets.status().WithContext("the " + what + " model's tools and memory");
   auto client = llm::ChatClient::Create(*config);
   if (!client.ok()) return client.status();
-  return std::unique_ptr<ModelPredictor>(new PromptPredictor(std::move(*prompt), std::move(*tools), std::move(*client)));
+  return std::unique_ptr<ModelPredictor>(new PromptPredictor(std::move(*prompt), std::move(*assets), std::move(*client)));
 }
 
 Result<std::unique_ptr<Grader>> Grader::Create(const json& spec) {

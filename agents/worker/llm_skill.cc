@@ -25,11 +25,11 @@ LlmSkill::LlmSkill(std::unique_ptr<llm::ChatClient> client, int threads)
 
 LlmSkill::~LlmSkill() = default;
 
-void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model, llm::PromptAssets tools) {
-  auto shared_tools = std::make_shared<const llm::PromptAssets>(std::move(tools));
+void LlmSkill::SetModel(std::shared_ptr<const llm::PromptModel> model, llm::PromptAssets assets) {
+  auto shared_assets = std::make_shared<const llm::PromptAssets>(std::move(assets));
   std::lock_guard<std::mutex> lock(mu_);
   model_ = std::move(model);
-  tools_ = std::move(shared_tools);
+  assets_ = std::move(shared_assets);
 }
 
 std::shared_ptr<const llm::PromptModel> LlmSkill::model() const {
@@ -39,19 +39,19 @@ std::shared_ptr<const llm::PromptModel> LlmSkill::model() const {
 
 void LlmSkill::Submit(std::string input, std::function<void(LlmAnswer)> done) {
   std::shared_ptr<const llm::PromptModel> model;
-  std::shared_ptr<const llm::PromptAssets> tools;
+  std::shared_ptr<const llm::PromptAssets> assets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     model = model_;
-    tools = tools_;
+    assets = assets_;
   }
-  auto job = [this, model, tools, input = std::move(input), done = std::move(done)] {
+  auto job = [this, model, assets, input = std::move(input), done = std::move(done)] {
     LlmAnswer a;
     const auto t0 = std::chrono::steady_clock::now();
     if (!model) {
       a.status = Status::FailedPrecondition("no model loaded yet");
     } else {
-      auto reply = llm::CompleteWithTools(*client_, *model, *tools, input, "serve", &a.tool_calls);
+      auto reply = llm::CompleteWithTools(*client_, *model, *assets, input, "serve", &a.tool_calls);
       if (!reply.ok()) {
         a.status = reply.status();
       } else if (model->task == llm::TaskKind::kLabel) {

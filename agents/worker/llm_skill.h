@@ -1,7 +1,7 @@
 // LlmSkill: the worker's `openai` skill backend. Serves each task by calling
 // an OpenAI-compatible endpoint with the current PromptModel version
-// (agents/models/llm/prompt_model.h) and the tools it offers, run in the
-// sandbox (agents/models/llm/prompt_tools.h). Calls run on a pool of
+// (agents/models/llm/prompt_model.h), the tools it offers, run in the
+// sandbox, and what it retrieves per input (agents/models/llm/prompt_tools.h). Calls run on a pool of
 // openai.max_concurrency threads so that a slow LLM never blocks the agent's
 // poll loop (heartbeats, commands); the ChatClient's limits, retries and
 // usage accounting apply. Usage is tagged "serve".
@@ -39,9 +39,9 @@ class LlmSkill {
   LlmSkill(const LlmSkill&) = delete;
   LlmSkill& operator=(const LlmSkill&) = delete;
 
-  // Swaps the prompt (and its tools, loaded by LoadPromptAssets) between two
+  // Swaps the prompt (and its tools and retrieval, loaded by LoadPromptAssets) between two
   // calls; calls in flight finish with the old ones.
-  void SetModel(std::shared_ptr<const models::llm::PromptModel> model, models::llm::PromptAssets tools = {});
+  void SetModel(std::shared_ptr<const models::llm::PromptModel> model, models::llm::PromptAssets assets = {});
   std::shared_ptr<const models::llm::PromptModel> model() const;
 
   // Answers on a pool thread; `done` runs on that thread.
@@ -53,9 +53,9 @@ class LlmSkill {
   LlmSkill(std::unique_ptr<models::llm::ChatClient> client, int threads);
 
   std::unique_ptr<models::llm::ChatClient> client_;
-  mutable std::mutex mu_;  // guards model_ and tools_
+  mutable std::mutex mu_;  // guards model_ and assets_
   std::shared_ptr<const models::llm::PromptModel> model_;
-  std::shared_ptr<const models::llm::PromptAssets> tools_ = std::make_shared<const models::llm::PromptAssets>();
+  std::shared_ptr<const models::llm::PromptAssets> assets_ = std::make_shared<const models::llm::PromptAssets>();
   sdk::ThreadPool pool_;  // last: its threads stop before client_ goes
 };
 

@@ -187,14 +187,16 @@ Status WorkerAgent::LoadModel(const std::string& version, const std::string& uri
   if (llm_) {
     auto prompt = models::llm::LoadPromptModel(*path);
     if (!prompt.ok()) return prompt.status().WithContext("loading model " + version + " from " + *path);
-    // A version whose tools cannot all be verified, or cannot run here, is not served.
-    auto tools = models::llm::LoadPromptAssets(*prompt);
-    if (!tools.ok()) return tools.status().WithContext("loading model " + version + " from " + *path);
-    const std::size_t tool_count = tools->specs.size();
-    llm_->SetModel(std::make_shared<const models::llm::PromptModel>(std::move(*prompt)), std::move(*tools));
+    // A version whose tools or memory cannot all be verified, or whose tools cannot run here, is not served.
+    auto assets = models::llm::LoadPromptAssets(*prompt);
+    if (!assets.ok()) return assets.status().WithContext("loading model " + version + " from " + *path);
+    const std::size_t tool_count = assets->specs.size(), pool = assets->retrieval.pool_size(),
+                      lessons = assets->retrieval.lesson_count();
+    llm_->SetModel(std::make_shared<const models::llm::PromptModel>(std::move(*prompt)), std::move(*assets));
     SetModelVersion(version);
-    spdlog::info("serving prompt model {} ({} labels, {} examples, {} tools) from {}", version,
-                 llm_->model()->labels.size(), llm_->model()->examples.size(), tool_count, *path);
+    spdlog::info("serving prompt model {} ({} labels, {} examples, {} tools, a pool of {} examples, {} lessons) from {}",
+                 version, llm_->model()->labels.size(), llm_->model()->examples.size(), tool_count, pool, lessons,
+                 *path);
     return Status::OK();
   }
   auto model = models::TextClassifier::Load(*path);
