@@ -31,6 +31,8 @@ void AssignSplits(std::vector<DatasetRow>& rows, double validation_fraction, uin
   for (std::size_t i = 0; i < n; ++i) rows[order[i]].split = i < validation ? "validation" : "train";
 }
 
+bool LabelledByPerson(const DatasetRow& row) { return row.teacher.rfind("human:", 0) == 0; }
+
 Status WriteDatasetJsonl(const std::string& path, const std::vector<DatasetRow>& rows) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return Status::IOError("cannot write dataset " + path);

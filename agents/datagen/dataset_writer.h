@@ -26,6 +26,10 @@ struct DatasetRow {
   std::string worker_answer;  // what the worker answered, when known: a row it got wrong is a failure to learn from
 };
 
+// Whether a person gave the row's label (teacher "human:<who>": a label
+// answer or a correction), which wins over a teacher's label of the same input.
+bool LabelledByPerson(const DatasetRow& row);
+
 // A stable 64-bit seed from a string (FNV-1a), e.g. from a cycle id.
 uint64_t SeedFromString(std::string_view s);
 

@@ -13,8 +13,6 @@ namespace {
 using json = nlohmann::json;
 namespace llm = models::llm;
 
-bool IsCorrection(const DatasetRow& r) { return r.teacher.rfind("human:", 0) == 0; }
-
 }  // namespace
 
 Result<json> RunExampleTraining(const StrategyTrainingInputs& in) {
@@ -37,7 +35,7 @@ Result<json> RunExampleTraining(const StrategyTrainingInputs& in) {
   if (!bounded) datasets.insert(datasets.end(), base.examples.begin(), base.examples.end());
   for (const DatasetRow& r : *in.rows) {
     if (r.split != "train") continue;
-    (IsCorrection(r) ? corrections : datasets).push_back({r.text, r.label});
+    (LabelledByPerson(r) ? corrections : datasets).push_back({r.text, r.label});
   }
   const memory::ExamplePool pool = memory::PoolExamples(datasets, corrections);
   if (pool.examples.empty()) {

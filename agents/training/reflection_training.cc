@@ -29,7 +29,7 @@ std::string Lowered(std::string s) {
 // A row this cycle's worker got wrong or a person corrected.
 bool IsFailure(const DatasetRow& r) {
   if (r.split != "train" || r.selected_by == "carried") return false;
-  if (r.teacher.rfind("human:", 0) == 0) return true;
+  if (LabelledByPerson(r)) return true;
   return r.worker_answer.empty() || Lowered(Trim(r.worker_answer)) != Lowered(Trim(r.label));
 }
 
